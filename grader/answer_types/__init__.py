@@ -1,0 +1,1 @@
+"""Answer types: how each kind of answer is read, compared and explained (see ``base``)."""

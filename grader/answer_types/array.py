@@ -1,0 +1,110 @@
+"""Vectors and matrices of numbers: shape check, elementwise tolerance, per-entry feedback."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..fields import Field
+from ..lang import AnswerError
+from .base import AnswerType, Comparison, Reading
+from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, format_number, read_array,
+                      shape_text, tolerance_from)
+
+
+class _ArrayAnswer(AnswerType):
+    ndim = 1
+    fields = (
+        TOLERANCE_FIELD,
+        Field("shape", "list", "Expected shape: `[n]` for a vector, `[rows, cols]` for a matrix."),
+        Field("partial", "bool", "Give credit per correct entry instead of all or nothing.",
+              default=False),
+    )
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.tolerance = tolerance_from(options)
+        self.shape = tuple(options["shape"]) if options.get("shape") else None
+
+    def check_config(self, doc, path):
+        tolerance_from(self.options, doc, path)
+        if self.shape is not None and (len(self.shape) != self.ndim
+                                       or not all(isinstance(s, int) and s > 0 for s in self.shape)):
+            raise doc.error(path + ("shape",), "bad shape",
+                            expected=f"{self.ndim} positive integer(s)", got=list(self.shape))
+
+    def read(self, raw, ctx):
+        arr = read_array(raw, self.ndim)
+        if self.shape is not None and arr.shape != self.shape:
+            if self.ndim == 2 and arr.shape == self.shape[::-1]:
+                # keep it: compare() explains a transposed answer better than a bare shape error
+                return Reading(arr, array_plain(arr), array_latex(arr))
+            raise AnswerError(f"expected {shape_text(self.shape)}, got {shape_text(arr.shape)}")
+        if not np.all(np.isfinite(arr)):
+            raise AnswerError("the answer has entries that are not finite numbers")
+        return Reading(arr, array_plain(arr), array_latex(arr))
+
+    def read_reference(self, value, ctx):
+        arr = read_array(value, self.ndim)
+        return Reading(arr, array_plain(arr), array_latex(arr))
+
+    def _entry_ok(self, ref, ans):
+        allowed = np.vectorize(self.tolerance.allowed)(ref) if ref.size else ref
+        return np.abs(ans - ref) <= allowed
+
+    def compare(self, ref, ans, ctx):
+        r, a = ref.value, ans.value
+        if r.shape != a.shape:
+            if self.ndim == 2 and a.shape == r.shape[::-1]:
+                if np.all(self._entry_ok(r, a.T)):
+                    return Comparison(0.0, "shape", f"Your matrix is the transpose of the expected "
+                                      f"one: expected {shape_text(r.shape)}, got {shape_text(a.shape)}.")
+                return Comparison(0.0, "shape", f"Expected {shape_text(r.shape)}, got {shape_text(a.shape)}.")
+            return Comparison(0.0, "shape", f"Expected {shape_text(r.shape)}, got {shape_text(a.shape)}.")
+        ok = self._entry_ok(r, a)
+        if ok.all():
+            return Comparison(1.0, "tolerance")
+        if self.ndim == 2 and r.shape[0] == r.shape[1] and np.all(self._entry_ok(r, a.T)):
+            return Comparison(0.0, "tolerance", "Your matrix is the transpose of the expected one.")
+        wrong = [tuple(int(i) + 1 for i in idx) for idx in zip(*np.nonzero(~ok))]
+        where = ", ".join(str(w[0]) if len(w) == 1 else f"({w[0]}, {w[1]})" for w in wrong[:8])
+        more = "" if len(wrong) <= 8 else f" and {len(wrong) - 8} more"
+        message = f"{len(wrong)} of {ok.size} entries are off: {where}{more}."
+        score = float(ok.mean()) if self.options.get("partial") else 0.0
+        return Comparison(score, "tolerance", message, {"wrong_entries": [list(w) for w in wrong]})
+
+    def plausible(self, ans, ref):
+        if ans.value.shape != ref.value.shape or not np.all(np.isfinite(ans.value)):
+            return False
+        return not (np.all(ans.value == 0) and np.any(ref.value != 0))
+
+    def key_value(self, ref_value):
+        arr = read_array(ref_value, self.ndim)
+        return arr.astype(float).tolist() if not np.all(arr == np.round(arr)) else \
+            np.round(arr).astype(int).tolist()
+
+    def sheet_note(self, lang):
+        return ("Each entry accepted " if lang == "en" else "Каждый элемент принимается ") \
+            + self.tolerance.describe(lang) + "."
+
+
+class VectorAnswer(_ArrayAnswer):
+    name = "vector"
+    ndim = 1
+
+    def hint(self, lang):
+        n = f"{self.shape[0]} numbers" if self.shape else "numbers"
+        return (f"a list of {n}, e.g. [0.1, 0.2, 0.7]" if lang == "en"
+                else f"список чисел ({self.shape[0] if self.shape else ''}), например [0.1, 0.2, 0.7]")
+
+
+class MatrixAnswer(_ArrayAnswer):
+    name = "matrix"
+    ndim = 2
+
+    def hint(self, lang):
+        s = shape_text(self.shape) + " " if self.shape else ""
+        return (f"a {s}matrix as a list of rows, e.g. [[1, 2], [3, 4]]" if lang == "en"
+                else f"матрица {s}списком строк, например [[1, 2], [3, 4]]")
+
+
+__all__ = ["VectorAnswer", "MatrixAnswer", "format_number"]

@@ -1,0 +1,96 @@
+"""The answer-type contract.
+
+An answer type is one module in this package defining a subclass of ``AnswerType``
+and registering it in ``registry.py``. To add one, implement:
+
+* ``fields``: the extra part fields it accepts (tolerance, shape, variables, ...);
+* ``read(raw, ctx)``: turn what a student wrote (a YAML scalar, list or string) into a
+  ``Reading``, or raise ``grader.lang.AnswerError`` with a message the student can act on;
+* ``read_reference(value, ctx)``: the same for the solver's value (trusted input);
+* ``compare(ref, ans, ctx)``: a ``Comparison`` (score 0..1 or None when undecided,
+  the check that decided, a message);
+* ``hint(lang)``: how to write the answer (goes into the blank answer file);
+* ``key_value(ref)``: the reference written as a student could write it (key.json).
+
+The core never branches on the kind of answer; everything kind-specific lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..fields import Field
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An answer as understood: the value to compare and how it was read."""
+
+    value: object
+    plain: str
+    latex: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of comparing an answer with a reference.
+
+    ``score`` is 1 for a match, 0 for a mismatch, a fraction for partial credit, and
+    ``None`` when the checks could not settle it (undecided).
+    """
+
+    score: float | None
+    check: str
+    message: str = ""
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a comparison may need besides the two values."""
+
+    params: dict
+    seed: int = 0
+    lang: str = "en"
+
+
+class AnswerType:
+    name: str = ""
+    fields: tuple[Field, ...] = ()
+
+    def __init__(self, options: dict):
+        self.options = options
+
+    def read(self, raw, ctx: Context) -> Reading:
+        raise NotImplementedError
+
+    def read_reference(self, value, ctx: Context) -> Reading:
+        return self.read(value, ctx)
+
+    def compare(self, ref: Reading, ans: Reading, ctx: Context) -> Comparison:
+        raise NotImplementedError
+
+    def hint(self, lang: str) -> str:
+        raise NotImplementedError
+
+    def key_value(self, ref_value):
+        return ref_value
+
+    def rewrites(self, written) -> list:
+        """Other ways a student could correctly write the reference (validate grades them too)."""
+        return []
+
+    def sheet_note(self, lang: str) -> str:
+        """A sentence for the sheet (tolerance, form); empty when nothing to say."""
+        return ""
+
+    def plausible(self, ans: Reading, ref: Reading) -> bool:
+        """Is a student's earlier answer sound enough to re-run later parts from it?"""
+        return True
+
+    def solver_value(self, reading: Reading):
+        """The student's value in the form a solver's ``given=`` expects."""
+        return reading.value
+
+    def check_config(self, doc, path) -> None:
+        """Validate options beyond their types (raise doc.error)."""

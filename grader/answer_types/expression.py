@@ -1,0 +1,71 @@
+"""A scalar formula over declared variables, judged by symbolic equality.
+
+Equality is decided by ``grader.lang.equivalence.compare_scalar``: numeric sampling
+over each variable's declared domain, then sympy under a time budget only when
+sampling cannot settle it. An unsettled comparison is ``undecided``, never wrong.
+"""
+
+from __future__ import annotations
+
+from ..fields import Field
+from ..lang import AnswerError, parse, to_latex, to_plain
+from ..lang.equivalence import compare_scalar
+from .base import AnswerType, Comparison, Reading
+
+DEFAULT_DOMAIN = (-2.0, 2.0)
+
+
+class ExpressionAnswer(AnswerType):
+    name = "expression"
+    fields = (Field("variables", "mapping",
+                    "Names the answer may use, each with its sampling domain: "
+                    "`{t: {domain: [-3, 3]}, s: {domain: [0.05, 0.95]}}`. Default domain [-2, 2].",
+                    default={}),)
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.variables = {}
+        for name, spec in (options.get("variables") or {}).items():
+            domain = (spec or {}).get("domain", DEFAULT_DOMAIN)
+            self.variables[str(name)] = {"domain": (float(domain[0]), float(domain[1]))}
+        self.names = {name: () for name in self.variables}
+
+    def check_config(self, doc, path):
+        for name, spec in (self.options.get("variables") or {}).items():
+            if spec is not None and not isinstance(spec, dict):
+                raise doc.error(path + ("variables", name), "bad variable declaration",
+                                expected="a mapping like {domain: [lo, hi]}", got=spec)
+            dom = (spec or {}).get("domain", DEFAULT_DOMAIN)
+            if not (isinstance(dom, (list, tuple)) and len(dom) == 2 and dom[0] < dom[1]):
+                raise doc.error(path + ("variables", name, "domain"), "bad domain",
+                                expected="[low, high] with low < high", got=dom)
+
+    def read(self, raw, ctx):
+        if isinstance(raw, bool) or raw is None or isinstance(raw, (list, dict)):
+            raise AnswerError("expected a formula, e.g. " + self._example())
+        node = parse(str(raw) if not isinstance(raw, str) else raw, names=self.names)
+        return Reading(node, to_plain(node), to_latex(node))
+
+    def compare(self, ref, ans, ctx):
+        outcome = compare_scalar(ref.value, ans.value, self.variables, seed=ctx.seed)
+        score = None if outcome.equal is None else float(outcome.equal)
+        message = "" if outcome.equal is not False else ""
+        if outcome.equal is None:
+            message = "The checks could not settle this answer; an instructor will review it."
+        return Comparison(score, outcome.check, message, {"detail": outcome.detail})
+
+    def _example(self):
+        names = list(self.variables) or ["t"]
+        return f"2*{names[0]} + 1"
+
+    def hint(self, lang):
+        names = ", ".join(self.variables) or "—"
+        return (f"a formula in {names}, e.g. {self._example()}" if lang == "en"
+                else f"формула от {names}, например {self._example()}")
+
+    def sheet_note(self, lang):
+        names = ", ".join(f"${n}$" for n in self.variables)
+        if not names:
+            return ""
+        return (f"Write a formula; you may use {names}." if lang == "en"
+                else f"Запишите формулу; можно использовать {names}.")

@@ -1,0 +1,84 @@
+"""A formula over declared matrices and vectors (gradients, differentials, minimizers).
+
+Shapes are checked first, so a wrong-shaped answer is explained rather than merely
+marked; equality is then judged by random instantiation of the declared symbols
+(``grader.lang.equivalence.compare_matrix``).
+"""
+
+from __future__ import annotations
+
+from ..fields import Field
+from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
+from ..lang.equivalence import compare_matrix
+from .base import AnswerType, Comparison, Reading
+
+KINDS = ("general", "symmetric", "spd", "invertible", "diagonal")
+
+
+class MatrixExpressionAnswer(AnswerType):
+    name = "matrix-expression"
+    fields = (Field("variables", "mapping",
+                    "Symbols with shapes and kinds: `{A: {shape: [3, 3], kind: spd}, x: {shape: [3, 1]}}`; "
+                    "scalars: `{t: {shape: []}}`. Kinds: " + ", ".join(KINDS) + ".",
+                    required=True),)
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.variables = {}
+        for name, spec in (options.get("variables") or {}).items():
+            spec = spec or {}
+            shape = tuple(spec.get("shape", ()))
+            self.variables[str(name)] = {"shape": shape, "kind": spec.get("kind", "general")}
+        self.names = {n: v["shape"] for n, v in self.variables.items()}
+
+    def check_config(self, doc, path):
+        for name, spec in (self.options.get("variables") or {}).items():
+            if not isinstance(spec, dict):
+                raise doc.error(path + ("variables", name), "bad variable declaration",
+                                expected="a mapping like {shape: [3, 1]}", got=spec)
+            shape = spec.get("shape", [])
+            if not (isinstance(shape, list) and len(shape) in (0, 2)
+                    and all(isinstance(s, int) and s > 0 for s in shape)):
+                raise doc.error(path + ("variables", name, "shape"), "bad shape",
+                                expected="[] or [rows, cols]", got=shape)
+            if spec.get("kind", "general") not in KINDS:
+                raise doc.error(path + ("variables", name, "kind"), "unknown kind",
+                                expected=" | ".join(KINDS), got=spec.get("kind"))
+
+    def read(self, raw, ctx):
+        if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+            raise AnswerError("expected a formula such as (A + A^T) x")
+        node = parse(str(raw), names=self.names)
+        shape = shape_of(node, self.names)
+        return Reading((node, tuple(shape)), to_plain(node), to_latex(node))
+
+    def compare(self, ref, ans, ctx):
+        (rnode, rshape), (anode, ashape) = ref.value, ans.value
+        if _norm(rshape) != _norm(ashape):
+            msg = f"Expected a result of shape {_show(rshape)}, got {_show(ashape)}."
+            if _norm(ashape) == _norm(rshape)[::-1]:
+                msg += " A transpose is missing or extra."
+            return Comparison(0.0, "shape", msg)
+        outcome = compare_matrix(rnode, anode, self.variables, seed=ctx.seed)
+        score = None if outcome.equal is None else float(outcome.equal)
+        message = ("The checks could not settle this answer; an instructor will review it."
+                   if outcome.equal is None else "")
+        return Comparison(score, outcome.check, message, {"detail": outcome.detail})
+
+    def hint(self, lang):
+        names = ", ".join(self.variables)
+        return (f"a formula in {names}, e.g. (A + A^T) x" if lang == "en"
+                else f"формула от {names}, например (A + A^T) x")
+
+    def sheet_note(self, lang):
+        decl = ", ".join(f"${n}$: {_show(v['shape'])}" + ("" if v["kind"] == "general" else f" ({v['kind']})")
+                         for n, v in self.variables.items())
+        return (f"Write a formula over {decl}." if lang == "en" else f"Запишите формулу от {decl}.")
+
+
+def _norm(shape):
+    return tuple(shape) if shape else ()
+
+
+def _show(shape):
+    return "scalar" if not shape else "×".join(str(s) for s in shape)

@@ -1,0 +1,54 @@
+"""A real number, within a tolerance; exact expressions such as `3/4` or `exp(2)/(1+exp(2))` are accepted."""
+
+from __future__ import annotations
+
+from .base import AnswerType, Comparison, Context, Reading
+from .numeric import TOLERANCE_FIELD, format_number, read_scalar, tolerance_from
+
+
+class NumberAnswer(AnswerType):
+    name = "number"
+    fields = (TOLERANCE_FIELD,)
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.tolerance = tolerance_from(options)
+
+    def check_config(self, doc, path):
+        tolerance_from(self.options, doc, path)
+
+    def read(self, raw, ctx: Context) -> Reading:
+        value, plain, latex = read_scalar(raw)
+        return Reading(value, plain, latex)
+
+    def compare(self, ref, ans, ctx):
+        if self.tolerance.accepts(ref.value, ans.value):
+            return Comparison(1.0, "tolerance")
+        return Comparison(0.0, "tolerance", _off_message(ref.value, ans.value))
+
+    def plausible(self, ans, ref):
+        return not (ans.value == 0 and ref.value != 0)
+
+    def hint(self, lang):
+        return ("a number, e.g. 0.25, 1/4 or exp(1)/(1+exp(1))" if lang == "en"
+                else "число, например 0.25, 1/4 или exp(1)/(1+exp(1))")
+
+    def key_value(self, ref_value):
+        if isinstance(ref_value, (int, float)) and not isinstance(ref_value, bool):
+            return ref_value
+        return format_number(ref_value) if not isinstance(ref_value, str) else ref_value
+
+    def sheet_note(self, lang):
+        return ("Accepted " if lang == "en" else "Принимается ") + self.tolerance.describe(lang) + "."
+
+
+def _off_message(ref: float, ans: float) -> str:
+    """Say how the answer is off without revealing the reference."""
+    if ref != 0 and abs(ans + ref) <= 1e-9 * max(1.0, abs(ref)):
+        return "The sign is wrong."
+    if ref != 0 and ans != 0:
+        ratio = ans / ref
+        for factor, text in ((2, "twice"), (0.5, "half")):
+            if abs(ratio - factor) < 1e-6:
+                return f"Your value is {text} what it should be."
+    return ""

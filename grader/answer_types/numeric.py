@@ -1,0 +1,171 @@
+"""Shared machinery for numeric answers: tolerance, reading numbers and arrays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..fields import Field
+from ..lang import AnswerError, parse, to_latex, to_number, to_plain
+
+TOLERANCE_FIELD = Field(
+    "tolerance", "mapping",
+    "Accepted error: `{abs: A, rel: R}` accepts |answer - reference| <= max(A, R*|reference|); "
+    "`{sigfigs: N}` accepts answers that agree to N significant figures.",
+    default={"rel": 0.005, "abs": 1e-9})
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    abs: float = 1e-9
+    rel: float = 0.005
+    sigfigs: int | None = None
+
+    def allowed(self, ref: float) -> float:
+        """Largest accepted |answer - reference| for this reference value."""
+        if self.sigfigs is not None:
+            if ref == 0:
+                return 1e-12
+            exponent = math.floor(math.log10(abs(ref))) - self.sigfigs + 1
+            return 0.5 * 10.0 ** exponent * (1 + 1e-9)
+        return max(self.abs, self.rel * abs(ref))
+
+    def accepts(self, ref: float, ans: float) -> bool:
+        """Monotone in the tolerance: a looser tolerance never rejects what a tighter one accepts."""
+        if not (math.isfinite(ref) and math.isfinite(ans)):
+            return ref == ans
+        return abs(ans - ref) <= self.allowed(ref)
+
+    def describe(self, lang: str) -> str:
+        if self.sigfigs is not None:
+            return (f"to {self.sigfigs} significant figures" if lang == "en"
+                    else f"с точностью до {self.sigfigs} значащих цифр")
+        parts = []
+        if self.rel:
+            parts.append(f"{_pct(self.rel)}%" + (" relative" if lang == "en" else " относительной"))
+        if self.abs and self.abs >= 1e-8:
+            parts.append(f"{self.abs:g}" + (" absolute" if lang == "en" else " абсолютной"))
+        if not parts:
+            return "exactly" if lang == "en" else "точно"
+        joiner = " or " if lang == "en" else " или "
+        return ("within " if lang == "en" else "с погрешностью ") + joiner.join(parts)
+
+
+def _pct(rel: float) -> str:
+    return f"{rel * 100:g}"
+
+
+def tolerance_from(options: dict, doc=None, path=()) -> Tolerance:
+    raw = options.get("tolerance") or {}
+    unknown = set(raw) - {"abs", "rel", "sigfigs"}
+    if unknown and doc is not None:
+        raise doc.error(path + ("tolerance", sorted(unknown)[0]), "unknown tolerance key",
+                        expected="abs, rel or sigfigs")
+    if "sigfigs" in raw:
+        return Tolerance(sigfigs=int(raw["sigfigs"]))
+    return Tolerance(abs=float(raw.get("abs", 0.0 if "rel" in raw else 1e-9)),
+                     rel=float(raw.get("rel", 0.0 if "abs" in raw else 0.005)))
+
+
+def format_number(x) -> str:
+    """A number as a student would type it: integers plain, floats trimmed."""
+    if isinstance(x, Fraction):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError("a boolean is not a number")
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return format(x, ".10g")
+
+
+def read_scalar(raw, what: str = "a number") -> tuple[float, str, str]:
+    """A scalar from YAML (number or answer-language string): value, plain, LaTeX."""
+    if isinstance(raw, bool) or raw is None:
+        raise AnswerError(f"expected {what}, got {'nothing' if raw is None else raw!r}")
+    if isinstance(raw, (int, float, Fraction, np.integer, np.floating)):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise AnswerError(f"expected {what}, got {raw!r}")
+        text = format_number(raw)
+        return value, text, text
+    if isinstance(raw, str):
+        node = parse(raw)
+        return to_number(node), to_plain(node), to_latex(node)
+    raise AnswerError(f"expected {what}, got {_kind(raw)}")
+
+
+def _kind(raw) -> str:
+    if isinstance(raw, dict):
+        return "a mapping"
+    if isinstance(raw, list):
+        return "a list"
+    return type(raw).__name__
+
+
+def read_array(raw, ndim: int) -> np.ndarray:
+    """A vector (ndim=1) or matrix (ndim=2) from YAML lists or an answer-language string."""
+    if isinstance(raw, str):
+        node = parse(raw)
+        from ..lang import evaluate  # numeric value of a bracket literal or constant expression
+        value = np.asarray(evaluate(node, {}))
+        if np.iscomplexobj(value):
+            if np.any(np.abs(value.imag) > 1e-12):
+                raise AnswerError("the answer has complex entries; expected real numbers")
+            value = value.real
+        return _shape_to(value.astype(float), ndim, raw)
+    if not isinstance(raw, (list, tuple)):
+        raw = [raw]
+    if ndim == 2 and raw and not any(isinstance(r, (list, tuple)) for r in raw):
+        raw = [raw]
+    rows = raw if ndim == 2 else [raw]
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, (list, tuple)):
+            raise AnswerError(f"row {i + 1} is {_kind(row)}; expected a list of numbers")
+        if any(isinstance(x, (list, tuple)) for x in row):
+            raise AnswerError("too many levels of brackets" if ndim == 1 else
+                              f"row {i + 1} contains a list; expected numbers")
+        vals = []
+        for j, x in enumerate(row):
+            try:
+                vals.append(read_scalar(x)[0])
+            except AnswerError as exc:
+                where = f"entry {j + 1}" if ndim == 1 else f"entry ({i + 1}, {j + 1})"
+                raise AnswerError(f"{where}: {exc.message}") from None
+        out.append(vals)
+    if len({len(r) for r in out}) > 1:
+        raise AnswerError("rows have different lengths: " + ", ".join(str(len(r)) for r in out))
+    arr = np.array(out, dtype=float)
+    return arr[0] if ndim == 1 else arr
+
+
+def _shape_to(value: np.ndarray, ndim: int, raw: str) -> np.ndarray:
+    if ndim == 1 and value.ndim == 2 and 1 in value.shape:
+        return value.reshape(-1)
+    if value.ndim == 0:
+        value = value.reshape(1) if ndim == 1 else value.reshape(1, 1)
+    if value.ndim != ndim:
+        raise AnswerError(f"expected a {'vector' if ndim == 1 else 'matrix'}, got {raw!r}")
+    return value
+
+
+def array_plain(arr: np.ndarray) -> str:
+    if arr.ndim == 1:
+        return "[" + ", ".join(format_number(x) for x in arr) + "]"
+    return "[" + ", ".join(array_plain(r) for r in arr) + "]"
+
+
+def array_latex(arr: np.ndarray) -> str:
+    rows = [arr] if arr.ndim == 1 else arr
+    body = r" \\ ".join(" & ".join(format_number(x) for x in r) for r in rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def shape_text(shape) -> str:
+    return "×".join(str(s) for s in shape) if len(shape) > 1 else f"{shape[0]} entries"

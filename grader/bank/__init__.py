@@ -1,0 +1,1 @@
+"""The problem bank: problem families, sets and rosters, loaded and validated."""

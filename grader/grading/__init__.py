@@ -1,0 +1,1 @@
+"""Grading: one part (``part``), one submission (``submission``), a batch (``batch``), reports."""

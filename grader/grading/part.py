@@ -1,0 +1,126 @@
+"""Grading one part: an ordered chain of checks, each recorded in the result.
+
+1. no answer                         -> missing
+2. unreadable / wrong shape or type  -> invalid (the message says what was expected)
+3. equal to the reference            -> correct (or partial, when the type gives partial credit)
+4. checks could not settle it        -> undecided (0 points, listed for review)
+5. equal to the reference re-run from the student's own earlier parts -> follow-through credit
+6. equal to a misconception          -> incorrect with that misconception's feedback
+7. otherwise                         -> incorrect, with what the type can say about it
+"""
+
+from __future__ import annotations
+
+from ..answer_types.base import Comparison, Context, Reading
+from ..bank.model import Part
+from ..lang import AnswerError
+from ..variants import Variant
+from .results import PartResult
+
+FOLLOW_TEXT = {
+    "en": "Judged from your own answer to {parts}: correct given that value.",
+    "ru": "Проверено от вашего ответа в {parts}: верно при этом значении.",
+}
+UNDECIDED_TEXT = {
+    "en": "The checks could not settle this answer; it is listed for the instructor's review.",
+    "ru": "Автоматическая проверка не смогла решить; ответ передан преподавателю.",
+}
+
+
+class ProblemGrader:
+    """Grades the parts of one problem variant for one student, in order."""
+
+    def __init__(self, key: str, variant: Variant, scale: float, lang: str):
+        self.key = key
+        self.variant = variant
+        self.scale = scale
+        self.lang = lang
+        self.ctx = Context(params=variant.params, seed=variant.seed & 0xFFFFFFFF, lang=lang)
+        self.readings: dict[str, Reading] = {}     # the student's readable answers so far
+        self.refs: dict[str, Reading] = {}
+        self.correct: set[str] = set()
+        self._bug_answers: dict[str, dict] = {}
+
+    def reference(self, part: Part) -> Reading:
+        if part.id not in self.refs:
+            self.refs[part.id] = part.answer.read_reference(self.variant.answers[part.id], self.ctx)
+        return self.refs[part.id]
+
+    def grade(self, part: Part, raw) -> PartResult:
+        points = part.points * self.scale
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return self._result(part, "missing", 0.0, "none", "")
+        try:
+            reading = part.answer.read(raw, self.ctx)
+        except AnswerError as exc:
+            return self._result(part, "invalid", 0.0, "parse", exc.message)
+        self.readings[part.id] = reading
+        interpreted = {"plain": reading.plain, "latex": reading.latex}
+        ref = self.reference(part)
+        first = part.answer.compare(ref, reading, self.ctx)
+        if first.score is not None and first.score >= 1.0:
+            self.correct.add(part.id)
+            return self._result(part, "correct", points, first.check, "", interpreted)
+        if first.score is None:
+            return self._result(part, "undecided", 0.0, first.check, UNDECIDED_TEXT[self.lang], interpreted)
+        follow = self._follow_through(part, reading)
+        if follow is not None:
+            return follow
+        for m in part.misconceptions:
+            comp = self._compare_with_bug(part, m.bug, reading)
+            if comp is not None and comp.score is not None and comp.score >= 1.0:
+                return self._result(part, "incorrect" if m.credit == 0 else "partial", points * m.credit,
+                                    f"misconception:{m.bug}", m.feedback[self.lang], interpreted, m.bug)
+        if first.score > 0:
+            return self._result(part, "partial", points * first.score, first.check, first.message, interpreted)
+        return self._result(part, "incorrect", 0.0, first.check, first.message, interpreted)
+
+    def _compare_with_bug(self, part: Part, bug: str, reading: Reading) -> Comparison | None:
+        if bug not in self._bug_answers:
+            self._bug_answers[bug] = self.variant.solve(bug=bug)
+        value = self._bug_answers[bug].get(part.id)
+        if value is None:
+            return None
+        try:
+            wrong = part.answer.read_reference(value, self.ctx)
+        except AnswerError:
+            return None
+        return part.answer.compare(wrong, reading, self.ctx)
+
+    def _follow_through(self, part: Part, reading: Reading) -> PartResult | None:
+        """Re-run the solver from the student's earlier values when they were wrong but plausible."""
+        if not part.follows:
+            return None
+        given = {}
+        for dep in part.follows:
+            if dep in self.correct:
+                continue
+            earlier = self.readings.get(dep)
+            if earlier is None:
+                return None
+            dep_part = self.variant.problem.part(dep)
+            if not dep_part.answer.plausible(earlier, self.reference(dep_part)):
+                return None
+            given[dep] = dep_part.answer.solver_value(earlier)
+        if not given:
+            return None
+        try:
+            rerun = self.variant.solve(given=given)
+            ref = part.answer.read_reference(rerun[part.id], self.ctx)
+        except (AnswerError, ArithmeticError, ValueError, KeyError):
+            return None  # the student's earlier value makes the later part meaningless
+        comp = part.answer.compare(ref, reading, self.ctx)
+        if comp.score is None or comp.score < 1.0:
+            return None
+        deps = ", ".join(given)
+        self.correct.add(part.id)
+        points = part.points * self.scale * part.follow_credit
+        verdict = "correct" if part.follow_credit >= 1.0 else "partial"
+        return self._result(part, verdict, points, f"follow-through:{deps}",
+                            FOLLOW_TEXT[self.lang].format(parts=deps),
+                            {"plain": reading.plain, "latex": reading.latex})
+
+    def _result(self, part, verdict, score, check, feedback, interpreted=None, misconception=None):
+        return PartResult(key=self.key, part=part.id, verdict=verdict, score=round(score, 6),
+                          max=round(part.points * self.scale, 6), check=check, feedback=feedback,
+                          interpreted=interpreted, misconception=misconception)

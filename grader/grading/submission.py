@@ -1,0 +1,127 @@
+"""One answer file: read it defensively, then grade every part of every problem in the set."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..bank.model import ProblemSet
+from ..bank.roster import valid_student_id
+from ..errors import AuthorError, SubmissionError
+from ..variants import draw_variant, variant_seed
+from ..yamlio import parse_yaml, read_text
+from .part import ProblemGrader
+from .results import PartResult, SubmissionResult
+
+MAX_ANSWER_FILE_BYTES = 256 * 1024   # a full set of answers is a few kB
+
+
+@dataclass(frozen=True)
+class AnswerFile:
+    student: str
+    set_id: str
+    answers: dict
+    warnings: tuple[str, ...]
+
+
+def student_from_path(path: Path, root: Path) -> str | None:
+    """The student a file's location names: DIR/<id>.yaml or DIR/<id>/answers.yaml."""
+    rel = path.relative_to(root)
+    name = rel.parts[0] if len(rel.parts) > 1 else path.stem
+    return name if valid_student_id(name) else None
+
+
+def read_answer_file(path: Path, pset: ProblemSet, expected_student: str | None) -> AnswerFile:
+    """Parse and check the envelope of an answer file; raises SubmissionError with the reason."""
+    try:
+        text = read_text(path, MAX_ANSWER_FILE_BYTES)
+    except (OSError, ValueError) as exc:
+        raise SubmissionError(path, str(exc)) from None
+    try:
+        doc = parse_yaml(text, str(path))
+    except AuthorError as exc:
+        raise SubmissionError(path, exc.render().split(": ", 1)[1]) from None
+    data = doc.data
+    if not isinstance(data, dict):
+        raise SubmissionError(path, "expected a mapping with fields student, set, answers")
+    student = data.get("student")
+    if isinstance(student, int):
+        student = str(student)
+    if not valid_student_id(student):
+        raise SubmissionError(path, f"field 'student' must be an id of letters, digits, '.', '_' or '-' "
+                                    f"(got {student!r})")
+    if expected_student is not None and student != expected_student:
+        raise SubmissionError(path, f"the file says student '{student}' but is filed as '{expected_student}'")
+    if str(data.get("set")) != pset.id:
+        raise SubmissionError(path, f"field 'set' is {data.get('set')!r}, but this is set '{pset.id}'")
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise SubmissionError(path, "field 'answers' must be a mapping of problem keys")
+    warnings = [f"unknown top-level field '{k}' ignored" for k in data if k not in ("student", "set", "answers")]
+    keys = {e.key: e for e in pset.entries}
+    clean: dict = {}
+    for key, parts in answers.items():
+        if key not in keys:
+            warnings.append(f"unknown problem key '{key}' ignored (the set has {', '.join(keys)})")
+            continue
+        if parts is None:
+            continue
+        if not isinstance(parts, dict):
+            warnings.append(f"answers.{key} should map part ids to answers; ignored")
+            continue
+        part_ids = {p.id for p in keys[key].problem.parts}
+        for pid in parts:
+            if pid not in part_ids:
+                warnings.append(f"unknown part '{key}.{pid}' ignored (expected {', '.join(sorted(part_ids))})")
+        clean[key] = {pid: v for pid, v in parts.items() if pid in part_ids}
+    return AnswerFile(student=student, set_id=pset.id, answers=clean, warnings=tuple(warnings))
+
+
+class SubmissionGrader:
+    """Grades answer files of one set with one secret."""
+
+    def __init__(self, pset: ProblemSet, secret: bytes, lang: str | None = None):
+        self.pset = pset
+        self.secret = secret
+        self.lang = lang or pset.lang
+
+    def variants(self, student: str):
+        for entry in self.pset.entries:
+            seed = variant_seed(self.secret, self.pset.id, student, entry.key)
+            yield entry, draw_variant(entry.problem, seed)
+
+    def grade_answers(self, student: str, answers: dict, source: str = "",
+                      warnings: tuple = ()) -> SubmissionResult:
+        parts: list[PartResult] = []
+        for entry, variant in self.variants(student):
+            scale = entry.points / entry.problem.points if entry.problem.points else 0.0
+            grader = ProblemGrader(entry.key, variant, scale, self.lang)
+            given = answers.get(entry.key, {})
+            for part in entry.problem.parts:
+                parts.append(grader.grade(part, given.get(part.id)))
+        return SubmissionResult(student=student, source=source, status="ok", parts=tuple(parts),
+                                max=self.pset.points, warnings=tuple(warnings))
+
+    def empty(self, student: str, status: str, message: str = "", source: str = "") -> SubmissionResult:
+        """A row whose every part is `missing` (no file) or `invalid` (unusable file)."""
+        verdict = "missing" if status == "missing" else "invalid"
+        parts = tuple(
+            PartResult(key=e.key, part=p.id, verdict=verdict, score=0.0,
+                       max=round(p.points * e.points / e.problem.points, 6), check="file",
+                       feedback=message)
+            for e in self.pset.entries for p in e.problem.parts)
+        return SubmissionResult(student=student, source=source, status=status, message=message,
+                                parts=parts, max=self.pset.points)
+
+    def grade_file(self, path: Path, root: Path, roster: set[str] | None) -> SubmissionResult:
+        named = student_from_path(path, root)
+        label = named or (re.sub(r"[^A-Za-z0-9._-]", "_", path.stem)[:64].strip(".") or "unnamed")
+        try:
+            answer_file = read_answer_file(path, self.pset, named)
+        except SubmissionError as exc:
+            return self.empty(label, "invalid", exc.detail, str(path))
+        if roster is not None and answer_file.student not in roster:
+            return self.empty(answer_file.student, "invalid",
+                              f"student '{answer_file.student}' is not enrolled in the roster", str(path))
+        return self.grade_answers(answer_file.student, answer_file.answers, str(path), answer_file.warnings)

@@ -1,0 +1,1 @@
+"""Rendering: sheets (Markdown, HTML, LaTeX), blank answer files and the private key."""

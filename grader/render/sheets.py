@@ -1,0 +1,183 @@
+"""Per-student sheets, blank answer files and the private key for a set."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+import yaml
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ..bank.model import ProblemSet
+from ..grading.reports import fmt_points
+from ..variants import Variant, draw_variant, variant_seed
+from .filters import FILTERS
+from .markup import tex_escape, to_html, to_tex
+
+_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                                     keep_trailing_newline=True)
+_env.filters.update(FILTERS)
+
+LABELS = {
+    "en": {"problem": "Problem", "points": "points", "pt": "pt", "student": "Student",
+           "parts": "Answer in `answers.yaml` under", "set": "Set"},
+    "ru": {"problem": "Задача", "points": "баллов", "pt": "б.", "student": "Студент",
+           "parts": "Ответ в `answers.yaml` в разделе", "set": "Набор"},
+}
+
+
+@lru_cache(maxsize=2048)
+def _template(source: str):
+    return _env.from_string(source)
+
+
+def render_text(source: str, params: dict) -> str:
+    return _template(source).render(**params)
+
+
+def problem_markdown(key: str, points: float, variant: Variant, lang: str, number: int) -> str:
+    """One problem of a sheet: title, statement, then the parts with points and notes."""
+    L = LABELS[lang]
+    problem = variant.problem
+    scale = points / problem.points if problem.points else 0
+    lines = [f"## {L['problem']} {number} ({key}): {problem.title[lang]} "
+             f"[{fmt_points(points)} {L['points']}]", "",
+             render_text(problem.statement[lang], variant.params).strip(), "",
+             f"{L['parts']} `{key}`:", ""]
+    for part in problem.parts:
+        prompt = " ".join(render_text(part.prompt[lang], variant.params).split())
+        note = part.answer.sheet_note(lang)
+        lines.append(f"- **`{part.id}`** ({fmt_points(part.points * scale)} {L['pt']}): {prompt}"
+                     + (f" *{note}*" if note and "*" not in note else (f" {note}" if note else "")))
+    return "\n".join(lines) + "\n"
+
+
+def sheet_markdown(pset: ProblemSet, student: dict, variants: list[tuple], lang: str) -> str:
+    L = LABELS[lang]
+    who = student["student_id"] + (f" ({student['name']})" if student.get("name") else "")
+    head = [f"# {pset.title[lang]}", "", f"{L['set']}: `{pset.id}` · {L['student']}: {who} · "
+            f"{fmt_points(pset.points)} {L['points']}", ""]
+    body = [problem_markdown(entry.key, entry.points, variant, lang, i + 1)
+            for i, (entry, variant) in enumerate(variants)]
+    return "\n".join(head) + "\n".join(body)
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+.display {{ text-align: center; margin: 0.8rem 0; }}
+table {{ border-collapse: collapse; }} td {{ border: 1px solid #999; padding: 0.2rem 0.6rem; }}
+code {{ background: #f3f3f3; padding: 0 0.2rem; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+TEX_PAGE = r"""\documentclass[11pt]{article}
+\usepackage[T2A,T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage[russian,english]{babel}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2cm]{geometry}
+\begin{document}
+\selectlanguage{%(babel)s}
+%(body)s
+\end{document}
+"""
+
+
+def sheet_html(markdown: str, title: str, lang: str) -> str:
+    return HTML_PAGE.format(lang=lang, title=escape(title), body=to_html(markdown))
+
+
+def sheet_tex(markdown: str, lang: str) -> str:
+    return TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown)}
+
+
+def answers_template(pset: ProblemSet, student_id: str, lang: str) -> str:
+    """The blank answer file: one empty field per part, each with a hint of the expected form."""
+    en = lang == "en"
+    lines = ["# " + ("Answers for" if en else "Ответы для") + f" {pset.title[lang]}",
+             "# " + ("Fill in each field (keep the indentation); check with: grader check answers.yaml --set "
+                     if en else "Заполните поля (не меняя отступов); проверка: grader check answers.yaml --set ")
+             + f"sets/{pset.id}.yaml",
+             f"student: {student_id}", f"set: {pset.id}", "answers:"]
+    for entry in pset.entries:
+        lines.append(f"  {entry.key}:   # {entry.problem.title[lang]}")
+        for part in entry.problem.parts:
+            lines.append(f"    # {part.answer.hint(lang)}")
+            lines.append(f"    {part.id}:")
+    return "\n".join(lines) + "\n"
+
+
+def student_variants(pset: ProblemSet, secret: bytes, student_id: str) -> list[tuple]:
+    return [(entry, draw_variant(entry.problem, variant_seed(secret, pset.id, student_id, entry.key)))
+            for entry in pset.entries]
+
+
+def key_entry(variants: list[tuple]) -> dict:
+    out = {}
+    for entry, variant in variants:
+        out[entry.key] = {
+            "problem": entry.problem.id,
+            "params": _jsonable(variant.params),
+            "answers": {p.id: _jsonable(p.answer.key_value(variant.answers[p.id])) for p in entry.problem.parts},
+        }
+    return out
+
+
+def _jsonable(value):
+    from fractions import Fraction
+    import numpy as np
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Fraction):
+        return str(value) if value.denominator != 1 else value.numerator
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *,
+               lang: str | None = None, formats=("md",)) -> Path:
+    """Render every student's sheet(s) and answer file, then key.json. Returns the key path."""
+    lang = lang or pset.lang
+    key = {"set": pset.id, "students": {}}
+    for student in roster:
+        sid = student["student_id"]
+        variants = student_variants(pset, secret, sid)
+        md = sheet_markdown(pset, student, variants, lang)
+        folder = out / "students" / sid
+        if "md" in formats:
+            write_text(folder / "sheet.md", md)
+        if "html" in formats:
+            write_text(folder / "sheet.html", sheet_html(md, f"{pset.title[lang]} — {sid}", lang))
+        if "tex" in formats:
+            write_text(folder / "sheet.tex", sheet_tex(md, lang))
+        write_text(folder / "answers.yaml", answers_template(pset, sid, lang))
+        key["students"][sid] = key_entry(variants)
+    key_path = out / "key.json"
+    write_text(key_path, json.dumps(key, indent=2, ensure_ascii=False) + "\n")
+    return key_path
+
+
+__all__ = ["render_set", "sheet_markdown", "answers_template", "tex_escape", "yaml"]

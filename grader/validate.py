@@ -1,0 +1,199 @@
+"""`grader validate`: lint the bank by exercising every family on many seeds.
+
+For each family and seed: the variant draws, both languages render, the reference
+(as a student would write it, and in rewritten forms) grades correct, and every
+misconception grades incorrect with its own feedback. A stress report then flags
+degenerate or repetitive families. Errors fail the run; warnings are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import traceback
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .bank.loader import load_bank
+from .bank.model import Problem
+from .errors import AuthorError
+from .grading.part import ProblemGrader
+from .render.sheets import render_text
+from .variants import draw_variant, variant_seed
+
+VALIDATE_SECRET = b"grader-validate"
+MAX_ABS = 1e7            # hand calculations do not produce bigger numbers
+MAX_DENOMINATOR = 10_000  # nor 12-digit fractions
+MAX_ERRORS_PER_PROBLEM = 8
+
+
+@dataclass
+class ProblemReport:
+    problem: str
+    file: str
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+    def error(self, text: str) -> None:
+        if len(self.errors) < MAX_ERRORS_PER_PROBLEM:
+            self.errors.append(text)
+        elif len(self.errors) == MAX_ERRORS_PER_PROBLEM:
+            self.errors.append("… further errors suppressed")
+
+
+@dataclass
+class BankReport:
+    problems: list
+    load_errors: list
+
+    @property
+    def ok(self) -> bool:
+        return not self.load_errors and all(not p.errors for p in self.problems)
+
+    def text(self) -> str:
+        lines = [f"✘ {e}" for e in self.load_errors]
+        for p in self.problems:
+            mark = "✘" if p.errors else ("!" if p.warnings else "✔")
+            s = p.stats
+            lines.append(f"{mark} {p.problem:<32} {s.get('seeds', 0)} seeds, {s.get('distinct_variants', 0)} "
+                         f"distinct variants, {s.get('checks', 0)} checks")
+            lines += [f"    error: {e}" for e in p.errors]
+            lines += [f"    warning: {w}" for w in p.warnings]
+        bad = sum(1 for p in self.problems if p.errors)
+        lines.append(f"\n{len(self.problems)} families checked; {bad} with errors, "
+                     f"{sum(len(p.warnings) for p in self.problems)} warnings")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, "load_errors": self.load_errors,
+                "problems": [p.__dict__ for p in self.problems]}
+
+
+def _numbers(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, (int, float, Fraction, np.number)) and not isinstance(value, bool):
+        yield value
+
+
+def _sanity(value, where: str, report: ProblemReport) -> None:
+    for x in _numbers(value):
+        if isinstance(x, Fraction) and x.denominator > MAX_DENOMINATOR:
+            report.error(f"{where}: fraction {x} is not hand-friendly")
+            return
+        if not math.isfinite(float(x)) or abs(float(x)) > MAX_ABS:
+            report.error(f"{where}: value {x} is out of range for a hand calculation")
+            return
+
+
+def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
+    report = ProblemReport(problem.id, problem.file)
+    checks = 0
+    variants, values = set(), defaultdict(Counter)
+    same_as_ref, caught = Counter(), Counter()
+    for s in range(seeds):
+        seed = variant_seed(VALIDATE_SECRET, "validate", f"s{s:04d}", problem.id)
+        tag = f"seed s{s:04d}"
+        try:
+            variant = draw_variant(problem, seed)
+        except Exception as exc:  # a solver or constraint failing is exactly what validate reports
+            report.error(f"{tag}: drawing failed: {type(exc).__name__}: {exc}")
+            continue
+        variants.add(json.dumps(variant.params, sort_keys=True, default=str))
+        for lang in ("en", "ru"):
+            try:
+                render_text(problem.statement[lang], variant.params)
+                for part in problem.parts:
+                    render_text(part.prompt[lang], variant.params)
+            except Exception as exc:  # jinja errors of every kind
+                report.error(f"{tag}: the {lang} statement does not render: {exc}")
+        for part in problem.parts:
+            where = f"{tag}, part {part.id}"
+            ref_value = variant.answers[part.id]
+            _sanity(ref_value, where, report)
+            try:
+                written = part.answer.key_value(ref_value)
+                values[part.id][json.dumps(written, sort_keys=True, default=str)] += 1
+                forms = [written] + list(part.answer.rewrites(written))
+            except Exception as exc:
+                report.error(f"{where}: the reference cannot be written as an answer: {exc}")
+                continue
+            for form in forms:
+                checks += 1
+                result = ProblemGrader("q", variant, 1.0, "en").grade(part, form)
+                if result.verdict != "correct":
+                    report.error(f"{where}: the reference written as {form!r} grades {result.verdict} "
+                                 f"({result.check}: {result.feedback})")
+            for m in part.misconceptions:
+                checks += 1
+                try:
+                    wrong = variant.solve(bug=m.bug)[part.id]
+                    wrong_written = part.answer.key_value(wrong)
+                except Exception as exc:
+                    report.error(f"{where}: solver with bug={m.bug} fails: {type(exc).__name__}: {exc}")
+                    continue
+                if wrong_written == written:
+                    same_as_ref[(part.id, m.bug)] += 1
+                    continue
+                result = ProblemGrader("q", variant, 1.0, "en").grade(part, wrong_written)
+                if result.verdict == "correct":
+                    same_as_ref[(part.id, m.bug)] += 1
+                elif result.misconception == m.bug:
+                    caught[(part.id, m.bug)] += 1
+                elif result.misconception is None:
+                    report.error(f"{where}: the answer of bug={m.bug} ({wrong_written!r}) grades "
+                                 f"{result.verdict} without its feedback ({result.check})")
+    for part in problem.parts:
+        for m in part.misconceptions:
+            k = (part.id, m.bug)
+            if seeds and not caught[k]:
+                report.error(f"part {part.id}: bug={m.bug} never produces a distinct wrong answer "
+                             f"(it equals the reference on {same_as_ref[k]} of {seeds} seeds)")
+            elif same_as_ref[k] > seeds // 4:
+                report.warnings.append(f"part {part.id}: bug={m.bug} equals the reference on "
+                                       f"{same_as_ref[k]} of {seeds} seeds")
+        distinct = len(values[part.id])
+        if seeds >= 20 and distinct < max(3, seeds // 20):
+            report.warnings.append(f"part {part.id}: the answer barely varies "
+                                   f"({distinct} distinct values over {seeds} seeds)")
+    if seeds >= 20 and len(variants) < seeds // 2:
+        report.warnings.append(f"only {len(variants)} distinct variants over {seeds} seeds: neighbours "
+                               "may share a variant")
+    report.stats = {"seeds": seeds, "distinct_variants": len(variants), "checks": checks}
+    return report
+
+
+def _validate_one(args):
+    problem_id, paths, seeds = args
+    try:
+        bank = load_bank(paths)
+        return validate_problem(bank[problem_id], seeds)
+    except Exception:  # keep one broken family from hiding the others
+        report = ProblemReport(problem_id, "")
+        report.error("validation crashed:\n" + traceback.format_exc(limit=4))
+        return report
+
+
+def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1) -> tuple[bool, BankReport]:
+    try:
+        bank = load_bank(paths)
+    except AuthorError as exc:
+        report = BankReport([], [exc.render()])
+        return False, report
+    jobs = [(pid, paths, seeds) for pid in sorted(bank)]
+    if workers > 1 and len(jobs) > 1:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            problems = pool.map(_validate_one, jobs, chunksize=1)
+    else:
+        problems = [validate_problem(bank[pid], seeds) for pid in sorted(bank)]
+    report = BankReport(problems, [])
+    return report.ok, report

@@ -1,0 +1,44 @@
+"""Numeric helpers shared by several reference solvers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from reference import Reject
+
+
+def exact(v) -> Fraction:
+    """A drawn or typed decimal as the fraction it denotes (0.1 -> 1/10, not the binary float)."""
+    if isinstance(v, Fraction):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return Fraction(int(v))
+    return Fraction(repr(float(v)))
+
+
+def sigmoid(t):
+    """Logistic function, elementwise on arrays, without overflow for large |t|."""
+    t = np.asarray(t, dtype=float)
+    out = np.exp(-np.logaddexp(0.0, -t))
+    return float(out) if out.ndim == 0 else out
+
+
+def require_distinct(solve, p, visible):
+    """Redraw a variant in which a listed misconception would be graded as right.
+
+    ``visible`` maps a part id to ``(bugs, abs_tol, rel_tol)``: the part's tolerance and
+    the misconceptions that must stay visible in it. A bug is visible when some entry of
+    its answer is off by more than twice the tolerance (so rounding cannot bridge the gap).
+    Returns the reference answers.
+    """
+    ref = solve(p)
+    for part, (bugs, abs_tol, rel_tol) in visible.items():
+        want = np.asarray(ref[part], dtype=float)
+        allowed = 2 * np.maximum(abs_tol, rel_tol * np.abs(want))
+        for bug in bugs:
+            got = np.asarray(solve(p, bug=bug)[part], dtype=float)
+            if not np.any(np.abs(got - want) > allowed):
+                raise Reject(f"misconception {bug!r} lands on the right {part}")
+    return ref

@@ -1,0 +1,433 @@
+"""Reference solvers for matrix calculus (family F; seeds 004 §8 and 003).
+
+Convention on every sheet of this topic: the gradient of a scalar function has
+the shape of the variable (denominator layout), so ``df = tr(grad^T dX)`` and
+``d tr(A X)/dX = A^T``; the Jacobian of ``f: R^n -> R^m`` is ``m x n`` with
+``df = J dx``.
+
+Expression answers are strings in the answer language. A matrix that the sheet
+declares symmetric is called ``S`` and a general one ``A`` (the letter is the
+``M`` parameter), because a part's declared variables fix each matrix's kind:
+``2 S x`` is right for a symmetric ``S`` and wrong for a general ``A``.
+
+Exact numeric answers are ``int`` or ``Fraction``; the logistic-loss numbers are
+floats. Every solver checks the draw before applying a bug, so a draw is kept or
+rejected the same way whatever bug is switched on.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from reference import Reject
+
+
+# ---------------------------------------------------------------- exact helpers
+
+def _exact(e):
+    """A sympy rational as an ``int`` when whole, else a ``Fraction``."""
+    e = sympy.Rational(e)
+    return int(e.p) if e.q == 1 else Fraction(int(e.p), int(e.q))
+
+
+def _vec(m) -> list:
+    return [_exact(e) for e in m]
+
+
+def _mat(m) -> list:
+    return [[_exact(e) for e in m.row(i)] for i in range(m.rows)]
+
+
+def _rat_matrix(rows) -> sympy.Matrix:
+    """Exact matrix from ints, Fractions or finite decimals (via their text)."""
+    return sympy.Matrix([[sympy.Rational(str(v)) for v in row] for row in rows])
+
+
+def _column(values) -> sympy.Matrix:
+    return _rat_matrix([[v] for v in values])
+
+
+def _rat(f: Fraction) -> sympy.Rational:
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def _max_denominator(m) -> int:
+    return max(sympy.Rational(e).q for e in m)
+
+
+def _coef(k) -> str:
+    """A scalar coefficient written in front of a term ("" for 1)."""
+    k = Fraction(k)
+    if k == 1:
+        return ""
+    if k.denominator == 1:
+        return f"{k.numerator} "
+    return f"({k.numerator}/{k.denominator}) "
+
+
+# ----------------------------------------------------- F1: gradients by vectors
+
+def vector_gradients(p, *, bug=None, given=None):
+    """F1: gradients of a^T B x (or x^T B a), x^T M x, ln(x^T M x), a scalar
+    function of X, the Jacobian of x (x^T x), and two of them at a drawn point."""
+    sym = bool(p["sym"])
+    m = p["M"]
+    M = _rat_matrix(p["Mv"])
+    x0 = _column(p["x0"])
+
+    q = (x0.T * M * x0)[0]
+    if x0.is_zero_matrix:
+        raise Reject("x0 is the zero vector")
+    if q <= 0:
+        raise Reject("x0^T M x0 must be positive for the logarithm")
+    if q == 1:
+        raise Reject("x0^T M x0 = 1 hides a forgotten 1/(x^T M x)")
+    if sym != (M == M.T):
+        raise Reject("the drawn matrix does not match the declared kind")
+    if not sym and (M - M.T) * x0 == sympy.zeros(3, 1):
+        raise Reject("M x0 = M^T x0 hides the missing symmetric part")
+
+    # grad_lin: d(a^T B x) = a^T B dx, so the gradient is B^T a; x^T B a gives B a.
+    lin_right, lin_wrong = ("B^T a", "B a") if p["lin_form"] == "aBx" else ("B a", "B^T a")
+    grad_lin = lin_wrong if bug == "no-transpose" else lin_right
+
+    # x^T M x: both terms of the product rule give (M + M^T) x, i.e. 2 S x when symmetric.
+    hess_quad = "2 S" if sym else "A + A^T"
+    if bug == "sym-assumed" and not sym:
+        hess_quad = "2 A"
+    elif bug == "one-term":
+        hess_quad = m
+    grad_quad = f"({hess_quad}) x" if "+" in hess_quad else f"{hess_quad} x"
+    grad_log = grad_quad if bug == "no-outer" else f"{grad_quad} / (x^T {m} x)"
+
+    if p["fX"] == "aXAXa":
+        # df = a^T dX A X a + a^T X A dX a = tr(A X a a^T dX) + tr(a a^T X A dX)
+        grad_X = {
+            "no-transpose": "A X a a^T + a a^T X A",
+            "one-term": "a a^T X^T A^T",
+        }.get(bug, "a a^T X^T A^T + A^T X^T a a^T")
+    else:
+        # with u = X a: f = u^T A u, du = dX a
+        grad_X = {
+            "no-transpose": "a a^T X^T (A + A^T)",
+            "one-term": "A X a a^T",
+        }.get(bug, "(A + A^T) X a a^T")
+
+    # d(x x^T x) = dx (x^T x) + x (2 x^T dx)
+    jac = {
+        "one-term": "(x^T x) I",
+        "no-factor-2": "(x^T x) I + x x^T",
+    }.get(bug, "(x^T x) I + 2 x x^T")
+
+    g = M + M.T
+    if bug == "sym-assumed":
+        g = 2 * M
+    elif bug == "one-term":
+        g = M
+    grad_log_at = g * x0 if bug == "no-outer" else g * x0 / q
+
+    s = (x0.T * x0)[0]
+    outer = {"one-term": 0, "no-factor-2": 1}.get(bug, 2)
+    jac_at = s * sympy.eye(3) + outer * x0 * x0.T
+
+    return {
+        "grad_lin": grad_lin,
+        "grad_quad": grad_quad,
+        "hess_quad": hess_quad,
+        "grad_log": grad_log,
+        "grad_X": grad_X,
+        "jac": jac,
+        "grad_log_at": _vec(grad_log_at),
+        "jac_at": _mat(jac_at),
+    }
+
+
+# ------------------------------------------- F2: differentials by matrices
+
+def matrix_differentials(p, *, bug=None, given=None):
+    """F2: d(X^{-1}); gradients of det X, ln det X, a trace of a product,
+    tr(M X^T X), det(X^T M X), x^T A b by x and by A; det and ln det at a drawn X."""
+    sym = bool(p["sym"])
+    m = p["M"]
+    X = _rat_matrix(p["Xn"])
+
+    det = X.det()
+    if det <= 0:
+        raise Reject("ln det X needs det X > 0")
+    if det == 1:
+        raise Reject("det X = 1 makes det(X) X^{-T} equal to X^{-T}")
+    if det > 12:
+        raise Reject("determinant too large for hand-friendly fractions")
+    cof = det * X.inv().T
+    if cof == cof.T:
+        raise Reject("a symmetric cofactor matrix hides a missing transpose")
+
+    d_inv = {
+        "wrong-sign": "inv(X) dX inv(X)",
+        "commute": "-inv(X) inv(X) dX",
+    }.get(bug, "-inv(X) dX inv(X)")
+
+    grad_det = {
+        "no-transpose": "det(X) inv(X)",
+        "det-logdet-swap": "inv(X)^T",
+    }.get(bug, "det(X) inv(X)^T")
+    grad_logdet = {
+        "no-transpose": "inv(X)",
+        "det-logdet-swap": "det(X) inv(X)^T",
+    }.get(bug, "inv(X)^T")
+
+    if p["ft"] == "AXB":
+        # d tr(A X B) = tr(B A dX)
+        grad_trace = "B A" if bug == "no-transpose" else "A^T B^T"
+    else:
+        # d tr(B X^T A) = tr(A B dX^T) = tr(B^T A^T dX)
+        grad_trace = "B^T A^T" if bug == "no-transpose" else "A B"
+
+    # d tr(M X^T X) = tr(M dX^T X) + tr(M X^T dX): gradient X M + X M^T
+    both = "2 S" if sym else "(A + A^T)"
+    if bug == "sym-assumed" and not sym:
+        both = "2 A"
+    elif bug == "one-term":
+        both = m
+    grad_trXtX = f"{both} X" if bug == "wrong-side" else f"X {both}"
+
+    # f = det(N), N = X^T M X: df = det(N) tr(N^{-1} dN), dN = dX^T M X + X^T M dX
+    if sym:
+        terms = {"one-term": "S X inv(X^T S X)"}.get(bug, "2 S X inv(X^T S X)")
+    else:
+        terms = {
+            "one-term": "A X inv(X^T A X)",
+            "sym-assumed": "2 A X inv(X^T A X)",
+        }.get(bug, "A X inv(X^T A X) + A^T X inv(X^T A^T X)")
+    grad_detXtMX = terms if bug == "no-det" else f"det(X^T {m} X) ({terms})"
+
+    grad_xAb_x = "A^T b" if bug == "transpose" else "A b"
+    grad_xAb_A = "b x^T" if bug == "no-transpose" else "x b^T"
+
+    inv_t = X.inv().T
+    det_at = {"no-transpose": cof.T, "det-logdet-swap": inv_t}.get(bug, cof)
+    logdet_at = {"no-transpose": inv_t.T, "det-logdet-swap": cof}.get(bug, inv_t)
+
+    return {
+        "d_inv": d_inv,
+        "grad_det": grad_det,
+        "grad_logdet": grad_logdet,
+        "grad_trace": grad_trace,
+        "grad_trXtX": grad_trXtX,
+        "grad_detXtMX": grad_detXtMX,
+        "grad_xAb_x": grad_xAb_x,
+        "grad_xAb_A": grad_xAb_A,
+        "grad_det_at": _mat(det_at),
+        "grad_logdet_at": _mat(logdet_at),
+    }
+
+
+# ---------------------------------------------- F3: least squares and ridge
+
+def _ridge_coefficients(p):
+    """(k1, k2): the gradient is k1 X^T (X w - y) + k2 lambda w."""
+    k1 = Fraction(2 if p["loss_scale"] == "full" else 1)
+    k2 = Fraction(2 if p["pen_scale"] == "full" else 1)
+    return k1, k2
+
+
+_RATIO_TEXT = {Fraction(1): "lambda", Fraction(1, 2): "(lambda/2)", Fraction(2): "2 lambda"}
+
+
+def ridge_matrix(p, *, bug=None, given=None):
+    """F3: gradient, Hessian, minimizer and gradient step of
+    c1 ||y - X w||^2 + c2 lambda ||w||^2, then the minimizer and the Hessian
+    for a drawn X, y, lambda (exact fractions)."""
+    k1, k2 = _ridge_coefficients(p)
+    X = _rat_matrix(p["X"])
+    y = _column(p["y"])
+    lam = sympy.Rational(str(p["lam"]))
+    eye = sympy.eye(X.shape[1])
+    # 0 = k1 X^T (X w - y) + k2 lambda w  =>  (X^T X + (k2/k1) lambda I) w = X^T y
+    ratio = k2 / k1
+
+    G = X.T * X
+    b = X.T * y
+    if b.is_zero_matrix:
+        raise Reject("X^T y = 0 makes the minimizer zero")
+    if (G - _rat(ratio) * lam * eye).det() == 0:
+        raise Reject("the sign-slip system is singular")
+    if _max_denominator((G + _rat(ratio) * lam * eye).inv() * b) > 200:
+        raise Reject("minimizer fractions too ugly for hand work")
+
+    if bug == "factor-2":
+        k1, k2 = k1 / 2, k2 / 2
+    if bug == "memorized":
+        ratio = Fraction(1)
+    sign = -1 if bug == "wrong-sign" else 1
+
+    data = "X^T (y - X w)" if bug == "wrong-sign" else "X^T (X w - y)"
+    grad = f"{_coef(k1)}{data} + {_coef(k2)}lambda w"
+    hess = f"{_coef(k1)}X^T X"
+    if bug != "no-penalty":
+        hess += f" + {_coef(k2)}lambda I"
+    step = f"w {'+' if bug == 'ascent' else '-'} gamma ({grad})"
+    minimizer = f"inv(X^T X {'-' if sign < 0 else '+'} {_RATIO_TEXT[ratio]} I) X^T y"
+
+    w_at = (G + sign * _rat(ratio) * lam * eye).inv() * b
+    penalty = 0 if bug == "no-penalty" else _rat(k2) * lam
+    hess_at = _rat(k1) * G + penalty * eye
+
+    return {
+        "grad": grad,
+        "hess": hess,
+        "minimizer": minimizer,
+        "step": step,
+        "w_star": _vec(w_at),
+        "hess_at": _mat(hess_at),
+    }
+
+
+# --------------------------------------------- F4: logistic loss with L2
+
+def _sigmoid(t: float) -> float:
+    return 1.0 / (1.0 + math.exp(-t))
+
+
+def _logistic_gradient(X, y, w, lam, bug=None):
+    """Gradient of sum_i ln(1 + exp(-y_i x_i^T w)) + lam w^T w, or a buggy version."""
+    g = np.zeros_like(w)
+    for xi, yi in zip(X, y):
+        z = yi * float(xi @ w)
+        if bug == "log-differential":  # 1/ln(1+e^{-z}) where 1/(1+e^{-z}) belongs
+            weight = math.exp(-z) / math.log1p(math.exp(-z))
+        elif bug == "sigmoid-arg":
+            weight = _sigmoid(z)
+        else:
+            weight = _sigmoid(-z)
+        g += (1 if bug == "wrong-sign" else -1) * yi * weight * xi
+    return g + (1 if bug == "reg-factor" else 2) * lam * w
+
+
+_LOGISTIC_BUGS = ("log-differential", "sigmoid-arg", "wrong-sign", "reg-factor")
+
+
+def logistic_l2(p, *, bug=None, given=None):
+    """F4: gradient of one log-loss term (expression), the full gradient at a
+    drawn w0, and one gradient-descent step (follows the gradient)."""
+    X = np.array(p["Xd"], dtype=float)
+    y = np.array(p["yl"], dtype=float)
+    w0 = np.array(p["w0"], dtype=float)
+    lam, eta = float(p["lam"]), float(p["eta"])
+
+    g_ref = _logistic_gradient(X, y, w0, lam)
+    if np.max(np.abs(g_ref)) < 0.1:
+        raise Reject("gradient too close to zero")
+    for b in _LOGISTIC_BUGS:
+        if np.max(np.abs(_logistic_gradient(X, y, w0, lam, b) - g_ref)) < 0.05:
+            raise Reject(f"bug {b} gives nearly the reference gradient")
+    if np.max(np.abs(eta * g_ref)) < 0.05:
+        raise Reject("the step barely moves w")
+
+    grad_term = {
+        "log-differential": "-y exp(-y x^T w) x / log(1 + exp(-y x^T w))",
+        "sigmoid-arg": "-y sigmoid(y x^T w) x",
+        "wrong-sign": "y sigmoid(-y x^T w) x",
+    }.get(bug, "-y sigmoid(-y x^T w) x")
+
+    g = _logistic_gradient(X, y, w0, lam, bug if bug in _LOGISTIC_BUGS else None)
+    g_step = np.array(given["grad_at"], dtype=float) if given and "grad_at" in given else g
+    step = w0 + eta * g_step if bug == "ascent" else w0 - eta * g_step
+
+    return {
+        "grad_term": grad_term,
+        "grad_at": [float(v) for v in g],
+        "step": [float(v) for v in step],
+    }
+
+
+# ------------------------------------------------ F5: Gaussian MLE
+
+def gaussian_mle(p, *, bug=None, given=None):
+    """F5: gradients of ln N(x | mu, S) by mu and by S, and the maximum-likelihood
+    mean and covariance (1/n) of a drawn 2-D sample."""
+    P = _rat_matrix(p["P"])
+    n = P.rows
+    mean = P.T * sympy.ones(n, 1) / n
+    if mean.is_zero_matrix:
+        raise Reject("zero sample mean hides a forgotten centering")
+    cov = _scatter(P, mean) / n
+    if cov.det() == 0:
+        raise Reject("the sample lies on a line: no maximum-likelihood covariance")
+
+    grad_mu = {
+        "wrong-sign": "inv(S) (mu - x)",
+        "no-inverse": "S (x - mu)",
+    }.get(bug, "inv(S) (x - mu)")
+    # d ln det S = tr(S^{-1} dS) and d(S^{-1}) = -S^{-1} dS S^{-1}
+    grad_S = {
+        "inv-sign": "(-inv(S) (x - mu) (x - mu)^T inv(S) - inv(S)) / 2",
+        "logdet-no-inverse": "(inv(S) (x - mu) (x - mu)^T inv(S) - S) / 2",
+    }.get(bug, "(inv(S) (x - mu) (x - mu)^T inv(S) - inv(S)) / 2")
+
+    mu_hat = mean * n if bug == "no-average" else mean
+    centre = _column(given["mu"]) if given and "mu" in given else mean
+    if bug == "no-centering":
+        centre = sympy.zeros(2, 1)
+    sigma_hat = _scatter(P, centre) / (n - 1 if bug == "unbiased" else n)
+
+    return {
+        "grad_mu": grad_mu,
+        "grad_S": grad_S,
+        "mu": _vec(mu_hat),
+        "sigma": _mat(sigma_hat),
+    }
+
+
+def _scatter(P, centre) -> sympy.Matrix:
+    """sum_i (x_i - centre)(x_i - centre)^T over the rows x_i of P."""
+    D = P - sympy.ones(P.rows, 1) * centre.T
+    return D.T * D
+
+
+# ---------------------------------------------- F6: nearest symmetric matrix
+
+def nearest_symmetric(p, *, bug=None, given=None):
+    """F6: nearest symmetric (or skew-symmetric) matrix to A in the Frobenius
+    norm: the gradient of the objective, the formula, its value for a drawn A,
+    and the squared distance (follows the numeric answer)."""
+    A = _rat_matrix(p["A"])
+    sym_part, skew_part = (A + A.T) / 2, (A - A.T) / 2
+    if sym_part.is_zero_matrix or skew_part.is_zero_matrix:
+        raise Reject("A is already symmetric or skew-symmetric")
+    want_sym = p["kind"] == "symmetric"
+    near, other = (sym_part, skew_part) if want_sym else (skew_part, sym_part)
+    # A = near + other with the two parts orthogonal, so ||A - near||^2 = ||other||^2
+    dist_ref = _frobenius2(other)
+    if dist_ref == 1 or dist_ref == _frobenius2(near):
+        raise Reject("the squared distance would not tell the misconceptions apart")
+
+    grad_obj = {"factor-2": "X - A", "no-transpose": "2 (X - A)^T"}.get(bug, "2 (X - A)")
+
+    sign = "+" if want_sym != (bug == "swapped") else "-"
+    nearest = f"A {sign} A^T" if bug == "no-half" else f"(A {sign} A^T) / 2"
+
+    near_at = {"swapped": other, "no-half": 2 * near}.get(bug, near)
+
+    if given and "nearest_at" in given:
+        dist = _frobenius2(A - _rat_matrix(given["nearest_at"]))
+    else:
+        dist = _frobenius2(A - near)
+    if bug == "norm-of-answer":
+        dist = _frobenius2(near)
+    dist = math.sqrt(dist) if bug == "not-squared" else _exact(dist)
+
+    return {
+        "grad_obj": grad_obj,
+        "nearest": nearest,
+        "nearest_at": _mat(near_at),
+        "dist": dist,
+    }
+
+
+def _frobenius2(M) -> sympy.Rational:
+    return sum(e * e for e in M)

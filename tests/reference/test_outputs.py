@@ -1,0 +1,252 @@
+"""Reference solvers of family B (what a network outputs), against independently derived values."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from itertools import permutations, product
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import expit, softmax
+
+from reference import outputs
+
+
+def close(a, b, tol=1e-9):
+    return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=tol, rtol=0)
+
+
+def formula(text: str, **values) -> float:
+    """Evaluate one of *our* reference formulas (never student input) at the given point."""
+    expr = sympy.parse_expr(text.replace("^", "**"), local_dict={n: sympy.Symbol(n) for n in values})
+    return float(expr.subs({sympy.Symbol(n): v for n, v in values.items()}))
+
+
+def slope(f, t, h=1e-5):
+    """Central finite difference: an independent check of analytic derivatives."""
+    return (f(t + h) - f(t - h)) / (2 * h)
+
+
+# ------------------------------------------------------------------ B3
+
+
+class TestSoftmaxTemperature:
+    """B3: softmax at three temperatures and its two limits."""
+
+    SEED = {"z": [1, 2, 5], "T_hi": 10, "T_lo": 0.1}
+    TOL = 0.002  # the YAML tolerance of the probability parts
+    # the YAML's draws: distinct logits in [-3, 5], the top one ahead of the next by at most 4
+    DISTINCT = [list(z) for z in permutations(range(-3, 6), 3) if sorted(z)[2] - sorted(z)[1] <= 4]
+
+    def test_seed_logits_by_hand(self):
+        """The seed's logits 1, 2, 5 at T = 10, 1, 0.1, each exponential written out."""
+        got = outputs.softmax_temperature(self.SEED)
+        for key, T in (("p_hi", 10), ("p_one", 1), ("p_lo", 0.1)):
+            e = [math.exp(1 / T), math.exp(2 / T), math.exp(5 / T)]
+            assert close(got[key], [x / sum(e) for x in e])
+        # T = 10 by hand: e^0.1, e^0.2, e^0.5 over their sum 1.1052 + 1.2214 + 1.6487
+        assert close(got["p_hi"], [0.2779, 0.3071, 0.4146], 5e-4)
+        assert close(got["p_one"], [0.0171, 0.0466, 0.9362], 5e-4)
+        assert close(got["p_lo"], [0, 0, 1], 1e-12)  # e^-30 and e^-40 are below 1e-12
+
+    def test_limits_are_exact(self):
+        got = outputs.softmax_temperature({"z": [4, -1, 2], "T_hi": 5, "T_lo": 0.5})
+        assert got["lim_zero"] == [1, 0, 0]
+        assert got["lim_inf"] == [Fraction(1, 3)] * 3
+        assert got["diverse"] == "raise"
+
+    @given(st.sampled_from(DISTINCT), st.sampled_from([5, 10, 20]), st.sampled_from([0.1, 0.2, 0.5]))
+    def test_matches_scipy_and_limits_numerically(self, z, T_hi, T_lo):
+        """Against scipy's softmax; the limits against tiny and huge temperatures."""
+        got = outputs.softmax_temperature({"z": z, "T_hi": T_hi, "T_lo": T_lo})
+        zz = np.array(z, dtype=float)
+        assert close(got["p_hi"], softmax(zz / T_hi))
+        assert close(got["p_one"], softmax(zz))
+        assert close(got["p_lo"], softmax(zz / T_lo))
+        assert close(got["lim_zero"], softmax(zz / 1e-3), 1e-6)
+        assert close(got["lim_inf"], softmax(zz / 1e7), 1e-6)
+        for key in ("p_hi", "p_one", "p_lo"):
+            assert math.isclose(sum(got[key]), 1.0)
+
+    @pytest.mark.parametrize("bug, parts", [
+        ("temperature-multiplied", ["p_hi", "p_lo", "lim_zero", "lim_inf", "diverse"]),
+        ("temperature-outside-exp", ["p_hi", "p_lo"]),
+        ("sigmoid-per-logit", ["p_one"]),
+    ])
+    def test_every_bug_changes_its_parts_on_every_draw(self, bug, parts):
+        """Whole parameter space: each listed bug is off by more than the tolerance."""
+        for z, T_hi, T_lo in product(self.DISTINCT, [5, 10, 20], [0.1, 0.2, 0.5]):
+            p = {"z": z, "T_hi": T_hi, "T_lo": T_lo}
+            ref, wrong = outputs.softmax_temperature(p), outputs.softmax_temperature(p, bug=bug)
+            for part in parts:
+                if part == "diverse":
+                    assert ref[part] != wrong[part]
+                else:
+                    gap = np.max(np.abs(np.asarray(ref[part], float) - np.asarray(wrong[part], float)))
+                    assert gap > 2 * self.TOL, (bug, part, p)
+
+    def test_multiplied_bug_by_hand(self):
+        """z * T at T = 10 on the seed logits: e^10, e^20, e^50 normalised is one-hot to 1e-13."""
+        got = outputs.softmax_temperature(self.SEED, bug="temperature-multiplied")
+        assert close(got["p_hi"], [0, 0, 1], 1e-12)
+        assert got["lim_zero"] == [Fraction(1, 3)] * 3 and got["lim_inf"] == [0, 0, 1]
+
+    def test_sigmoid_bug_by_hand(self):
+        got = outputs.softmax_temperature(self.SEED, bug="sigmoid-per-logit")
+        assert close(got["p_one"], expit(np.array([1.0, 2.0, 5.0])))
+
+
+# ------------------------------------------------------------------ B1
+
+
+class TestSigmoidFacts:
+    """B1: sigmoid and tanh facts, checked by finite differences and direct evaluation."""
+
+    S0 = [0.1, 0.2, 0.25, 0.3, 0.4, 0.6, 0.7, 0.75, 0.8, 0.9]
+    U0 = [-0.9, -0.8, -0.6, -0.5, -0.3, 0.3, 0.5, 0.6, 0.8, 0.9]
+    K = [2, 3, 5, 10, 100]
+    GRID = np.linspace(-3, 3, 13)
+
+    def solve(self, s0=0.2, u0=0.5, k=10, bug=None):
+        return outputs.sigmoid_facts({"s0": s0, "u0": u0, "k": k}, bug=bug)
+
+    def test_constants(self):
+        got = self.solve()
+        assert got["limits"] == [1, 0] and got["tanh_limits"] == [1, -1]
+        assert close(got["at_zero"], [0.5, 0.25, math.log(0.5)])
+        assert got["max_dsig"] == Fraction(1, 4) and got["max_dtanh"] == 1
+
+    def test_limits_and_maxima_numerically(self):
+        assert close([expit(40.0), expit(-40.0)], self.solve()["limits"], 1e-12)
+        assert close([math.tanh(40.0), math.tanh(-40.0)], self.solve()["tanh_limits"], 1e-12)
+        t = np.linspace(-10, 10, 200001)
+        assert math.isclose(np.max(expit(t) * (1 - expit(t))), float(self.solve()["max_dsig"]), rel_tol=1e-9)
+        assert math.isclose(np.max(slope(np.tanh, t)), float(self.solve()["max_dtanh"]), rel_tol=1e-6)
+
+    @pytest.mark.parametrize("t", GRID)
+    def test_formulas_against_finite_differences(self, t):
+        got, s, u = self.solve(), expit(t), math.tanh(t)
+        assert math.isclose(formula(got["sig_neg"], s=s), expit(-t), rel_tol=1e-12)
+        assert math.isclose(formula(got["dsig_s"], s=s), slope(expit, t), rel_tol=1e-7)
+        assert math.isclose(formula(got["inverse"], s=s), t, abs_tol=1e-9)
+        assert math.isclose(formula(got["dlog"], t=t), slope(lambda x: math.log(expit(x)), t), rel_tol=1e-7)
+        assert math.isclose(formula(got["dlog"], t=t), expit(-t), rel_tol=1e-12)  # the seed's relation
+        assert math.isclose(formula(got["dtanh_u"], u=u), slope(math.tanh, t), rel_tol=1e-7)
+
+    @given(st.sampled_from(S0), st.sampled_from(U0), st.sampled_from(K))
+    def test_values_at_drawn_points(self, s0, u0, k):
+        """a and b are recovered with scipy's logit and arctanh, then everything evaluated directly."""
+        from scipy.special import logit
+        got = self.solve(s0, u0, k)
+        a, b = logit(s0), math.atanh(u0)
+        assert math.isclose(got["a_value"], a, rel_tol=1e-12)
+        assert math.isclose(float(got["sig_neg_a"]), expit(-a), rel_tol=1e-12)
+        assert math.isclose(float(got["dsig_neg_a"]), slope(expit, -a), rel_tol=1e-7)
+        assert math.isclose(float(got["dtanh_b"]), slope(math.tanh, b), rel_tol=1e-7)
+        assert math.isclose(float(got["slope_k"]), slope(lambda t: expit(k * t), 0.0, 1e-7), rel_tol=1e-5)
+
+    def test_exact_values_by_hand(self):
+        """sigma(a) = 0.8: sigma(-a) = 0.2, sigma'(-a) = 0.16, a = ln 4; tanh(b) = 0.6: 0.64."""
+        got = self.solve(s0=0.8, u0=0.6, k=100)
+        assert got["sig_neg_a"] == Fraction(1, 5) and got["dsig_neg_a"] == Fraction(4, 25)
+        assert math.isclose(got["a_value"], math.log(4))
+        assert got["dtanh_b"] == Fraction(16, 25) and got["slope_k"] == 25
+
+    BUGS = {
+        "limits-swapped": ["limits"], "odd-symmetry": ["sig_neg", "sig_neg_a"],
+        "derivative-odd": ["dsig_neg_a"], "derivative-is-itself": ["dsig_s", "at_zero"],
+        "tanh-derivative-form": ["dsig_s"], "sigmoid-derivative-form": ["dtanh_u", "dtanh_b"],
+        "log-sign": ["at_zero"], "reciprocal-not-inverse": ["inverse"],
+        "inverse-flipped": ["inverse", "a_value"], "forgot-inner-derivative": ["dlog", "slope_k"],
+        "sigmoid-instead-of-complement": ["dlog"], "sup-of-sigmoid": ["max_dsig"],
+        "tanh-like-sigmoid": ["tanh_limits"], "same-as-sigmoid": ["max_dtanh"],
+    }
+    VARIABLE = {"sig_neg": "s", "dsig_s": "s", "inverse": "s", "dlog": "t", "dtanh_u": "u"}
+    POINT = {"s": 0.3, "t": 0.7, "u": 0.4}
+
+    @pytest.mark.parametrize("bug", sorted(BUGS))
+    def test_every_bug_changes_its_parts_on_every_draw(self, bug):
+        for s0, u0, k in product(self.S0, self.U0, self.K):
+            ref, wrong = self.solve(s0, u0, k), self.solve(s0, u0, k, bug=bug)
+            for part in self.BUGS[bug]:
+                if part in self.VARIABLE:
+                    point = {self.VARIABLE[part]: self.POINT[self.VARIABLE[part]]}
+                    gap = abs(formula(ref[part], **point) - formula(wrong[part], **point))
+                else:
+                    gap = np.max(np.abs(np.asarray(ref[part], float) - np.asarray(wrong[part], float)))
+                assert gap > 0.004, (bug, part, s0, u0, k)
+
+
+# ------------------------------------------------------------------ B2
+
+
+HALVES = [x / 2 for x in range(-4, 5)]
+logits = st.lists(st.sampled_from(HALVES), min_size=3, max_size=3)
+classes = st.integers(0, 2)
+
+
+class TestSoftmaxLogloss:
+    """B2: softmax of two observations, their summed log-loss, sigmoid vs two-way softmax."""
+
+    SEED = {"z1": [1, -2, 0], "z2": [0.5, -1, 0], "c1": 0, "c2": 2}
+
+    def test_seed_numbers_by_hand(self):
+        """The seed's logits; true classes 1 and 3: each exponential written out."""
+        got = outputs.softmax_logloss(self.SEED)
+        e1 = [math.e, math.exp(-2), 1.0]
+        e2 = [math.exp(0.5), math.exp(-1), 1.0]
+        assert close(got["p1"], [x / sum(e1) for x in e1])
+        assert close(got["p2"], [x / sum(e2) for x in e2])
+        assert close(got["p1"], [0.7054, 0.0351, 0.2595], 5e-5)
+        assert close(got["p2"], [0.5465, 0.1220, 0.3315], 5e-5)
+        assert math.isclose(got["loss"], -math.log(e1[0] / sum(e1)) - math.log(e2[2] / sum(e2)))
+        assert math.isclose(got["loss"], 1.4531, abs_tol=5e-4)
+
+    @given(logits, logits, classes, classes)
+    def test_against_scipy_log_softmax(self, z1, z2, c1, c2):
+        from scipy.special import log_softmax
+        got = outputs.softmax_logloss({"z1": z1, "z2": z2, "c1": c1, "c2": c2})
+        assert close(got["p1"], softmax(z1)) and close(got["p2"], softmax(z2))
+        assert math.isclose(got["loss"], -log_softmax(z1)[c1] - log_softmax(z2)[c2], rel_tol=1e-12)
+
+    @pytest.mark.parametrize("a, b", [(0.0, 0.0), (1.5, -2.0), (-3.0, 2.5), (4.0, 4.0)])
+    def test_sigmoid_matches_two_way_softmax(self, a, b):
+        w = formula(outputs.softmax_logloss(self.SEED)["relation"], a=a, b=b)
+        assert math.isclose(expit(w), softmax([a, b])[0], rel_tol=1e-12)
+
+    def test_follow_through_uses_students_probabilities(self):
+        """A student's rounded p1 = [0.7, 0.04, 0.26]: the loss is -ln 0.7 - ln p2[3]."""
+        got = outputs.softmax_logloss(self.SEED, given={"p1": np.array([0.7, 0.04, 0.26])})
+        e2 = [math.exp(0.5), math.exp(-1), 1.0]
+        assert math.isclose(got["loss"], -math.log(0.7) - math.log(e2[2] / sum(e2)))
+
+    def test_follow_through_refuses_an_impossible_probability(self):
+        with pytest.raises(ValueError):
+            outputs.softmax_logloss(self.SEED, given={"p1": np.array([0.0, 0.5, 0.5])})
+
+    def test_binary_per_class_bug_by_hand(self):
+        got = outputs.softmax_logloss(self.SEED, bug="binary-per-class")
+        p1, p2 = softmax([1, -2, 0]), softmax([0.5, -1, 0])
+        expected = (-math.log(p1[0]) - math.log(1 - p1[1]) - math.log(1 - p1[2])
+                    - math.log(1 - p2[0]) - math.log(1 - p2[1]) - math.log(p2[2]))
+        assert math.isclose(got["loss"], expected)
+
+    @given(logits, logits, classes, classes)
+    @settings(max_examples=200)
+    def test_every_bug_changes_its_part(self, z1, z2, c1, c2):
+        p = {"z1": z1, "z2": z2, "c1": c1, "c2": c2}
+        ref = outputs.softmax_logloss(p)
+        for bug in ("sigmoid-per-logit",):
+            wrong = outputs.softmax_logloss(p, bug=bug)
+            for part in ("p1", "p2"):
+                assert np.max(np.abs(np.subtract(ref[part], wrong[part]))) > 0.004
+        for bug in ("mean-not-sum", "log10", "binary-per-class"):
+            wrong = outputs.softmax_logloss(p, bug=bug)["loss"]
+            assert abs(wrong - ref["loss"]) > 0.02 * ref["loss"]
+        for bug in ("reversed-difference", "first-logit-only"):
+            wrong = outputs.softmax_logloss(p, bug=bug)["relation"]
+            assert formula(wrong, a=1.3, b=-0.4) != pytest.approx(formula(ref["relation"], a=1.3, b=-0.4))
