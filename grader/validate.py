@@ -85,9 +85,18 @@ def _numbers(value):
         yield value
 
 
+def _decimal_places(x: Fraction) -> int | None:
+    """Digits after the point if x is a short terminating decimal (like 0.47068), else None."""
+    d, places = x.denominator, 0
+    while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
+        d //= 2 if d % 2 == 0 else 5
+        places += 1
+    return places if d == 1 and places <= 8 else None
+
+
 def _sanity(value, where: str, report: ProblemReport) -> None:
     for x in _numbers(value):
-        if isinstance(x, Fraction) and x.denominator > MAX_DENOMINATOR:
+        if isinstance(x, Fraction) and _decimal_places(x) is None and x.denominator > MAX_DENOMINATOR:
             report.error(f"{where}: fraction {x} is not hand-friendly")
             return
         if not math.isfinite(float(x)) or abs(float(x)) > MAX_ABS:

@@ -1,4 +1,9 @@
-"""Reference solvers for kernels, SVM and duality (family H, seed 000)."""
+"""Reference solvers for kernels, SVM and duality (family H, seed 000).
+
+Numeric parts whose misconceptions could land within tolerance of the right answer on
+an unlucky draw are guarded by ``reference.common.require_distinct``; the tolerances in
+the ``*_VISIBLE`` tables must match the YAML parts.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +13,24 @@ from fractions import Fraction
 import numpy as np
 
 from reference import Reject
-
-
-def _frac(v) -> Fraction:
-    """An exact fraction from a drawn number: floats go through their short decimal repr
-    (0.1 -> 1/10), because drawn decimals mean what they print as, not their binary value."""
-    return Fraction(str(v)) if isinstance(v, float) else Fraction(v)
+from reference.common import exact, require_distinct
 
 
 def _plain(v: Fraction) -> int | Fraction:
     return v.numerator if v.denominator == 1 else v
 
 
-def _poly(coeffs: list[tuple[Fraction, str]]) -> str:
-    """Answer-language text of a sum of `coefficient * term` pairs (term "" for a constant)."""
+def _linear_text(terms: list[tuple[Fraction, str]]) -> str:
+    """Answer-language text of sum(coef * term), e.g. "-5/4*lambda^2 + 3*lambda"."""
     out = ""
-    for coef, term in coeffs:
+    for coef, term in terms:
         if coef == 0:
             continue
-        sign = "-" if coef < 0 else "+"
-        mag = abs(coef)
-        body = (str(mag) if term == "" else term if mag == 1 else f"{mag}*{term}")
-        out += (("-" if sign == "-" else "") + body) if not out else f" {sign} {body}"
+        body = term if abs(coef) == 1 else f"{abs(coef)}*{term}"
+        if not out:
+            out = ("-" if coef < 0 else "") + body
+        else:
+            out += (" - " if coef < 0 else " + ") + body
     return out or "0"
 
 
@@ -45,19 +46,19 @@ def kernel_facts(p, *, bug=None, given=None):
         # q2 t^2 + q1 t + q0 with t = <x, z>: a kernel iff no coefficient is negative
         # (q1 < 0 fails on the pair x, -x; q0 < 0 fails at x = 0).
         "K1": p["q1"] > 0 and p["q0"] > 0 or bug == "any-polynomial",
-        # exp(-|x-z|^2/s) is Gaussian; exp(|x-z|^2/s) breaks Cauchy-Schwarz;
-        # exp(<x,z>/s) is a limit of polynomial kernels; exp(-<x,z>/s) fails at x = 0.
-        "K2": (p["e_arg"] == "dist") == (p["e_sign"] < 0) or bug == "any-exponential",
-        # g(x) g(z) is a kernel; g(x) + g(z) has a 2x2 Gram determinant -(g1 - g2)^2 < 0.
+        # exp(<x,z>/t) is a limit of polynomial kernels; exp(-<x,z>/t) fails at x = 0.
+        "K2": p["e_sign"] < 0 if bug == "needs-minus" else p["e_sign"] > 0,
+        # g(x) g(z) is a kernel; the other forms are asymmetric or have a 2x2 Gram
+        # matrix with a negative determinant.
         "K3": p["g_form"] == "product" or bug == "sum-of-functions",
         # x^T A z with symmetric A is a kernel iff A is positive semidefinite.
-        "K4": (p["a11"] >= 0 and p["a22"] >= 0 and p["a11"] * p["a22"] >= p["a12"] ** 2)
-        or bug == "symmetric-enough",
-        # alpha <x,z> + beta Gaussian: a negative weight makes K(x, x) negative somewhere.
-        "K5": p["alpha"] > 0 and p["beta"] > 0 or bug == "any-combination",
+        "K4": p["a12"] > 0 if bug == "entrywise-positive"
+        else p["a11"] >= 0 and p["a22"] >= 0 and p["a11"] * p["a22"] >= p["a12"] ** 2,
+        # c_lin <x,z> + c_rbf Gaussian: a negative weight makes K(x, x) negative somewhere.
+        "K5": p["c_lin"] > 0 and p["c_rbf"] > 0 or bug == "any-combination",
     }
     return {"kernels": [k for k in KERNEL_CANDIDATES if verdict[k]],
-            "coef": monomial_coefficient(p["alpha_exp"], p["m"], p["R"], bug=bug),
+            "coef": monomial_coefficient(p["pw"], p["m"], p["R"], bug=bug),
             "dim": feature_dimension(p["d"], p["m"], bug=bug)}
 
 
@@ -86,13 +87,23 @@ def feature_dimension(d, m, *, bug=None) -> int:
 
 # --- H2: Gram matrices ----------------------------------------------------------------
 
+GRAM_VISIBLE = {
+    "G_rbf": (("no-2", "sigma-not-squared"), 0.0006, 0),
+    "dist2": (("input-space", "one-cross"), 0.0025, 0),
+}
+
+
 def gram_matrices(p, *, bug=None, given=None):
     """Linear, polynomial (<x,z> + R)^m and Gaussian Gram matrices of three points, and the
     squared distance between the Gaussian feature images of the first two."""
+    if bug is None and not given:
+        return require_distinct(_gram, p, GRAM_VISIBLE)
+    return _gram(p, bug=bug, given=given)
+
+
+def _gram(p, *, bug=None, given=None):
     X = np.array(p["X"], dtype=int)
-    if len({tuple(r) for r in X.tolist()}) < len(X):
-        raise Reject("two points coincide")
-    R, m, sigma = p["R"], p["m"], _frac(p["sigma"])
+    R, m, sigma = p["R"], p["m"], exact(p["sigma"])
     lin = X @ X.T
     sq = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
     g_lin = sq if bug == "distances" else lin
@@ -122,14 +133,27 @@ def gram_matrices(p, *, bug=None, given=None):
 
 # --- H3: reading an SVM dual solution --------------------------------------------------
 
+SVM_VISIBLE = {
+    "w": (("no-labels", "margin-only"), 0.001, 0),
+    "b": (("from-violator", "sign"), 0.001, 0),
+    "xi": (("no-clip", "no-label"), 0.001, 0),
+}
+
+
 def svm_dual(p, *, bug=None, given=None):
     """Object types from the dual variables, then w, b and the slacks of a soft-margin SVM.
 
     Types: lambda = 0 non-support; 0 < lambda < C on the margin; lambda = C violator."""
-    X = [[_frac(v) for v in row] for row in p["X"]]
+    if bug is None and not given:
+        return require_distinct(_svm, p, SVM_VISIBLE)
+    return _svm(p, bug=bug, given=given)
+
+
+def _svm(p, *, bug=None, given=None):
+    X = [[exact(v) for v in row] for row in p["X"]]
     y = [int(v) for v in p["y"]]
-    lam = [_frac(v) for v in p["lam"]]
-    C = _frac(p["C"])
+    lam = [exact(v) for v in p["lam"]]
+    C = exact(p["C"])
     n = len(y)
     ids = list(range(1, n + 1))
     top = Fraction(1) if bug == "C-is-one" else C  # the seed writes 0 < lambda < 1 for margin SVs
@@ -141,29 +165,37 @@ def svm_dual(p, *, bug=None, given=None):
     true_margin = [i for i in ids if 0 < lam[i - 1] < C]
     true_viol = [i for i in ids if lam[i - 1] == C]
 
-    used = true_margin if bug == "margin-only" else ids
-    w = [sum(lam[i - 1] * (1 if bug == "no-labels" else y[i - 1]) * X[i - 1][k] for i in used)
-         for k in range(2)]
-    if given and "w" in given:
-        w = [_frac(float(v)) for v in given["w"]]
+    def signed_sum(objects, labelled=True):
+        return [sum(lam[i - 1] * (y[i - 1] if labelled else 1) * X[i - 1][k] for i in objects)
+                for k in range(2)]
 
-    def dot(i):
+    def score(w, i):
         return w[0] * X[i - 1][0] + w[1] * X[i - 1][1]
 
+    def bias(w, i):
+        return y[i - 1] - score(w, i)
+
+    if bias(signed_sum(ids), true_margin[0]) == 0:
+        raise Reject("b = 0 would hide a sign slip")
+    if given and "w" in given:
+        w = [exact(float(v)) for v in given["w"]]
+    elif bug == "margin-only":
+        w = signed_sum(true_margin)
+    else:
+        w = signed_sum(ids, labelled=bug != "no-labels")
+
     if bug == "from-violator":
-        b = y[true_viol[0] - 1] - dot(true_viol[0])
+        b = bias(w, true_viol[0])
     else:
         # With the true w every margin SV gives the same b; the mean serves a student's own w.
-        b = sum(y[i - 1] - dot(i) for i in true_margin) / len(true_margin)
+        b = sum(bias(w, i) for i in true_margin) / len(true_margin)
         if bug == "sign":
             b = -b
-    if b == 0 and not given:
-        raise Reject("b = 0 would hide a sign slip")
     if given and "b" in given:
-        b = _frac(float(given["b"]))
+        b = exact(float(given["b"]))
 
     def slack(i):
-        margin_value = (1 if bug == "no-label" else y[i - 1]) * (dot(i) + b)
+        margin_value = (1 if bug == "no-label" else y[i - 1]) * (score(w, i) + b)
         return 1 - margin_value if bug == "no-clip" else max(Fraction(0), 1 - margin_value)
 
     return {"margin": margin, "violators": violators,
@@ -173,57 +205,78 @@ def svm_dual(p, *, bug=None, given=None):
 
 # --- H4: Lagrange dual of a projection onto a half-plane -------------------------------
 
-KKT_CONDITIONS = ("stationarity", "primal", "dual", "slackness")
+KKT_CONDITIONS = ("stat", "primal", "dual", "slack")
+DUAL_VISIBLE = {"z": (("no-half", "forget-centre"), 0.0001, 0)}
 
 
 def lagrange_dual(p, *, bug=None, given=None):
-    """min (x-p1)^2 + (y-p2)^2 s.t. a1 x + a2 y >= c, with L = f0 + lambda (c - a1 x - a2 y).
+    """min (x-u1)^2 + (y-u2)^2 s.t. a1 x + a2 y >= c, with L = f0 + lambda (c - a1 x - a2 y).
 
-    Minimising L over (x, y) gives (x, y) = p + lambda a / 2 and
-    g(lambda) = lambda (c - a.p) - lambda^2 |a|^2 / 4."""
-    P = [_frac(v) for v in p["p"]]
-    a = [_frac(v) for v in p["a"]]
-    c = _frac(p["c"])
+    Minimising L over (x, y) gives (x, y) = u + lambda a / 2 and
+    g(lambda) = lambda (c - a.u) - lambda^2 |a|^2 / 4; then KKT checks of two candidates."""
+    if bug is None and not given:
+        return require_distinct(_dual, p, DUAL_VISIBLE)
+    return _dual(p, bug=bug, given=given)
+
+
+def _dual(p, *, bug=None, given=None):
+    u = [exact(v) for v in p["u"]]
+    a = [exact(v) for v in p["a"]]
+    c = exact(p["c"])
     n = a[0] ** 2 + a[1] ** 2
-    if n == 0:
-        raise Reject("a = 0: no constraint")
-    gap = c - (a[0] * P[0] + a[1] * P[1])  # > 0: the centre is infeasible, the constraint binds
-    if gap <= 0:
-        raise Reject("the constraint is inactive")
-    quad = n / 2 if bug == "half" else n / 4
+    gap = c - (a[0] * u[0] + a[1] * u[1])  # > 0 by construction: the constraint binds
+    # Substituting the minimiser, f0 contributes +lambda^2 n/4 and the constraint -lambda^2 n/2.
+    quad = n / 2 if bug == "missing-f0-term" else n / 4
     lin = -gap if bug == "sign" else gap
-    g = _poly([(-quad, "lambda^2"), (lin, "lambda")])
-    lam = lin / (2 * quad)  # the vertex of the parabola lin*t - quad*t^2
-    value = lin ** 2 / (4 * quad)
-    lam_used = _frac(float(given["lam"])) if given and "lam" in given else lam
+    lam = lin / (2 * quad)  # the vertex of lin*t - quad*t^2
+    lam_used = exact(float(given["lam"])) if given and "lam" in given else lam
     if bug == "no-half":
-        z = [P[k] + lam_used * a[k] for k in range(2)]
+        z = [u[k] + lam_used * a[k] for k in range(2)]
     elif bug == "forget-centre":
         z = [c * a[k] / n for k in range(2)]
     else:
-        z = [P[k] + lam_used * a[k] / 2 for k in range(2)]
-
-    xh = [_frac(v) for v in p["xh"]]
-    lh = _frac(p["lh"])
-    slack = c - (a[0] * xh[0] + a[1] * xh[1])  # the constraint is slack <= 0
-    if bug == "stationarity-of-f0":
-        stationary = xh == P
-    else:
-        stationary = all(2 * (xh[k] - P[k]) - lh * a[k] == 0 for k in range(2))
-    holds = {"stationarity": stationary,
-             "primal": slack >= 0 if bug == "primal-reversed" else slack <= 0,
-             "dual": lh >= 0,
-             "slackness": lh * slack == 0}
-    return {"g": g, "lam": _plain(lam), "z": [_plain(v) for v in z], "value": _plain(value),
-            "kkt": [k for k in KKT_CONDITIONS if holds[k]]}
+        z = [u[k] + lam_used * a[k] / 2 for k in range(2)]
+    kkt = []
+    for name in ("A", "B"):
+        xh = [exact(v) for v in p["x" + name]]
+        lh = exact(p["l" + name])
+        f1 = c - (a[0] * xh[0] + a[1] * xh[1])  # the constraint reads f1 <= 0
+        if bug == "stationarity-of-f0":
+            stationary = xh == u
+        else:
+            stationary = all(2 * (xh[k] - u[k]) - lh * a[k] == 0 for k in range(2))
+        holds = {"stat": stationary,
+                 "primal": f1 >= 0 if bug == "primal-reversed" else f1 <= 0,
+                 "dual": lh >= 0,
+                 "slack": lh * f1 == 0}
+        kkt += [f"{name}_{k}" for k in KKT_CONDITIONS if holds[k]]
+    return {"g": _linear_text([(-quad, "lambda^2"), (lin, "lambda")]), "lam": _plain(lam),
+            "value": _plain(lin ** 2 / (4 * quad)), "z": [_plain(v) for v in z], "kkt": kkt}
 
 
 # --- H5: random Fourier features --------------------------------------------------------
+
+_FEATURE_BUGS = ("no-scale", "minus-b", "one-over-D")
+RFF_VISIBLE = {
+    "var": (("variance-sigma2", "standard-normal"), 0, 0.005),
+    "phi_x": (_FEATURE_BUGS, 0.002, 0),
+    "phi_z": (_FEATURE_BUGS, 0.002, 0),
+    "approx": (("no-scale", "one-over-D"), 0.003, 0),
+    "pairs": (("no-scale", "one-over-D"), 0.003, 0),
+    "exact": (("no-2", "sigma-not-squared"), 0.001, 0),
+}
+
 
 def random_fourier_features(p, *, bug=None, given=None):
     """phi(x)_j = sqrt(2/D) cos(w_j.x + b_j) with w_j ~ N(0, I/sigma^2), b_j ~ U[0, 2 pi];
     the sin/cos-pair map psi(x) = (cos w_j.x, sin w_j.x)_j / sqrt(D) gives
     <psi(x), psi(z)> = mean_j cos(w_j.(x - z))."""
+    if bug is None and not given:
+        return require_distinct(_rff, p, RFF_VISIBLE)
+    return _rff(p, bug=bug, given=given)
+
+
+def _rff(p, *, bug=None, given=None):
     W = np.array(p["W"], dtype=float)
     offsets = np.array(p["b"], dtype=float)
     x = np.array(p["x"], dtype=float)
@@ -250,6 +303,6 @@ def random_fourier_features(p, *, bug=None, given=None):
     pairs = pair_scale * float(np.cos(W @ (x - z)).sum())
     sq = float(((x - z) ** 2).sum())
     denom = {"no-2": sigma ** 2, "sigma-not-squared": 2 * sigma}.get(bug, 2 * sigma ** 2)
-    dist = {"variance-sigma2": "n_sigma2", "standard-normal": "n_identity"}.get(bug, "n_inverse")
-    return {"dist": dist, "phi_x": phi_x.tolist(), "phi_z": phi_z.tolist(),
+    var = {"variance-sigma2": sigma ** 2, "standard-normal": 1.0}.get(bug, 1 / sigma ** 2)
+    return {"var": var, "phi_x": phi_x.tolist(), "phi_z": phi_z.tolist(),
             "approx": float(phi_x @ phi_z), "pairs": pairs, "exact": math.exp(-sq / denom)}

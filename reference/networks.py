@@ -10,8 +10,9 @@ Conventions shared by every sheet of this family:
 
 Property checks receive a student's numbers as floats. A pre-activation that is
 zero up to rounding (``|z| <= 1e-9`` times the size of the terms summed) is taken
-as exactly zero, so a boundary answer such as ``1/3 + 1/3 + 1/3 - 1`` is judged by
-the stated convention and not by floating-point noise.
+as exactly zero, so weights such as (1/3, 1/3, 1/3) with bias -1 on input (1, 1, 1)
+are judged by the stated convention and not by floating-point noise. Entries above
+1e12 in size are refused, so no sum can overflow.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from reference import Reject
 # Truth tables are listed in the row order (x1, x2) = (0,0), (0,1), (1,0), (1,1).
 BOOL_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 _ZERO_RTOL = 1e-9
+_MAX_ENTRY = 1e12
 
 
 # ---------------------------------------------------------------- helpers
@@ -102,6 +104,8 @@ def _fields(answer, **shapes):
             return None, f"{name} should have shape {shape}, got {value.shape}"
         if not np.all(np.isfinite(value)):
             return None, f"{name} contains a value that is not a finite number"
+        if np.any(np.abs(value) > _MAX_ENTRY):
+            return None, f"{name} has an entry larger than {_MAX_ENTRY:g} in size; no such weight is needed"
         out[name] = value
     return out, None
 
@@ -176,12 +180,11 @@ def mlp_param_count(p, *, bug=None, given=None):
 # ------------------------------------------------------- A5 logic gates
 
 
-def _search_unit(inputs, table, bug=None):
+def _search_unit(inputs, table):
     """Small weights w and bias b of one step unit with step(inputs @ w + b) == table.
 
-    Integer weights and a half-integer bias keep every |z| >= 1/2. With
-    ``bug="geq"`` the bias is lowered until some row that must output 1 sits at z = 0:
-    right under the convention step(0) = 1, wrong under this sheet's step(0) = 0.
+    Integer weights and a half-integer bias keep every |z| >= 1/2, so the answer does
+    not lean on the step(0) convention.
     """
     want = np.asarray(table, dtype=float)
     n = inputs.shape[1]
@@ -189,35 +192,29 @@ def _search_unit(inputs, table, bug=None):
     for *w, twice_b in sorted(candidates, key=lambda t: (sum(map(abs, t[:-1])), abs(t[-1]), t)):
         z = inputs @ np.array(w, dtype=float) + twice_b / 2
         if np.array_equal(_step(z), want):
-            b = Fraction(twice_b, 2)
-            if bug == "geq":
-                b -= Fraction(float(z[want == 1].min()))
-            return w, _answer_value(b)
+            return w, _answer_value(Fraction(twice_b, 2))
     raise Reject(f"no small step unit realises the table {list(table)}")
 
 
-def _xor_like_net(table, bug=None):
+def _xor_like_net(table):
     """Two hidden step units (OR and AND of the inputs) and an output unit for XOR or XNOR."""
-    W1 = [[1, 1], [1, 1]]
-    b1 = [Fraction(-1, 2), Fraction(-3, 2)]  # h1 = x1 OR x2, h2 = x1 AND x2
-    xor = list(table) == [0, 1, 1, 0]
     if list(table) not in ([0, 1, 1, 0], [1, 0, 0, 1]):
         raise Reject(f"table {list(table)} is not XOR or XNOR")
-    w2, b2 = ([1, -1], Fraction(-1, 2)) if xor else ([-1, 1], Fraction(1, 2))
-    if bug == "geq":  # output sits exactly on z = 0 where it must fire
-        b2 -= Fraction(1, 2)
-    return {"W1": W1, "b1": [_answer_value(v) for v in b1], "w2": w2, "b2": _answer_value(b2)}
+    # h1 = x1 OR x2, h2 = x1 AND x2; XOR is "h1 and not h2", XNOR its negation.
+    W1, b1 = [[1, 1], [1, 1]], [-0.5, -1.5]
+    w2, b2 = ([1, -1], -0.5) if list(table) == [0, 1, 1, 0] else ([-1, 1], 0.5)
+    return {"W1": W1, "b1": b1, "w2": w2, "b2": b2}
 
 
 def logic_gates(p, *, bug=None, given=None):
     """Step-unit realisations of two separable gates and a two-layer XOR/XNOR net (A5)."""
-    w_a, b_a = _search_unit(BOOL_INPUTS, p["gate_a"], bug)
-    w_b, b_b = _search_unit(BOOL_INPUTS, p["gate_b"], bug)
+    w_a, b_a = _search_unit(BOOL_INPUTS, p["gate_a"])
+    w_b, b_b = _search_unit(BOOL_INPUTS, p["gate_b"])
     return {
         "unit_a": {"w": w_a, "b": b_a},
         "unit_b": {"w": w_b, "b": b_b},
         "one_unit_c": bug == "separable",
-        "net_c": _xor_like_net(p["gate_c"], bug),
+        "net_c": _xor_like_net(p["gate_c"]),
     }
 
 
@@ -261,7 +258,7 @@ def _with_feature(feature):
 
 def xor_extra_feature(p, *, bug=None, given=None):
     """One step unit on (x1, x2, x3) for XOR/XNOR, and the two lines where a product unit is 0 (A6)."""
-    w, b = _search_unit(_with_feature(p["feature"]), p["gate"], bug)
+    w, b = _search_unit(_with_feature(p["feature"]), p["gate"])
     w1, w2, w3, b0 = (_exact(p[k]) for k in ("w1", "w2", "w3", "b0"))
     # w3 x1 x2 + w1 x1 + w2 x2 + b0 = w3 (x1 + w2/w3)(x2 + w1/w3) when b0 = w1 w2 / w3.
     if w3 == 0 or b0 * w3 != w1 * w2:
@@ -315,31 +312,29 @@ def _relu_table_unit(rows, targets):
     return [_answer_value(Fraction(int(v), 2)) for v in twice[np.argmax(ok)]]
 
 
-def _region_net(p, bug=None):
+def _region_net(p):
     """Hidden unit i fires on the side of line i the region asks for; the output combines them."""
     W1, b1 = [], []
     for line, side in ((p["line1"], p["side1"]), (p["line2"], p["side2"])):
         s = 1 if side == ">" else -1
         W1.append([s * line["a"], s * line["b"]])
         b1.append(-s * line["c"])
-    op = p["op"] if bug != "wrong-combiner" else {"and": "or", "or": "and"}[p["op"]]
-    b2 = Fraction(-3, 2) if op == "and" else Fraction(-1, 2)
-    return {"W1": W1, "b1": b1, "w2": [1, 1], "b2": _answer_value(b2)}
+    return {"W1": W1, "b1": b1, "w2": [1, 1], "b2": -1.5 if p["op"] == "and" else -0.5}
 
 
 def perceptrons(p, *, bug=None, given=None):
     """A ReLU unit for a NOT-like table, a ReLU unit meeting a table, a step net for a region (A4)."""
-    if bug == "swap-roles":
-        w0, w1 = _relu_not(p["x_off"], p["y_on"], p["x_on"])
-    else:
-        w0, w1 = _relu_not(p["x_on"], p["y_on"], p["x_off"])
+    w0, w1 = _relu_not(p["x_on"], p["y_on"], p["x_off"])
     rows = [p["row1"], p["row2"]]
     if np.linalg.matrix_rank(np.array(rows, dtype=float)) < 2:
         raise Reject("the two table rows are parallel")
+    want, near = _region_classes(p)
+    if min(np.sum(want & ~near), np.sum(~want & ~near)) < _MIN_CLASS_POINTS:
+        raise Reject("one class barely appears on the grid, so a constant net would pass")
     return {
         "not_unit": {"w0": w0, "w1": w1},
         "table_unit": _relu_table_unit(rows, [p["y1"], p["y2"]]),
-        "region_net": _region_net(p, bug),
+        "region_net": _region_net(p),
     }
 
 
@@ -348,12 +343,13 @@ def check_relu_not(p, answer):
     got, err = _fields(answer, w0=(), w1=())
     if err:
         return err
-    return _relu_table_mismatch(
-        np.array([got["w0"], got["w1"]]),
-        [[1, p["x_on"]], [1, p["x_off"]]],
-        [p["y_on"], 0],
-        lambda row: f"x = {_num(row[1])}",
-    )
+    w = np.array([got["w0"], got["w1"]])
+    inputs = [[1, p["x_on"]], [1, p["x_off"]]]
+    mismatch = _relu_table_mismatch(w, inputs, [p["y_on"], 0], lambda row: f"x = {_num(row[1])}")
+    if mismatch and _relu_table_mismatch(w, inputs, [0, p["y_on"]], str) is None:
+        return (f"your unit does the opposite of what is asked: it gives {_num(p['y_on'])} at "
+                f"x = {p['x_off']} and 0 at x = {p['x_on']}")
+    return mismatch
 
 
 def check_relu_table(p, answer):
@@ -368,9 +364,9 @@ def check_relu_table(p, answer):
 def _relu_table_mismatch(w, rows, targets, name):
     Z = _affine(w, 0.0, np.asarray(rows, dtype=float))[:, 0]
     for row, z, y in zip(rows, Z, targets):
-        y = float(y)
-        if abs(max(z, 0.0) - y) > 1e-6 * max(1.0, abs(y)):
-            return f"for {name(row)} the unit outputs relu({format(z, '.6g')}) = {format(max(z, 0.0), '.6g')}, not {_num(_exact(y))}"
+        y, out = float(y), float(_relu(z))
+        if not abs(out - y) <= 1e-6 * max(1.0, abs(y)):
+            return f"for {name(row)} the unit outputs relu({format(z, '.6g')}) = {format(out, '.6g')}, not {_num(y)}"
     return None
 
 
@@ -378,13 +374,11 @@ def _relu_table_mismatch(w, rows, targets, name):
 # since which side a point a hair's breadth from a line falls on is not the question.
 _GRID = np.array(list(product(np.arange(-4, 4.001, 0.25), repeat=2)))
 _LINE_MARGIN = 0.1
+_MIN_CLASS_POINTS = 60  # of the 33 x 33 grid
 
 
-def check_region(p, answer):
-    """The step net puts every grid point away from the two lines into the drawn class."""
-    got, err = _fields(answer, W1=(2, 2), b1=(2,), w2=(2,), b2=())
-    if err:
-        return err
+def _region_classes(p, op=None):
+    """Class of each grid point (under ``op``, default the drawn one), and the points too near a line."""
     inside = []
     near = np.zeros(len(_GRID), dtype=bool)
     for line, side in ((p["line1"], p["side1"]), (p["line2"], p["side2"])):
@@ -392,12 +386,26 @@ def check_region(p, answer):
         g = _GRID @ np.array([a, b]) - c
         near |= np.abs(g) / math.hypot(a, b) < _LINE_MARGIN
         inside.append(g > 0 if side == ">" else g < 0)
-    want = (inside[0] & inside[1]) if p["op"] == "and" else (inside[0] | inside[1])
+    want = (inside[0] & inside[1]) if (op or p["op"]) == "and" else (inside[0] | inside[1])
+    return want, near
+
+
+def check_region(p, answer):
+    """The step net puts every grid point away from the two lines into the drawn class."""
+    got, err = _fields(answer, W1=(2, 2), b1=(2,), w2=(2,), b2=())
+    if err:
+        return err
+    want, near = _region_classes(p)
     H = _step(_affine(got["W1"], got["b1"], _GRID))
     out = _step(_affine(got["w2"], got["b2"], H)[:, 0])
     wrong = np.flatnonzero((out != want) & ~near)
     if len(wrong) == 0:
         return None
+    other = {"and": "or", "or": "and"}[p["op"]]
+    if np.array_equal(out[~near], _region_classes(p, other)[0][~near]):
+        return (f"your hidden units find the two half-planes, but the output unit combines them with "
+                f"'{other}' instead of '{p['op']}': with 0/1 inputs and weights 1, 1, a bias between "
+                f"-2 and -1 gives 'and', a bias between -1 and 0 gives 'or'")
     i = wrong[0]
     return (
         f"the point (x1, x2) = {_point(_GRID[i])} is in class {int(want[i])}, "
@@ -521,25 +529,23 @@ _FORMULA_POINTS = np.vstack([
 ])
 
 
-def _formula_net(p, bug=None):
-    W1 = [list(row) for row in p["W"]]
-    if bug == "transposed":
-        W1 = [list(col) for col in zip(*W1)]
+def _formula_net(p, *, transposed=False):
+    W1 = [list(col) for col in zip(*p["W"])] if transposed else [list(row) for row in p["W"]]
     return {"W1": W1, "b1": list(p["c"]), "w2": list(p["v"]), "b2": p["d"]}
 
 
 def formula_to_network(p, *, bug=None, given=None):
     """Read the weights of a 2-2-1 ReLU net off its nested max(0, ...) formula (A3)."""
-    if _network_mismatch(p, _formula_net(p, "transposed")) is None:
+    if _network_mismatch(p, _formula_net(p, transposed=True)) is None:
         raise Reject("the transposed weights compute the same function")
-    return {"network": _formula_net(p, bug)}
+    return {"network": _formula_net(p)}
 
 
 def _network_mismatch(p, net):
     ref = _formula_net(p)
     want = _two_layer_relu(ref["W1"], ref["b1"], ref["w2"], ref["b2"], _FORMULA_POINTS)
     got = _two_layer_relu(net["W1"], net["b1"], net["w2"], net["b2"], _FORMULA_POINTS)
-    bad = np.flatnonzero(np.abs(got - want) > 1e-6 * (1 + np.abs(want)))
+    bad = np.flatnonzero(~(np.abs(got - want) <= 1e-6 * (1 + np.abs(want))))
     if len(bad) == 0:
         return None
     i = bad[0]
@@ -555,4 +561,8 @@ def check_formula_network(p, answer):
     got, err = _fields(answer, W1=(2, 2), b1=(2,), w2=(2,), b2=())
     if err:
         return err
-    return _network_mismatch(p, got)
+    mismatch = _network_mismatch(p, got)
+    if mismatch and _network_mismatch(p, {**got, "W1": got["W1"].T}) is None:
+        return ("W1 is transposed: row i must hold the coefficients of x1 and x2 inside the "
+                "i-th inner max(0, ...), one row per hidden unit")
+    return mismatch

@@ -15,6 +15,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from reference import Reject
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -153,3 +155,110 @@ def softmax_logloss(p, *, bug=None, given=None):
         raise ValueError("a probability outside (0, 1) makes the log-loss undefined")
     relation = {"reversed-difference": "b - a", "first-logit-only": "a"}
     return {"p1": probs[0], "p2": probs[1], "loss": loss, "relation": relation.get(bug, "a - b")}
+
+
+# ------------------------------------------- B4: output layer and loss per task
+
+# task -> (output layer, loss), each the one that makes the loss the negative
+# log-likelihood of the model the layer defines (Gaussian noise for real targets).
+_TASKS = {
+    "binary": ("sigmoid", "bce"),
+    "multi": ("softmax", "ce"),
+    "rating": ("scaled-sigmoid", "mse"),
+    "labels": ("sigmoids", "sum-bce"),
+    "box": ("box-softmax", "mse-ce"),
+    "count": ("exp", "poisson"),
+}
+# bug -> {part: wrong option}: the layer or loss of a neighbouring task
+_TASK_BUGS = {
+    "softmax-one-unit": {"binary_layer": "softmax"},
+    "linear-output": {"binary_layer": "linear", "rating_layer": "linear", "count_layer": "linear"},
+    "squared-error": {"binary_loss": "mse", "multi_loss": "mse", "count_loss": "mse"},
+    "independent-sigmoids": {"multi_layer": "sigmoids"},
+    "binary-ce-for-classes": {"multi_loss": "bce"},
+    "plain-sigmoid": {"rating_layer": "sigmoid"},
+    "classes-for-rating": {"rating_loss": "ce"},
+    "softmax-for-multilabel": {"labels_layer": "softmax", "labels_loss": "ce"},
+    "class-only": {"box_layer": "softmax", "box_loss": "ce"},
+}
+
+
+def output_layers(p, *, bug=None, given=None):
+    """Output layer, loss and output size for six task types; ``K`` classes, ``L``
+    labels, ``K2`` bird species (plus a 4-number box).
+
+    Bugs: the entries of ``_TASK_BUGS``, and
+      ``one-unit``: a single output unit encoding the class number;
+      ``label-powerset``: one softmax class per subset of labels, ``2^L`` units;
+      ``class-only`` also drops the 4 box numbers from the output size.
+    """
+    answers = {}
+    for task, (layer, loss) in _TASKS.items():
+        answers[f"{task}_layer"], answers[f"{task}_loss"] = layer, loss
+    answers.update(_TASK_BUGS.get(bug, {}))
+    one_unit = bug == "one-unit"
+    answers["multi_units"] = 1 if one_unit else p["K"]
+    answers["labels_units"] = 2 ** p["L"] if bug == "label-powerset" else p["L"]
+    box = 0 if bug == "class-only" else 4
+    answers["box_units"] = box + (1 if one_unit else p["K2"])
+    return answers
+
+
+# -------------------------------- B5: log-loss of a logistic regression, finite minimum
+
+
+def _affine(x) -> str:
+    """``a + x*b`` in the answer language, for an integer ``x``."""
+    if x == 0:
+        return "a"
+    coef = "b" if abs(x) == 1 else f"{abs(x)}*b"
+    return f"a {'-' if x < 0 else '+'} {coef}"
+
+
+def _exponent(x, y) -> str:
+    """The exponent in the point's loss ``ln(1 + e^(...))``: ``-(a + b x)`` for y = 1, ``a + b x`` for y = 0."""
+    z = _affine(x)
+    if not y:
+        return z
+    return "-a" if z == "a" else f"-({z})"
+
+
+def _finite_minimum(x, y) -> bool:
+    """With distinct x and both classes present, the log-loss has a minimiser iff no
+    threshold on x separates the classes (otherwise stretching b drives it to 0)."""
+    ones = [xi for xi, yi in zip(x, y) if yi == 1]
+    zeros = [xi for xi, yi in zip(x, y) if yi == 0]
+    return max(zeros) > min(ones) and max(ones) > min(zeros)
+
+
+def _summed_logloss(x, y, a, b) -> float:
+    z = a + b * np.asarray(x, dtype=float)
+    # -ln sigmoid(z) = ln(1 + e^-z) and -ln(1 - sigmoid(z)) = ln(1 + e^z)
+    return float(np.sum(np.logaddexp(0.0, np.where(np.asarray(y) == 1, -z, z))))
+
+
+def logistic_loss(p, *, bug=None, given=None):
+    """Logistic regression ``P(y=1) = sigmoid(a + b x)`` on the points ``x``, labels ``y``:
+    the summed log-loss as a formula in a, b, its value at ``(a0, b0)``, and whether a
+    finite minimiser exists.
+
+    Bugs:
+      ``labels-swapped``: ``y`` and ``1 - y`` exchanged;
+      ``missing-minus``: the log-likelihood instead of its negative;
+      ``mean-not-sum`` / ``log10``: averaged, or with decimal logarithms;
+      ``confused-separability``: the opposite verdict on the minimum.
+    """
+    x, y, a0, b0 = list(p["x"]), list(p["y"]), p["a0"], p["b0"]
+    value = _summed_logloss(x, y, a0, b0)
+    swapped = [1 - yi for yi in y]
+    if abs(_summed_logloss(x, swapped, a0, b0) - value) < 0.02 * value:
+        raise Reject("at (a0, b0) swapped labels give the same loss: that mistake would pass")
+    if bug == "labels-swapped":
+        y = swapped
+        value = _summed_logloss(x, y, a0, b0)
+    value *= {"mean-not-sum": 1 / len(x), "log10": 1 / math.log(10), "missing-minus": -1}.get(bug, 1)
+    terms = " + ".join(f"log(1 + exp({_exponent(xi, yi)}))" for xi, yi in zip(x, y))
+    finite = _finite_minimum(p["x"], p["y"])
+    return {"loss_formula": f"-({terms})" if bug == "missing-minus" else terms,
+            "loss_value": value,
+            "finite_min": (not finite) if bug == "confused-separability" else finite}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from .params import check_param, compile_expression
 
 SCHEMA_VERSION = 1
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+PART_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 CALLABLE_RE = re.compile(r"^reference(\.[a-z_][a-z0-9_]*)+:[a-z_][a-z0-9_]*$")
 
 PROBLEM_FIELDS = (
@@ -79,8 +81,9 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
         raise doc.error(path + ("type",), "unknown answer type", expected=" | ".join(ANSWER_TYPES), got=kind)
     cls = ANSWER_TYPES[kind]
     fields = check_fields(doc, path, raw, PART_FIELDS + cls.fields, f"part of type {kind}")
-    if not ID_RE.match(fields["id"].replace("_", "-")):
-        raise doc.error(path + ("id",), "bad part id", expected="letters, digits, _ or -", got=fields["id"])
+    if not PART_ID_RE.match(fields["id"]):
+        raise doc.error(path + ("id",), "bad part id", expected="a letter, then letters, digits, _ or -",
+                        got=fields["id"])
     options = {f.name: fields[f.name] for f in cls.fields}
     try:
         answer = cls(options)
@@ -90,7 +93,8 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
     miscs = []
     for i, m in enumerate(fields["misconceptions"]):
         m = check_fields(doc, path + ("misconceptions", i), m, MISCONCEPTION_FIELDS, "misconception")
-        miscs.append(Misconception(bug=m["bug"], feedback=m["feedback"], credit=float(m["credit"])))
+        feedback = {lang: " ".join(text.split()) for lang, text in m["feedback"].items()}
+        miscs.append(Misconception(bug=m["bug"], feedback=feedback, credit=float(m["credit"])))
     return Part(id=fields["id"], type=kind, points=float(fields["points"]), prompt=fields["prompt"],
                 answer=answer, misconceptions=tuple(miscs), follows=tuple(fields["follows"]),
                 follow_credit=float(fields["follow_credit"]))
@@ -104,6 +108,9 @@ def build_problem(doc: Document) -> Problem:
                         expected=SCHEMA_VERSION, got=f["schema_version"])
     if not ID_RE.match(f["id"]):
         raise doc.error(("id",), "bad problem id", expected="lower-kebab-case, 2-64 chars", got=f["id"])
+    if Path(doc.file).stem != f["id"]:
+        # sets find a problem by its file name, so the two must agree
+        raise doc.error(("id",), "the id must equal the file name", expected=Path(doc.file).stem, got=f["id"])
     params = {str(name): check_param(doc, ("params", name), spec) for name, spec in f["params"].items()}
     for i, c in enumerate(f["constraints"]):
         try:
@@ -163,6 +170,16 @@ def load_bank(paths=None) -> dict[str, Problem]:
     return bank
 
 
+def _find_problem(doc: Document, path: tuple, problem_id: str) -> Problem:
+    """Load only the problem a set names: its file is problems/<topic>/<id>.yaml."""
+    files = {p.stem: p for p in problem_files()}
+    if problem_id not in files:
+        close = difflib.get_close_matches(problem_id, list(files), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise doc.error(path, f"unknown problem id '{problem_id}'{hint}", expected="an id from `grader list`")
+    return load_problem(files[problem_id])
+
+
 def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
     """A set file, with every problem id resolved against the bank."""
     doc = load_yaml(path)
@@ -171,20 +188,13 @@ def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
         raise doc.error(("id",), "bad set id", expected="[A-Za-z0-9._-]{1,64}", got=f["id"])
     if f["lang"] not in ("en", "ru"):
         raise doc.error(("lang",), "unknown language", expected="en | ru", got=f["lang"])
-    bank = bank if bank is not None else load_bank()
     entries, keys = [], set()
     for i, raw in enumerate(f["problems"]):
         e = check_fields(doc, ("problems", i), raw, SET_ENTRY_FIELDS, "set entry")
         if e["key"] in keys:
             raise doc.error(("problems", i, "key"), "duplicate problem key", got=e["key"])
         keys.add(e["key"])
-        if e["problem"] not in bank:
-            import difflib
-            close = difflib.get_close_matches(e["problem"], list(bank), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise doc.error(("problems", i, "problem"), f"unknown problem id '{e['problem']}'{hint}",
-                            expected="an id from `grader list`")
-        problem = bank[e["problem"]]
+        problem = (bank or {}).get(e["problem"]) or _find_problem(doc, ("problems", i, "problem"), e["problem"])
         points = float(e["points"]) if e["points"] is not None else problem.points
         entries.append(SetEntry(key=e["key"], problem=problem, points=points))
     if not entries:

@@ -16,7 +16,8 @@ VERDICT_MARK = {"correct": "✔", "partial": "◐", "incorrect": "✘", "undecid
 
 
 def fmt_points(x: float) -> str:
-    return f"{x:g}" if x == int(x) else f"{x:.2f}".rstrip("0")
+    """Points for people: at most two decimals, no trailing zeros."""
+    return f"{round(x, 2):g}"
 
 
 def gradebook_csv(pset: ProblemSet, results) -> str:

@@ -59,7 +59,7 @@ def sheet_markdown(pset: ProblemSet, student: dict, variants: list[tuple], lang:
     L = LABELS[lang]
     who = student["student_id"] + (f" ({student['name']})" if student.get("name") else "")
     head = [f"# {pset.title[lang]}", "", f"{L['set']}: `{pset.id}` · {L['student']}: {who} · "
-            f"{fmt_points(pset.points)} {L['points']}", ""]
+            f"{fmt_points(pset.points)} {L['points']}", "", ""]
     body = [problem_markdown(entry.key, entry.points, variant, lang, i + 1)
             for i, (entry, variant) in enumerate(variants)]
     return "\n".join(head) + "\n".join(body)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from itertools import permutations, product
+from pathlib import Path
+from itertools import combinations, permutations, product
 
 import numpy as np
 import pytest
 import sympy
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import expit, softmax
+from scipy.optimize import linprog, minimize
+from scipy.special import expit, log_softmax, logit, softmax
 
-from reference import outputs
+from reference import Reject, outputs
+
+OUTPUT_LAYERS_YAML = Path(__file__).resolve().parents[2] / "problems" / "outputs" / "output-layers.yaml"
 
 
 def close(a, b, tol=1e-9):
@@ -140,7 +145,6 @@ class TestSigmoidFacts:
     @given(st.sampled_from(S0), st.sampled_from(U0), st.sampled_from(K))
     def test_values_at_drawn_points(self, s0, u0, k):
         """a and b are recovered with scipy's logit and arctanh, then everything evaluated directly."""
-        from scipy.special import logit
         got = self.solve(s0, u0, k)
         a, b = logit(s0), math.atanh(u0)
         assert math.isclose(got["a_value"], a, rel_tol=1e-12)
@@ -208,7 +212,6 @@ class TestSoftmaxLogloss:
 
     @given(logits, logits, classes, classes)
     def test_against_scipy_log_softmax(self, z1, z2, c1, c2):
-        from scipy.special import log_softmax
         got = outputs.softmax_logloss({"z1": z1, "z2": z2, "c1": c1, "c2": c2})
         assert close(got["p1"], softmax(z1)) and close(got["p2"], softmax(z2))
         assert math.isclose(got["loss"], -log_softmax(z1)[c1] - log_softmax(z2)[c2], rel_tol=1e-12)
@@ -250,3 +253,127 @@ class TestSoftmaxLogloss:
         for bug in ("reversed-difference", "first-logit-only"):
             wrong = outputs.softmax_logloss(p, bug=bug)["relation"]
             assert formula(wrong, a=1.3, b=-0.4) != pytest.approx(formula(ref["relation"], a=1.3, b=-0.4))
+
+
+# ------------------------------------------------------------------ B4
+
+
+class TestOutputLayers:
+    """B4: output layer, loss and output size per task type."""
+
+    # by hand: the layer whose likelihood the loss is, task by task
+    EXPECTED = {
+        "binary_layer": "sigmoid", "binary_loss": "bce",
+        "multi_layer": "softmax", "multi_loss": "ce",
+        "rating_layer": "scaled-sigmoid", "rating_loss": "mse",
+        "labels_layer": "sigmoids", "labels_loss": "sum-bce",
+        "box_layer": "box-softmax", "box_loss": "mse-ce",
+        "count_layer": "exp", "count_loss": "poisson",
+    }
+    P = {"K": 7, "L": 4, "K2": 3, "lo": 0, "hi": 10}
+
+    def test_choices(self):
+        got = outputs.output_layers(self.P)
+        assert {k: v for k, v in got.items() if not k.endswith("_units")} == self.EXPECTED
+
+    def test_units_by_hand(self):
+        got = outputs.output_layers(self.P)
+        assert (got["multi_units"], got["labels_units"], got["box_units"]) == (7, 4, 7)
+
+    def test_answers_are_options_of_the_sheet(self):
+        """Every reference and bug answer of a choice part is an option id in the YAML."""
+        doc = yaml.safe_load(OUTPUT_LAYERS_YAML.read_text(encoding="utf-8"))
+        options = {part["id"]: {o["id"] for o in part["options"]} for part in doc["parts"] if "options" in part}
+        bugs = {m["bug"] for part in doc["parts"] for m in part.get("misconceptions", [])}
+        for bug in [None, *bugs]:
+            got = outputs.output_layers(self.P, bug=bug)
+            for part, ids in options.items():
+                assert got[part] in ids, (bug, part)
+
+    @given(st.integers(3, 12), st.integers(3, 6), st.integers(2, 6))
+    def test_every_listed_bug_changes_its_part(self, K, L, K2):
+        doc = yaml.safe_load(OUTPUT_LAYERS_YAML.read_text(encoding="utf-8"))
+        p = {"K": K, "L": L, "K2": K2, "lo": 1, "hi": 5}
+        ref = outputs.output_layers(p)
+        for part in doc["parts"]:
+            for m in part.get("misconceptions", []):
+                assert outputs.output_layers(p, bug=m["bug"])[part["id"]] != ref[part["id"]], m["bug"]
+
+
+# ------------------------------------------------------------------ B5
+
+
+XS = [list(x) for x in combinations(range(-3, 4), 4)]
+LABELS = [list(y) for y in product([0, 1], repeat=4) if 0 < sum(y) < 4]
+
+
+def strictly_separable(x, y) -> bool:
+    """Independent test via a linear programme: is there (a, b) with (2y-1)(a + b x) >= 1?"""
+    s = 2 * np.asarray(y) - 1
+    A = -np.column_stack([s, s * np.asarray(x)])
+    res = linprog(c=[0, 0], A_ub=A, b_ub=-np.ones(len(x)), bounds=[(None, None)] * 2)
+    return res.status == 0
+
+
+class TestLogisticLoss:
+    """B5: the summed log-loss of a 1-D logistic regression and whether it has a minimiser."""
+
+    P = {"x": [-1, 0, 1, 2], "y": [1, 0, 1, 0], "a0": 0, "b0": 1}
+
+    def test_value_by_hand(self):
+        """z = -1, 0, 1, 2: ln(1+e) + ln 2 + ln(1+1/e) + ln(1+e^2)."""
+        got = outputs.logistic_loss(self.P)
+        by_hand = math.log(1 + math.e) + math.log(2) + math.log(1 + 1 / math.e) + math.log(1 + math.e ** 2)
+        assert math.isclose(got["loss_value"], by_hand)
+        assert math.isclose(got["loss_value"], 4.4466, abs_tol=1e-4)
+
+    @pytest.mark.parametrize("a, b", [(0.0, 0.0), (0.3, -1.2), (-1.5, 2.0)])
+    def test_formula_against_the_definition(self, a, b):
+        got = outputs.logistic_loss(self.P)["loss_formula"]
+        prob = expit(a + b * np.array(self.P["x"], dtype=float))
+        y = np.array(self.P["y"])
+        assert math.isclose(formula(got, a=a, b=b), -np.sum(y * np.log(prob) + (1 - y) * np.log(1 - prob)))
+
+    def test_seed_data_has_no_finite_minimum(self):
+        """The seed's whale-and-ants data (x = 1, 2, 3; y = 1, 0, 0) is separable."""
+        p = {"x": [1, 2, 3], "y": [1, 0, 0], "a0": 0, "b0": 1}
+        assert outputs.logistic_loss(p)["finite_min"] is False
+
+    @pytest.mark.parametrize("x", XS[::5])
+    def test_finite_minimum_iff_not_separable(self, x):
+        for y in LABELS:
+            p = {"x": x, "y": y, "a0": 1, "b0": -1}
+            try:
+                got = outputs.logistic_loss(p)["finite_min"]
+            except Reject:
+                continue
+            assert got == (not strictly_separable(x, y)), (x, y)
+
+    @pytest.mark.parametrize("x, y, finite", [([-2, 0, 1, 3], [0, 1, 0, 1], True),
+                                              ([-2, 0, 1, 3], [0, 0, 1, 1], False)])
+    def test_minimiser_numerically(self, x, y, finite):
+        """BFGS converges to a stationary point only when a finite minimiser exists."""
+        def loss(v):
+            z = v[0] + v[1] * np.asarray(x, dtype=float)
+            return np.sum(np.logaddexp(0, np.where(np.asarray(y) == 1, -z, z)))
+        res = minimize(loss, [0.0, 0.0], method="BFGS", options={"gtol": 1e-10, "maxiter": 10000})
+        assert (np.linalg.norm(res.x) < 50) == finite
+        assert outputs.logistic_loss({"x": x, "y": y, "a0": 1, "b0": 1})["finite_min"] is finite
+
+    def test_every_bug_changes_its_part_on_every_accepted_draw(self):
+        for x, y, a0, b0 in product(XS, LABELS, (-1, 0, 1), (-1, 1)):
+            p = {"x": x, "y": y, "a0": a0, "b0": b0}
+            try:
+                ref = outputs.logistic_loss(p)
+            except Reject:
+                continue
+            for bug in ("labels-swapped", "mean-not-sum", "log10", "missing-minus"):
+                wrong = outputs.logistic_loss(p, bug=bug)["loss_value"]
+                assert abs(wrong - ref["loss_value"]) > 0.01, (bug, p)
+            assert outputs.logistic_loss(p, bug="confused-separability")["finite_min"] != ref["finite_min"]
+
+    @pytest.mark.parametrize("bug", ["labels-swapped", "missing-minus"])
+    def test_formula_bugs_change_the_function(self, bug):
+        ref = outputs.logistic_loss(self.P)["loss_formula"]
+        wrong = outputs.logistic_loss(self.P, bug=bug)["loss_formula"]
+        assert abs(formula(wrong, a=0.4, b=0.9) - formula(ref, a=0.4, b=0.9)) > 0.1

@@ -1,0 +1,335 @@
+"""Is a student's expression equal to the reference? An ordered chain of checks.
+
+1. Sampling: both sides are evaluated with numpy at random points of each
+   variable's domain (deterministic from ``seed``), all points in one vectorised
+   pass. Points where either side is not a finite real number are skipped. Any
+   usable point where the values differ beyond the tolerance decides ``False``;
+   agreement at enough usable points decides ``True``.
+2. Only when too few points are usable: sympy's ``simplify(a - b) == 0`` in a
+   separate process that is killed when ``budget_s`` runs out (``None``, "timeout").
+
+Both sides must have the same shape; a scalar and a 1×1 matrix count as the same.
+An answer-side problem (unknown name, bad shape) raises ``AnswerError``; a problem
+with the reference or the variable declarations raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import tree as t
+from .errors import AnswerError
+from .evaluate import BatchEvaluator
+from .parser import parse
+from .shapes import describe, normalize_shape, with_sizes
+
+KINDS = ("general", "symmetric", "spd", "invertible", "diagonal")
+POINTS = 16                 # first batch of sample points
+EXTRA_POINTS = 256          # second batch, when too few of the first were usable
+MIN_USABLE = 8
+RTOL = 1e-8                 # relative to the larger of the two values
+ATOL = 1e-8                 # relative to the largest reference value over all points
+MAX_CONDITION = 1e4         # square matrix samples are redrawn above this
+STARTUP_TIMEOUT_S = 60.0    # starting the sympy worker is not charged to the budget
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    """A scalar variable: sampled uniformly from ``domain``, or computed from others.
+
+    ``equals`` (answer-language text over other variables, e.g. ``"sigmoid(t)"``)
+    makes a variable stand for an expression: ``s`` for ``sigma(t)``, so that
+    ``s*(1 - s)`` and ``sigma(t)*(1 - sigma(t))`` compare equal.
+    """
+
+    domain: tuple[float, float] = (-2.0, 2.0)
+    equals: str | None = None
+
+
+@dataclass(frozen=True)
+class MatVarSpec:
+    """A matrix variable of a given shape; ``kind`` keeps ``inv``/``det``/``log det`` defined."""
+
+    shape: tuple[int, int]
+    kind: str = "general"
+    domain: tuple[float, float] = (-2.0, 2.0)     # range of the random entries
+
+
+@dataclass(frozen=True)
+class Outcome:
+    equal: bool | None       # None: undecided
+    check: str               # "sampling", "sympy" or "timeout"
+    detail: str = ""
+
+
+def compare_scalar(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
+                   budget_s: float = 2.0, seed: int = 0) -> Outcome:
+    """Compare two scalar expressions; see the module docstring for the checks."""
+    return _compare(ref, ans, _specs(variables), budget_s, seed, scalar=True)
+
+
+def compare_matrix(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
+                   budget_s: float = 2.0, seed: int = 0) -> Outcome:
+    """Compare two matrix (or scalar) expressions over scalar and matrix variables."""
+    return _compare(ref, ans, _specs(variables), budget_s, seed, scalar=False)
+
+
+# ---------------------------------------------------------------------------------
+# Variable declarations.
+
+def _specs(variables: Mapping[str, object]) -> dict[str, VarSpec | MatVarSpec]:
+    """Specs from spec objects or from YAML-style dicts ({domain}, {shape, kind})."""
+    out: dict[str, VarSpec | MatVarSpec] = {}
+    for name, spec in variables.items():
+        if isinstance(spec, (VarSpec, MatVarSpec)):
+            out[name] = spec
+            continue
+        spec = dict(spec or {})
+        domain = tuple(float(v) for v in spec.get("domain", (-2.0, 2.0)))
+        shape = normalize_shape(spec.get("shape", ()))
+        if shape:
+            out[name] = MatVarSpec(shape, spec.get("kind", "general"), domain)
+        else:
+            out[name] = VarSpec(domain, spec.get("equals"))
+    for name, spec in out.items():
+        lo, hi = spec.domain
+        if not lo < hi:
+            raise ValueError(f"variable '{name}': the domain must be [low, high] with "
+                             f"low < high, got {list(spec.domain)}")
+        if isinstance(spec, MatVarSpec):
+            normalize_shape(spec.shape)
+            if spec.kind not in KINDS:
+                raise ValueError(f"variable '{name}': unknown kind '{spec.kind}' "
+                                 f"(expected one of {', '.join(KINDS)})")
+            if spec.kind != "general" and spec.shape[0] != spec.shape[1]:
+                raise ValueError(f"variable '{name}': a {spec.kind} matrix must be square, "
+                                 f"got shape {spec.shape}")
+    return out
+
+
+def _names(specs: Mapping[str, VarSpec | MatVarSpec]) -> dict[str, t.Shape]:
+    return {name: spec.shape if isinstance(spec, MatVarSpec) else ()
+            for name, spec in specs.items()}
+
+
+def _dependents(specs, names) -> list[tuple[str, t.Node]]:
+    """Variables defined by ``equals``, parsed, in an order where each needs only earlier ones."""
+    pending = {name: parse(spec.equals, names=names)
+               for name, spec in specs.items()
+               if isinstance(spec, VarSpec) and spec.equals is not None}
+    ready = {name for name in specs if name not in pending}
+    order = []
+    while pending:
+        name = next((n for n, node in sorted(pending.items()) if t.free_names(node) <= ready),
+                    None)
+        if name is None:
+            raise ValueError("the 'equals' definitions of " + ", ".join(sorted(pending))
+                             + " depend on each other in a cycle")
+        order.append((name, pending.pop(name)))
+        ready.add(name)
+    return order
+
+
+# ---------------------------------------------------------------------------------
+# The chain.
+
+def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
+    started = time.monotonic()
+    names = _names(specs)
+    try:
+        ref_sized, ref_shape = with_sizes(ref, names)
+    except AnswerError as exc:
+        raise ValueError(f"the reference cannot be used: {exc.message}") from None
+    ans_sized, ans_shape = with_sizes(ans, names)           # AnswerError: the student's
+    if scalar and ref_shape not in ((), (1, 1)):
+        raise ValueError(f"compare_scalar got a reference that is {describe(ref_shape)}")
+    if _flat(ref_shape) != _flat(ans_shape):
+        raise AnswerError(f"expected {describe(ref_shape)}, got {describe(ans_shape)}")
+    dependents = _dependents(specs, names)
+
+    outcome = None
+    for batch, points in enumerate((POINTS, EXTRA_POINTS)):
+        rng = np.random.default_rng([seed, batch])
+        env = _draw(specs, rng, points)
+        evaluator = BatchEvaluator(env)
+        for name, node in dependents:
+            env[name] = _broadcast(evaluator.run(with_sizes(node, names)[0]), points)
+        a = _broadcast(evaluator.run(ref_sized), points)
+        b = _broadcast(evaluator.run(ans_sized), points)
+        outcome = _judge(a, b, env, specs)
+        if outcome is not None:
+            return outcome
+    remaining = budget_s - (time.monotonic() - started)
+    return _sympy_check(ref, ans, specs, remaining)
+
+
+def _flat(shape: t.Shape) -> t.Shape:
+    return () if shape in ((), (1, 1)) else shape
+
+
+def _broadcast(value: np.ndarray, points: int) -> np.ndarray:
+    return np.broadcast_to(value, (points,) + value.shape[1:])
+
+
+def _judge(a: np.ndarray, b: np.ndarray, env, specs) -> Outcome | None:
+    """Sampling verdict, or ``None`` when too few points are usable."""
+    axes = (1, 2)
+    usable = (_real_finite(a).all(axis=axes)) & (_real_finite(b).all(axis=axes))
+    count = int(usable.sum())
+    if count < MIN_USABLE:
+        return None
+    ra, rb = a.real[usable], b.real[usable]
+    scale = float(np.max(np.abs(ra)))
+    tol = RTOL * np.maximum(np.abs(ra), np.abs(rb)) + ATOL * scale
+    close = (np.abs(ra - rb) <= tol).all(axis=axes)
+    if close.all():
+        return Outcome(True, "sampling", f"agrees at {count} sample points")
+    first = int(np.flatnonzero(usable)[np.flatnonzero(~close)[0]])
+    where = ", ".join(f"{name}={env[name][first, 0, 0].real:.4g}"
+                      for name, spec in sorted(specs.items()) if isinstance(spec, VarSpec))
+    detail = f"differs at {int((~close).sum())} of {count} usable sample points"
+    return Outcome(False, "sampling", detail + (f", e.g. at {where}" if where else ""))
+
+
+def _real_finite(z: np.ndarray) -> np.ndarray:
+    return np.isfinite(z) & (np.abs(z.imag) <= 1e-9 * np.maximum(1.0, np.abs(z.real)))
+
+
+# ---------------------------------------------------------------------------------
+# Sampling.
+
+def _draw(specs, rng: np.random.Generator, points: int) -> dict[str, np.ndarray]:
+    env = {}
+    for name in sorted(specs):            # sorted: the draw must not depend on dict order
+        spec = specs[name]
+        lo, hi = spec.domain
+        if isinstance(spec, VarSpec):
+            if spec.equals is None:
+                env[name] = rng.uniform(lo, hi, (points, 1, 1)).astype(complex)
+        else:
+            env[name] = _draw_matrices(spec, rng, points).astype(complex)
+    return env
+
+
+def _draw_matrices(spec: MatVarSpec, rng: np.random.Generator, points: int) -> np.ndarray:
+    rows, cols = spec.shape
+    lo, hi = spec.domain
+
+    def fresh(count: int) -> np.ndarray:
+        m = rng.uniform(lo, hi, (count, rows, cols))
+        if spec.kind == "symmetric":
+            m = (m + np.swapaxes(m, 1, 2)) / 2
+        elif spec.kind == "spd":
+            m = m @ np.swapaxes(m, 1, 2) / rows + 0.5 * np.eye(rows)
+        elif spec.kind == "diagonal":
+            m = np.diagonal(m, axis1=1, axis2=2)[:, :, None] * np.eye(rows)
+        return m
+
+    m = fresh(points)
+    if rows != cols:
+        return m
+    for _ in range(100):                  # redraw ill-conditioned samples, deterministically
+        bad = np.linalg.cond(m) > MAX_CONDITION
+        if not bad.any():
+            break
+        m[bad] = fresh(int(bad.sum()))
+    return m
+
+
+# ---------------------------------------------------------------------------------
+# The sympy fallback, in a process that can be killed.
+
+def _sympy_check(ref, ans, specs, budget_s: float) -> Outcome:
+    if budget_s <= 0:
+        return Outcome(None, "timeout", "no time was left for the sympy check")
+    # A fresh interpreter (not multiprocessing): it never re-imports the caller's
+    # __main__, and it can be killed whatever sympy is doing.
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    worker = subprocess.Popen([sys.executable, "-m", "grader.lang.sympy_worker"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, env=env)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_pump, args=(worker.stdout, lines), daemon=True).start()
+    try:
+        worker.stdin.write(pickle.dumps((ref, ans, specs)))
+        worker.stdin.close()
+        if lines.get(timeout=STARTUP_TIMEOUT_S) != b"started\n":
+            return Outcome(None, "sympy", "the sympy worker stopped without an answer")
+        reply = lines.get(timeout=budget_s)              # the budget runs from "started"
+    except queue.Empty:
+        return Outcome(None, "timeout", f"sympy did not finish within {budget_s:.3g} s")
+    except BrokenPipeError:
+        return Outcome(None, "sympy", "the sympy worker stopped without an answer")
+    finally:
+        worker.kill()
+        worker.wait()
+        worker.stdout.close()
+    if reply is None:
+        return Outcome(None, "sympy", "the sympy worker stopped without an answer")
+    result = json.loads(reply)
+    if "error" in result:
+        return Outcome(None, "sympy", f"sympy could not compare: {result['error']}")
+    return Outcome(result["equal"], "sympy", "simplify(reference - answer) "
+                   + ("is 0" if result["equal"] else "is not 0"))
+
+
+def _pump(stream, sink: queue.Queue) -> None:
+    for line in stream:
+        sink.put(line)
+    sink.put(None)
+
+
+def sympy_equal(ref: t.Node, ans: t.Node, specs: Mapping[str, VarSpec | MatVarSpec]) -> bool:
+    """``simplify(ref - ans) == 0`` over symbols built from the declarations (no budget)."""
+    import sympy
+
+    from .sympy_bridge import to_sympy
+
+    names = _names(specs)
+    symbols: dict[str, object] = {}
+    for name, spec in sorted(specs.items()):
+        if isinstance(spec, MatVarSpec):
+            symbols[name] = _symbolic_matrix(name, spec, sympy)
+        elif spec.equals is None:
+            symbols[name] = _symbolic_scalar(name, spec, sympy)
+    for name, node in _dependents(specs, names):
+        symbols[name] = to_sympy(node, symbols)
+    difference = to_sympy(ref, symbols) - to_sympy(ans, symbols)
+    entries = difference if isinstance(difference, sympy.MatrixBase) else [difference]
+    return all(sympy.simplify(entry) == 0 for entry in entries)
+
+
+def _symbolic_scalar(name: str, spec: VarSpec, sympy):
+    lo, hi = spec.domain
+    if lo > 0:
+        return sympy.Symbol(name, positive=True)
+    if hi < 0:
+        return sympy.Symbol(name, negative=True)
+    return sympy.Symbol(name, real=True)
+
+
+def _symbolic_matrix(name: str, spec: MatVarSpec, sympy):
+    rows, cols = spec.shape
+
+    def entry(i: int, j: int):
+        if spec.kind in ("symmetric", "spd"):
+            i, j = min(i, j), max(i, j)
+        if spec.kind == "diagonal" and i != j:
+            return sympy.Integer(0)
+        return sympy.Symbol(f"{name}_{i + 1}{j + 1}", real=True)
+
+    return sympy.Matrix(rows, cols, entry)

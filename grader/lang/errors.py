@@ -1,0 +1,37 @@
+"""Errors a student may read, and the limits every answer is held to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AnswerError(Exception):
+    """An answer cannot be read: syntax, an unknown name, a wrong shape or a broken limit.
+
+    ``message`` is written for the student; ``position`` is the 0-based offset in the
+    text as typed when one applies, else ``None``.
+    """
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __repr__(self) -> str:
+        return f"AnswerError({self.message!r}, position={self.position!r})"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on one answer; breaking any gives an ``AnswerError`` with a message."""
+
+    max_length: int = 2000           # characters as typed
+    max_depth: int = 60              # nesting of brackets (), [], {}
+    max_tree_depth: int = 250        # nesting of operators, e.g. x^x^x^...
+    max_exponent: int = 1000         # |constant exponent|, so exact arithmetic stays small
+    max_matrix_entries: int = 400
+    max_digits: int = 60             # digits in one number
+    time_budget_s: float = 2.0       # per comparison (sympy fallback)
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,505 @@
+"""Text → tree: Unicode clean-up, LaTeX translation, a Lark LALR parse into raw
+nodes, then name resolution against the declared variables.
+
+The raw layer knows only syntax. ``_Resolver`` decides what names mean: a declared
+variable, a constant, the identity ``I``, a function, or a run of declared letters
+(``xy`` → ``x*y``). Nothing here executes or imports anything named in the answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+from . import tree as t
+from .errors import DEFAULT_LIMITS, AnswerError, Limits
+from .latex import latex_to_plain
+from .normalize import GREEK, normalize
+
+FUNCTION_ALIASES = {
+    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "abs": "abs", "sin": "sin",
+    "cos": "cos", "tan": "tan", "tanh": "tanh", "sigmoid": "sigmoid", "sigma": "sigmoid",
+    "max": "max", "min": "min", "inv": "inv", "det": "det", "tr": "tr", "Tr": "tr",
+    "trace": "tr",
+}
+_NUMBER = re.compile(r"(\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?\Z")
+_MULTIPLY_KINDS = {"mul": t.Mul, "div": t.Div, "hadamard": t.Hadamard, "juxt": t.Mul}
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+# ---------------------------------------------------------------------------------
+# Raw syntax nodes, built bottom-up by Lark's LALR callbacks (no recursion).
+
+class _Raw:
+    __slots__ = ("kind", "parts", "pos", "depth")
+
+    def __init__(self, kind: str, parts: tuple, pos: int, depth: int):
+        self.kind, self.parts, self.pos, self.depth = kind, parts, pos, depth
+
+
+def _node(kind: str, *parts: _Raw) -> _Raw:
+    return _Raw(kind, parts, parts[0].pos, 1 + max(p.depth for p in parts))
+
+
+class _RawBuilder(Transformer):
+    def number(self, c):
+        return _Raw("num", (str(c[0]),), c[0].start_pos, 1)
+
+    def name(self, c):
+        return _Raw("name", (str(c[0]),), c[0].start_pos, 1)
+
+    def call(self, c):
+        tok, args = c
+        return _Raw("call", (str(tok), args), tok.start_pos, 1 + max(a.depth for a in args))
+
+    def args(self, c):
+        return c
+
+    row = args
+
+    def rows(self, c):
+        return c
+
+    def bracket(self, c):
+        rows = c[0]
+        depth = 1 + max(item.depth for row in rows for item in row)
+        return _Raw("bracket", (rows,), rows[0][0].pos, depth)
+
+    def hadamard(self, c):
+        return _node("hadamard", c[0], c[2])
+
+    def __default__(self, data, children, meta):
+        if data.startswith("_"):
+            return Tree(data, children)   # Lark's own repetition rules; it splices them
+        return _node(str(data), *(ch for ch in children if not isinstance(ch, Token)))
+
+
+@functools.cache
+def _lark() -> Lark:
+    # Built once, lazily; the parser is immutable and safe to share.
+    grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="basic", transformer=_RawBuilder(),
+                maybe_placeholders=False)
+
+
+# ---------------------------------------------------------------------------------
+# Public entry point.
+
+def parse(text: str, *, names: Mapping[str, t.Shape] | None = None,
+          limits: Limits = DEFAULT_LIMITS) -> t.Node:
+    """Parse plain text or ``$…$`` LaTeX into a tree; see docs/answer-language-api.md."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse() needs a str, got {type(text).__name__}")
+    if len(text) > limits.max_length:
+        raise AnswerError(f"the answer is too long: {len(text)} characters "
+                          f"(at most {limits.max_length})", limits.max_length)
+    plain, origin = normalize(text)
+    plain, origin = _unwrap_latex(plain, origin, limits)
+    where = _Where(origin)
+    if not plain.strip():
+        raise AnswerError("the answer is empty")
+    _check_brackets(plain, limits, where)
+    try:
+        raw = _lark().parse(plain)
+    except UnexpectedCharacters as exc:
+        raise _bad_character(plain, exc.pos_in_stream, where) from None
+    except UnexpectedEOF:
+        raise AnswerError("the answer ends too early: something is missing at the end",
+                          where(len(plain))) from None
+    except UnexpectedToken as exc:
+        raise _bad_token(plain, exc.token, where) from None
+    if raw.depth > limits.max_tree_depth:
+        raise AnswerError(f"the expression is nested too deeply (more than "
+                          f"{limits.max_tree_depth} levels)", where(raw.pos))
+    return _Resolver(names, limits, where).node(raw)
+
+
+class _Where:
+    """Maps an offset in the parsed text back to the text as typed."""
+
+    def __init__(self, origin: list[int] | None):
+        self.origin = origin
+
+    def __call__(self, pos: int) -> int:
+        if self.origin is None:
+            return pos
+        if not self.origin:
+            return 0
+        return self.origin[min(pos, len(self.origin) - 1)]
+
+
+def _unwrap_latex(text: str, origin: list[int] | None,
+                  limits: Limits) -> tuple[str, list[int] | None]:
+    stripped = text.strip()
+    if not (stripped.startswith("$") or "\\" in text):
+        if "$" in text:
+            at = text.index("$")
+            raise AnswerError(f"unexpected '$' at character {_Where(origin)(at) + 1}; "
+                              "put LaTeX between two '$'", _Where(origin)(at))
+        return text, origin
+    start = len(text) - len(text.lstrip())
+    body = stripped
+    for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if body.startswith(opener):
+            if not body.endswith(closer) or len(body) < len(opener) + len(closer):
+                raise AnswerError(f"the LaTeX that starts with '{opener}' must end with "
+                                  f"'{closer}'", _Where(origin)(start))
+            body = body[len(opener):len(body) - len(closer)]
+            start += len(opener)
+            break
+    plain, inner = latex_to_plain(body, limits)
+    base = _Where(origin)
+    return plain, [base(start + i) for i in inner]
+
+
+def _check_brackets(text: str, limits: Limits, where: _Where) -> None:
+    """Balance and depth are checked before parsing, so deep nesting never reaches Lark."""
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append(i)
+            if len(stack) > limits.max_depth:
+                raise AnswerError(f"the answer is nested too deeply (more than "
+                                  f"{limits.max_depth} levels of brackets)", where(i))
+        elif ch in _CLOSE:
+            if not stack:
+                raise AnswerError(f"unmatched '{ch}' at character {where(i) + 1}", where(i))
+            opened = stack.pop()
+            if _OPEN.index(text[opened]) != _CLOSE.index(ch):
+                raise AnswerError(f"'{text[opened]}' at character {where(opened) + 1} is "
+                                  f"closed by '{ch}' at character {where(i) + 1}", where(i))
+    if stack:
+        raise AnswerError(f"'{text[stack[-1]]}' at character {where(stack[-1]) + 1} is never "
+                          "closed", where(stack[-1]))
+
+
+_CHARACTER_HINTS = {
+    "|": "write abs(x) for an absolute value",
+    "!": "factorials are not supported",
+    "=": "write only the expression, without '='",
+    "_": "names start with a letter",
+    '"': "quotes are not part of the answer language",
+    ":": "':' is not part of the answer language",
+    ".": "write decimals with digits on both sides of the point, e.g. 0.5",
+}
+
+
+def _bad_character(text: str, pos: int, where: _Where) -> AnswerError:
+    ch = text[pos]
+    hint = _CHARACTER_HINTS.get(ch)
+    message = f"unexpected character '{ch}' at character {where(pos) + 1}"
+    return AnswerError(message + (f"; {hint}" if hint else ""), where(pos))
+
+
+def _bad_token(text: str, token: Token, where: _Where) -> AnswerError:
+    if token.type == "$END":
+        return AnswerError("the answer ends too early: something is missing at the end",
+                           where(len(text)))
+    pos = token.start_pos
+    message = f"unexpected '{token.value}' at character {where(pos) + 1}"
+    if token.value == ",":
+        message += "; use a dot for decimals (3.5) and brackets for a vector ([1, 2])"
+    elif token.value in ("^", "**", "*", "/", "@", ".*", "'"):
+        message += "; an operand is missing"
+    return AnswerError(message, where(pos))
+
+
+# ---------------------------------------------------------------------------------
+# Name resolution: raw syntax → tree.
+
+class _FuncRef:
+    """A function name not yet applied (``log x``), possibly under leading minus signs."""
+
+    __slots__ = ("func", "negated", "pos")
+
+    def __init__(self, func: str, pos: int, negated: bool = False):
+        self.func, self.pos, self.negated = func, pos, negated
+
+
+def spell(name: str) -> str:
+    """A declared name with Greek letters spelled out, as the parser sees it."""
+    return "".join(GREEK.get(ch, ch) for ch in name)
+
+
+class _Resolver:
+    def __init__(self, names: Mapping[str, t.Shape] | None, limits: Limits, where: _Where):
+        self.names = names
+        self.limits = limits
+        self.where = where
+        self.exact: dict[str, str] = {}
+        self.loose: dict[str, str] = {}
+        if names is not None:
+            for key in names:
+                spelled = spell(key)
+                self.exact[spelled] = key
+                self.loose.setdefault(spelled.replace("_", ""), key)
+
+    # -- dispatch ------------------------------------------------------------------
+    def node(self, r: _Raw) -> t.Node:
+        value = self.operand(r)
+        if isinstance(value, _FuncRef):
+            raise self.needs_argument(value)
+        return value
+
+    def operand(self, r: _Raw) -> t.Node | _FuncRef:
+        kind = r.kind
+        if kind == "num":
+            return self.number(r)
+        if kind == "name":
+            factors = self.name(r.parts[0], r.pos)
+            return factors if isinstance(factors, _FuncRef) else _product(factors)
+        if kind in ("paren", "brace"):
+            return self.node(r.parts[0])
+        if kind == "neg" or kind == "pos":
+            inner = self.operand(r.parts[0])
+            if isinstance(inner, _FuncRef):
+                return _FuncRef(inner.func, inner.pos, inner.negated != (kind == "neg"))
+            return t.Neg(inner) if kind == "neg" else inner
+        if kind in ("add", "sub"):
+            cls = t.Add if kind == "add" else t.Sub
+            return cls(self.node(r.parts[0]), self.node(r.parts[1]))
+        if kind in _MULTIPLY_KINDS:
+            return self.product_chain(r)
+        if kind == "pow":
+            return self.power(r)
+        if kind == "prime":
+            factors = self.factors(r.parts[0])
+            return _product(factors[:-1] + [t.Transpose(factors[-1])])
+        if kind == "call":
+            return self.call(r)
+        if kind == "bracket":
+            return self.bracket(r)
+        raise AssertionError(f"unknown raw node {kind}")
+
+    # -- leaves --------------------------------------------------------------------
+    def number(self, r: _Raw) -> t.Num:
+        text = r.parts[0]
+        whole, frac, exp = _NUMBER.match(text).groups()
+        digits = (whole + (frac or "")).lstrip("0")
+        if len(digits) > self.limits.max_digits:
+            raise AnswerError(f"the number at character {self.where(r.pos) + 1} has too many "
+                              f"digits (at most {self.limits.max_digits})", self.where(r.pos))
+        power = int(exp) if exp else 0
+        if abs(power) > self.limits.max_exponent:
+            raise AnswerError(f"the number '{text}' is out of range (exponent at most "
+                              f"{self.limits.max_exponent})", self.where(r.pos))
+        power -= len(frac or "")
+        mantissa = int(whole + (frac or "") or "0")
+        value = Fraction(mantissa * 10 ** power) if power >= 0 else Fraction(mantissa, 10 ** -power)
+        return t.Num(value)
+
+    def name(self, text: str, pos: int) -> list[t.Node] | _FuncRef:
+        """A name as a list of factors (``xy`` → [x, y]) or an unapplied function."""
+        if self.names is not None:
+            key = self.exact.get(text) or self.loose.get(text.replace("_", ""))
+            if key is not None:
+                return [t.Sym(key)]
+        if text in t.CONSTANTS:
+            return [t.Const(text)]
+        if text == "I":
+            return [t.Identity()]
+        if text in FUNCTION_ALIASES:
+            return _FuncRef(FUNCTION_ALIASES[text], pos)
+        if self.names is None:
+            return [t.Sym(text)]
+        return self.split(text, pos)
+
+    def split(self, text: str, pos: int) -> list[t.Node]:
+        """Read an undeclared run of letters as a product of declared names, if unique."""
+        pieces = set(self.exact) | {c for c in t.CONSTANTS if c not in self.exact}
+        n = len(text)
+        count = [0] * (n + 1)
+        step = [""] * (n + 1)
+        count[n] = 1
+        for i in range(n - 1, -1, -1):
+            for piece in pieces:
+                if text.startswith(piece, i) and count[i + len(piece)]:
+                    count[i] = min(2, count[i] + count[i + len(piece)])
+                    step[i] = step[i] or piece
+        at = self.where(pos)
+        if count[0] == 1:
+            factors, i = [], 0
+            while i < n:
+                piece = step[i]
+                factors.append(t.Sym(self.exact[piece]) if piece in self.exact
+                               else t.Const(piece))
+                i += len(piece)
+            return factors
+        if count[0] > 1:
+            raise AnswerError(f"'{text}' at character {at + 1} can be read in more than one way; "
+                              "separate the names with '*'", at)
+        raise AnswerError(self.unknown(text, at), at)
+
+    def unknown(self, text: str, at: int) -> str:
+        message = f"unknown name '{text}' at character {at + 1}"
+        candidates = sorted(set(self.exact) | set(FUNCTION_ALIASES) | set(t.CONSTANTS))
+        close = difflib.get_close_matches(text, candidates, n=2, cutoff=0.6)
+        if close:
+            message += "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        if self.names is not None:
+            declared = ", ".join(sorted(self.names)) or "none"
+            message += f" (variables here: {declared})"
+        return message
+
+    def needs_argument(self, ref: _FuncRef) -> AnswerError:
+        at = self.where(ref.pos)
+        return AnswerError(f"the function '{ref.func}' at character {at + 1} needs an "
+                           f"argument in parentheses, e.g. {ref.func}(x)", at)
+
+    # -- composite -----------------------------------------------------------------
+    def factors(self, r: _Raw) -> list[t.Node]:
+        """Factors of a postfix operand: a split name keeps its last letter apart."""
+        if r.kind == "name":
+            factors = self.name(r.parts[0], r.pos)
+            if isinstance(factors, _FuncRef):
+                raise self.needs_argument(factors)
+            return factors
+        return [self.node(r)]
+
+    def product_chain(self, r: _Raw) -> t.Node:
+        items: list[tuple[str | None, _Raw]] = []
+        while r.kind in _MULTIPLY_KINDS:
+            items.append((r.kind, r.parts[1]))
+            r = r.parts[0]
+        items.append((None, r))
+        items.reverse()
+        out: list[tuple[str | None, t.Node]] = []
+        i = 0
+        while i < len(items):
+            op, raw = items[i]
+            value = self.operand(raw)
+            if isinstance(value, _FuncRef):
+                # `log x`, `2 sigma t`: a bare function takes the next juxtaposed factor.
+                if i + 1 >= len(items) or items[i + 1][0] != "juxt":
+                    raise self.needs_argument(value)
+                value = self.apply(value.func, [self.node(items[i + 1][1])], value.pos,
+                                   value.negated)
+                i += 1
+            elif op == "juxt" and raw.kind == "num" and items[i - 1][1].kind == "num":
+                at = self.where(raw.pos)
+                raise AnswerError(f"two numbers side by side at character {at + 1}; write "
+                                  "'*' between them (or remove the space)", at)
+            out.append((op, value))
+            i += 1
+        acc = out[0][1]
+        for op, value in out[1:]:
+            acc = _MULTIPLY_KINDS[op](acc, value)
+        return acc
+
+    def power(self, r: _Raw) -> t.Node:
+        base_raw, exp_raw = r.parts
+        if _is_bare_t(exp_raw):
+            factors = self.factors(base_raw)
+            if not self.t_is_a_power(factors[-1]):
+                return _product(factors[:-1] + [t.Transpose(factors[-1])])
+        trailing: t.Node | None = None
+        if exp_raw.kind == "call" and len(exp_raw.parts[1]) == 1 \
+                and not isinstance(self.name(exp_raw.parts[0], exp_raw.pos), _FuncRef):
+            # `e^x(1+x)`: the bracket after a variable exponent is a factor, not an argument.
+            name, args = exp_raw.parts
+            exponent = self.factors(_Raw("name", (name,), exp_raw.pos, 1))
+            exp_node = _product(exponent)
+            trailing = self.node(args[0])
+        else:
+            exp_node = self.node(exp_raw)
+        self.check_exponent(exp_node, exp_raw.pos)
+        factors = self.factors(base_raw)
+        result = _product(factors[:-1] + [t.Pow(factors[-1], exp_node)])
+        return result if trailing is None else t.Mul(result, trailing)
+
+    def t_is_a_power(self, base: t.Node) -> bool:
+        """`^T` is a power only when T is a declared scalar and the base is a scalar."""
+        if self.names is None or "T" not in self.exact:
+            return False
+        if self.names[self.exact["T"]] not in ((), (1, 1)):
+            return False
+        from .shapes import shape_of
+        try:
+            return shape_of(base, self.names) in ((), (1, 1))
+        except AnswerError:
+            return False
+
+    def check_exponent(self, exp: t.Node, pos: int) -> None:
+        """Cap constant exponents so that exact (sympy) arithmetic stays small."""
+        if t.free_names(exp) or t.has_identity(exp):
+            return
+        from .evaluate import constant_value
+        value = constant_value(exp)
+        at = self.where(pos)
+        if value is None or not math.isfinite(abs(value)):
+            raise AnswerError(f"the exponent at character {at + 1} is not a finite number", at)
+        if abs(value) > self.limits.max_exponent:
+            raise AnswerError(f"the exponent at character {at + 1} is too large "
+                              f"({abs(value):.6g}; at most {self.limits.max_exponent})", at)
+
+    def call(self, r: _Raw) -> t.Node:
+        name, args = r.parts
+        target = self.name(name, r.pos)
+        if isinstance(target, _FuncRef):
+            return self.apply(target.func, [self.node(a) for a in args], r.pos)
+        at = self.where(r.pos)
+        if len(args) != 1:
+            raise AnswerError(f"'{name}' at character {at + 1} is not a function; "
+                              f"did you mean {name}*(...)?", at)
+        if self.names is None and len(name) > 1 and target == [t.Sym(name)]:
+            message = f"unknown function '{name}' at character {at + 1}"
+            close = difflib.get_close_matches(name, sorted(FUNCTION_ALIASES), n=1, cutoff=0.6)
+            raise AnswerError(message + (f"; did you mean '{close[0]}'?" if close else ""), at)
+        return t.Mul(_product(target), self.node(args[0]))
+
+    def apply(self, func: str, args: list[t.Node], pos: int, negated: bool = False) -> t.Node:
+        at = self.where(pos)
+        if func in t.VARIADIC_FUNCTIONS:
+            if len(args) < 2:
+                raise AnswerError(f"{func} needs at least two arguments, e.g. {func}(0, x) "
+                                  f"(character {at + 1})", at)
+        elif len(args) != 1:
+            raise AnswerError(f"{func} takes one argument, got {len(args)} "
+                              f"(character {at + 1})", at)
+        call = t.Call(func, tuple(args))
+        return t.Neg(call) if negated else call
+
+    def bracket(self, r: _Raw) -> t.Node:
+        rows = r.parts[0]
+        at = self.where(r.pos)
+        nested = [item.kind == "bracket" for row in rows for item in row]
+        if any(nested) and not (all(nested) and len(rows) == 1):
+            raise AnswerError(f"the bracket at character {at + 1} mixes numbers and rows; write "
+                              "a vector [1, 2] or a matrix [[1, 2], [3, 4]]", at)
+        if any(nested):
+            rows = [row for item in rows[0] for row in item.parts[0]]
+            if any(item.kind == "bracket" for row in rows for item in row):
+                raise AnswerError(f"too many levels of brackets at character {at + 1}", at)
+        entries = sum(len(row) for row in rows)
+        if entries > self.limits.max_matrix_entries:
+            raise AnswerError(f"the matrix at character {at + 1} has {entries} entries "
+                              f"(at most {self.limits.max_matrix_entries})", at)
+        widths = [len(row) for row in rows]
+        if len(set(widths)) > 1:
+            raise AnswerError(f"the rows of the matrix at character {at + 1} have different "
+                              f"lengths: {', '.join(map(str, widths))}", at)
+        if not any(nested) and len(rows) == 1:
+            return t.Vector(tuple(self.node(item) for item in rows[0]))
+        return t.Matrix(tuple(tuple(self.node(item) for item in row) for row in rows))
+
+
+def _is_bare_t(r: _Raw) -> bool:
+    """`^T` or `^{T}` (not `^(T)`, which is always a power)."""
+    if r.kind == "brace":
+        r = r.parts[0]
+    return r.kind == "name" and r.parts[0] == "T"
+
+
+def _product(factors: list[t.Node]) -> t.Node:
+    acc = factors[0]
+    for factor in factors[1:]:
+        acc = t.Mul(acc, factor)
+    return acc

@@ -1,0 +1,221 @@
+"""Shapes: inference with messages that name both shapes, and the size of ``I``.
+
+Dimensions are unified, so ``I`` takes its size from context (``A + I``,
+``(X^T X + lambda I)^{-1}``). A scalar or a 1×1 matrix (``x^T A x``) may scale a
+matrix, divide, or sit inside a function, as it would on paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import tree as t
+from .errors import AnswerError
+
+
+class _Var:
+    """An unknown dimension (the size of an ``I``)."""
+
+    __slots__ = ()
+
+
+Dim = int | _Var
+
+
+def normalize_shape(shape) -> t.Shape:
+    """``()``/``[]`` for a scalar, ``(r, c)`` for a matrix; anything else is an author error."""
+    dims = tuple(shape)
+    if dims == () or (len(dims) == 2 and all(isinstance(d, int) and d > 0 for d in dims)):
+        return dims
+    raise ValueError(f"a shape must be () or (rows, cols) with positive sizes, got {shape!r}")
+
+
+def describe(shape: t.Shape) -> str:
+    """'a scalar', 'a 3×1 vector', 'a 2×2 matrix': for messages."""
+    if shape in ((), (1, 1)):
+        return "a scalar"
+    kind = "vector" if shape[1] == 1 or shape[0] == 1 else "matrix"
+    return f"a {shape[0]}×{shape[1]} {kind}"
+
+
+class _Inference:
+    def __init__(self, names: Mapping[str, t.Shape]):
+        self.names = names
+        self.parent: dict[_Var, Dim] = {}
+        self.identities: list[_Var] = []
+
+    # -- unification ---------------------------------------------------------------
+    def find(self, d: Dim) -> Dim:
+        while isinstance(d, _Var) and d in self.parent:
+            d = self.parent[d]
+        return d
+
+    def unify(self, a: Dim, b: Dim) -> bool:
+        a, b = self.find(a), self.find(b)
+        if a is b or a == b:
+            return True
+        if isinstance(a, _Var):
+            self.parent[a] = b
+            return True
+        if isinstance(b, _Var):
+            self.parent[b] = a
+            return True
+        return False
+
+    def show(self, shape: tuple) -> str:
+        dims = [self.find(d) for d in shape]
+        return "(" + "×".join("n" if isinstance(d, _Var) else str(d) for d in dims) + ")"
+
+    def is_one_by_one(self, shape: tuple) -> bool:
+        return len(shape) == 2 and self.find(shape[0]) == 1 and self.find(shape[1]) == 1
+
+    def scalar_like(self, shape: tuple) -> bool:
+        return shape == () or self.is_one_by_one(shape)
+
+    # -- rules ---------------------------------------------------------------------
+    def shape(self, node: t.Node) -> tuple:
+        if isinstance(node, (t.Num, t.Const)):
+            return ()
+        if isinstance(node, t.Sym):
+            if node.name not in self.names:
+                raise AnswerError(f"unknown name '{node.name}'")
+            return normalize_shape(self.names[node.name])
+        if isinstance(node, t.Identity):
+            var = _Var()
+            self.identities.append(var)
+            return (var, var)
+        if isinstance(node, t.Neg):
+            return self.shape(node.arg)
+        if isinstance(node, t.Transpose):
+            inner = self.shape(node.arg)
+            return () if inner == () else (inner[1], inner[0])
+        if isinstance(node, (t.Add, t.Sub)):
+            return self.add(self.shape(node.left), self.shape(node.right),
+                            "add" if isinstance(node, t.Add) else "subtract")
+        if isinstance(node, t.Mul):
+            return self.multiply(self.shape(node.left), self.shape(node.right))
+        if isinstance(node, t.Div):
+            return self.divide(self.shape(node.left), self.shape(node.right))
+        if isinstance(node, t.Hadamard):
+            return self.elementwise(self.shape(node.left), self.shape(node.right),
+                                    "an element-wise product")
+        if isinstance(node, t.Pow):
+            return self.power(node)
+        if isinstance(node, t.Call):
+            return self.call(node)
+        if isinstance(node, t.Vector):
+            self.entries(node.items)
+            return (len(node.items), 1)
+        if isinstance(node, t.Matrix):
+            self.entries([item for row in node.rows for item in row])
+            return (len(node.rows), len(node.rows[0]))
+        raise TypeError(f"not an answer-language node: {node!r}")
+
+    def add(self, a: tuple, b: tuple, verb: str) -> tuple:
+        if a == () and b == ():
+            return ()
+        if a == () or b == ():
+            matrix = b if a == () else a
+            if self.is_one_by_one(matrix):
+                return matrix
+            raise AnswerError(f"cannot {verb} a scalar and a {self.show(matrix)} matrix; "
+                              "for a multiple of the identity write c*I")
+        if not (self.unify(a[0], b[0]) and self.unify(a[1], b[1])):
+            raise AnswerError(f"cannot {verb} {self.show(a)} and {self.show(b)}: "
+                              "the shapes differ")
+        return a
+
+    def multiply(self, a: tuple, b: tuple) -> tuple:
+        if a == () or self.is_one_by_one(a):
+            return b if b != () else a
+        if b == () or self.is_one_by_one(b):
+            return a
+        if not self.unify(a[1], b[0]):
+            raise AnswerError(f"cannot multiply {self.show(a)} by {self.show(b)}: inner sizes "
+                              f"{self.find(a[1])} and {self.find(b[0])} differ")
+        return (a[0], b[1])
+
+    def divide(self, a: tuple, b: tuple) -> tuple:
+        if not self.scalar_like(b):
+            raise AnswerError(f"cannot divide by a {self.show(b)} matrix; multiply by "
+                              "inv(...) instead")
+        return a
+
+    def elementwise(self, a: tuple, b: tuple, what: str) -> tuple:
+        if a == () or b == ():
+            return b if a == () else a
+        if not (self.unify(a[0], b[0]) and self.unify(a[1], b[1])):
+            raise AnswerError(f"{what} needs equal shapes, got {self.show(a)} and "
+                              f"{self.show(b)}")
+        return a
+
+    def power(self, node: t.Pow) -> tuple:
+        base, exp = self.shape(node.base), self.shape(node.exp)
+        if not self.scalar_like(exp):
+            raise AnswerError(f"an exponent must be a scalar, got a {self.show(exp)} matrix")
+        if self.scalar_like(base):
+            return base
+        self.square(base, "raise to a power")
+        from .evaluate import constant_value
+        value = None if t.free_names(node.exp) else constant_value(node.exp)
+        if value is None or value.imag != 0 or value.real != int(value.real):
+            raise AnswerError("a matrix can only be raised to a constant integer power, "
+                              "e.g. A^2 or A^{-1}")
+        return base
+
+    def square(self, shape: tuple, what: str) -> None:
+        if shape != () and not self.unify(shape[0], shape[1]):
+            raise AnswerError(f"cannot {what} a {self.show(shape)} matrix: it is not square")
+
+    def call(self, node: t.Call) -> tuple:
+        shapes = [self.shape(a) for a in node.args]
+        if node.func in t.ELEMENTWISE_FUNCTIONS:
+            return shapes[0]
+        if node.func in t.VARIADIC_FUNCTIONS:
+            result = shapes[0]
+            for other in shapes[1:]:
+                result = self.elementwise(result, other, node.func)
+            return result
+        self.square(shapes[0], f"take {node.func} of")
+        return shapes[0] if node.func == "inv" else ()
+
+    def entries(self, items) -> None:
+        for i, item in enumerate(items):
+            shape = self.shape(item)
+            if not self.scalar_like(shape):
+                raise AnswerError(f"entry {i + 1} of a bracket literal is a "
+                                  f"{self.show(shape)} matrix; entries must be scalars")
+
+    def final(self, shape: tuple) -> t.Shape:
+        dims = tuple(self.find(d) for d in shape)
+        if any(isinstance(self.find(v), _Var) for v in self.identities) or \
+                any(isinstance(d, _Var) for d in dims):
+            raise AnswerError("cannot tell the size of I here; it needs a matrix of known "
+                              "size next to it, as in A + I")
+        return dims
+
+    def sizes(self) -> list[int]:
+        return [self.find(v) for v in self.identities]
+
+
+def shape_of(node: t.Node, names: Mapping[str, t.Shape]) -> t.Shape:
+    """The shape of ``node`` given the declared shapes; ``AnswerError`` names any mismatch."""
+    inference = _Inference(names)
+    return inference.final(inference.shape(node))
+
+
+def with_sizes(node: t.Node, names: Mapping[str, t.Shape]) -> tuple[t.Node, t.Shape]:
+    """``node`` with every ``I`` given its size, and the shape of the whole."""
+    inference = _Inference(names)
+    shape = inference.final(inference.shape(node))
+    if not inference.identities:
+        return node, shape
+    sizes = iter(inference.sizes())
+
+    def fill(current: t.Node) -> t.Node:
+        # Same left-to-right order as the inference walk.
+        if isinstance(current, t.Identity):
+            return t.Identity(next(sizes))
+        return t.map_children(current, fill)
+
+    return fill(node), shape

@@ -1,0 +1,168 @@
+"""The answer-language tree: frozen dataclasses that only our own code walks.
+
+Numbers are kept exact (``Fraction``) and non-negative; a minus sign is always a
+``Neg`` node. ``Mul`` covers ``*``, ``@`` and juxtaposition: for matrices it is the
+matrix product, and a scalar (or 1×1) factor scales. Functions are stored by their
+canonical name (``ln`` → ``log``, ``sigma``/``σ`` → ``sigmoid``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+Shape = tuple[()] | tuple[int, int]
+"""``()`` for a scalar, ``(rows, cols)`` for a matrix (``(n, 1)`` a column vector)."""
+
+ELEMENTWISE_FUNCTIONS = frozenset(
+    {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid"})
+VARIADIC_FUNCTIONS = frozenset({"max", "min"})      # two or more arguments
+MATRIX_FUNCTIONS = frozenset({"inv", "det", "tr"})
+FUNCTIONS = ELEMENTWISE_FUNCTIONS | VARIADIC_FUNCTIONS | MATRIX_FUNCTIONS
+CONSTANTS = frozenset({"e", "pi"})
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: Fraction          # >= 0, with a finite decimal expansion
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    name: str                # "e" or "pi"
+
+
+@dataclass(frozen=True, slots=True)
+class Sym:
+    name: str                # a declared variable, spelled as declared
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    # The size is inferred from context (see shapes.with_sizes) and is not part of
+    # the answer as written, so it does not take part in equality.
+    size: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    arg: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Sub:
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Mul:
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Div:
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Hadamard:
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Pow:
+    base: Node
+    exp: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose:
+    arg: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str                # canonical name, one of FUNCTIONS
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Vector:
+    items: tuple[Node, ...]  # a column vector
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    rows: tuple[tuple[Node, ...], ...]
+
+
+Node = Union[Num, Const, Sym, Identity, Neg, Add, Sub, Mul, Div, Hadamard, Pow,
+             Transpose, Call, Vector, Matrix]
+BINARY = (Add, Sub, Mul, Div, Hadamard)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of ``node``, left to right."""
+    if isinstance(node, BINARY):
+        return (node.left, node.right)
+    if isinstance(node, (Neg, Transpose)):
+        return (node.arg,)
+    if isinstance(node, Pow):
+        return (node.base, node.exp)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Vector):
+        return node.items
+    if isinstance(node, Matrix):
+        return tuple(item for row in node.rows for item in row)
+    return ()
+
+
+def free_names(node: Node) -> set[str]:
+    """Names of the variables the expression uses."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Sym):
+            found.add(current.name)
+        stack.extend(children(current))
+    return found
+
+
+def has_identity(node: Node) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Identity):
+            return True
+        stack.extend(children(current))
+    return False
+
+
+def map_children(node: Node, fn) -> Node:
+    """A copy of ``node`` with ``fn`` applied to each direct sub-expression."""
+    if isinstance(node, BINARY):
+        return type(node)(fn(node.left), fn(node.right))
+    if isinstance(node, (Neg, Transpose)):
+        return type(node)(fn(node.arg))
+    if isinstance(node, Pow):
+        return Pow(fn(node.base), fn(node.exp))
+    if isinstance(node, Call):
+        return Call(node.func, tuple(fn(a) for a in node.args))
+    if isinstance(node, Vector):
+        return Vector(tuple(fn(a) for a in node.items))
+    if isinstance(node, Matrix):
+        return Matrix(tuple(tuple(fn(a) for a in row) for row in node.rows))
+    return node
