@@ -62,7 +62,7 @@ def graph_partials(p, *, bug=None, given=None):
     return _graph(p, bug=bug)
 
 
-def _graph(p, *, bug=None, given=None):
+def _graph(p, *, bug=None):
     a, b, c, d = (int(p[k]) for k in ("a", "b", "c", "d"))
     x0, y0 = int(p["x0"]), int(p["y0"])
     s0 = x0 + d * y0

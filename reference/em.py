@@ -278,11 +278,13 @@ def _label_grads(labels, alpha, beta, post, bug):
     return beta_factor @ resid, resid @ alpha_factor
 
 
+# d/dw [q ln s(alpha beta) + (1 - q) ln s(-alpha beta)] for w = alpha or beta; {f} is
+# the inner derivative (beta for w = alpha, alpha for w = beta).
 _LABEL_GRAD_EXPR = {
-    None: "beta*(q - sigmoid(alpha*beta))",
-    "sign": "beta*(sigmoid(alpha*beta) - q)",
-    "missing-beta": "q - sigmoid(alpha*beta)",
-    "dlog-is-sigmoid": "beta*(q*sigmoid(alpha*beta) - (1 - q)*sigmoid(-alpha*beta))",
+    None: "{f}*(q - sigmoid(alpha*beta))",
+    "sign": "{f}*(sigmoid(alpha*beta) - q)",
+    "missing-inner": "q - sigmoid(alpha*beta)",
+    "dlog-is-sigmoid": "{f}*(q*sigmoid(alpha*beta) - (1 - q)*sigmoid(-alpha*beta))",
 }
 
 
@@ -296,7 +298,8 @@ def noisy_labels(p, *, bug=None, given=None):
 
     Parts: post (q_i(Z_i = 1) per image), grad_alpha (dQ/d alpha_j at the current
     parameters, j = p['j']), grad_beta (dQ/d beta_i, i = p['i']), grad_expr (one
-    image and one expert, as an expression in q, alpha, beta).
+    image and one expert: the derivative with respect to p['wrt'], alpha or beta, as an
+    expression in q, alpha, beta).
 
     With a_ij = q_i(Z_i = l_ij), the probability that label l_ij is right,
     Q = sum_ij [a_ij log s(alpha_j beta_i) + (1 - a_ij) log s(-alpha_j beta_i)] + const,
@@ -318,7 +321,8 @@ def noisy_labels(p, *, bug=None, given=None):
         "post": post.tolist(),
         "grad_alpha": float(g_alpha[j]),
         "grad_beta": float(g_beta[i]),
-        "grad_expr": _LABEL_GRAD_EXPR.get(bug, _LABEL_GRAD_EXPR[None]),
+        "grad_expr": _LABEL_GRAD_EXPR.get(bug, _LABEL_GRAD_EXPR[None]).format(
+            f="beta" if p["wrt"] == "alpha" else "alpha"),
     }
 
 
@@ -377,7 +381,8 @@ def mean_field_gaussian(p, *, bug=None, given=None):
 
     Parts: var_q ([1/L11, 1/L22]), m1 (update from E[z2] = b0), m2 (update from the
     new m1, or the student's ``given['m1']``), fixed_point, var_pq (variance of q1 when
-    KL(p||q) is minimised instead: the marginal variance), underestimates (boolean)."""
+    KL(p||q) is minimised instead: the marginal variance), compare (boolean: is v1
+    smaller, or larger, than the marginal variance, as p['ask'] words it)."""
     mu1, mu2 = p["mu1"], p["mu2"]
     l11, l22, l12 = p["l11"], p["l22"], p["l12"]
     det = l11 * l22 - l12 * l12
@@ -408,7 +413,8 @@ def mean_field_gaussian(p, *, bug=None, given=None):
         "m2": float(m2),
         "fixed_point": fixed,
         "var_pq": 1.0 / l11 if bug == "mean-field" else l22 / det,
-        "underestimates": bug != "overestimates",
+        # mean field is narrower than the marginal whenever L12 != 0
+        "compare": (p["ask"] == "smaller") != (bug == "overestimates"),
     }
 
 
@@ -516,7 +522,8 @@ def kmeans_step(p, *, bug=None, given=None):
 
     Parts: assign (cluster number 1..K of each point), centres (K x 2), objective
     (sum of squared distances to the new centres under the new assignment, or the
-    student's ``given`` ones), limit (choice: the GMM limit that gives k-means)."""
+    student's ``given`` ones), limit (boolean: does EM with shared covariance sigma^2 I
+    become k-means as sigma^2 tends to p['sigma_limit'], 0 or infinity)."""
     X = np.asarray(p["X"], dtype=float)
     old = np.array([p["c1"], p["c2"]], dtype=float)
     k = len(old)
@@ -544,5 +551,6 @@ def kmeans_step(p, *, bug=None, given=None):
         "assign": (labels + 1).tolist(),
         "centres": centres.tolist(),
         "objective": float(objective),
-        "limit": "sigma-infinity" if bug == "sigma-infinity" else "sigma-zero",
+        # sigma^2 -> 0 makes every responsibility 0/1 (k-means); -> infinity makes them all 1/K
+        "limit": (p["sigma_limit"] == "zero") != (bug == "limits-swapped"),
     }

@@ -35,10 +35,10 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return round(sum(p.score for p in self.parts), 6)
+        return round(sum(p.score for p in self.parts), 3)
 
     def problem_score(self, key: str) -> float:
-        return round(sum(p.score for p in self.parts if p.key == key), 6)
+        return round(sum(p.score for p in self.parts if p.key == key), 3)
 
     def to_json(self) -> dict:
         return {"student": self.student, "source": self.source, "status": self.status,

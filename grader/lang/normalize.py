@@ -56,18 +56,19 @@ def normalize(text: str) -> tuple[str, list[int] | None]:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
+        caret = _CARET_TRANSPOSE.match(text, i) if ch == "^" else None
+        if caret:
+            emit("'", i)
+            i = caret.end()
+            continue
         if ch.isascii():
             if _ASCII_CONTROL.match(ch):
                 _control_error(ch, i)
             emit(ch, i)
             i += 1
             continue
-        caret = _CARET_TRANSPOSE.match(text, i) if ch == "^" else None
         run = _SUPERSCRIPT_RUN.match(text, i)
-        if caret:
-            emit("'", i)
-            i = caret.end()
-        elif run:
+        if run:
             emit("^(" + run.group().translate(SUPERSCRIPTS) + ")", i)
             i = run.end()
         elif ch in SYMBOLS:

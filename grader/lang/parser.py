@@ -375,7 +375,13 @@ class _Resolver:
         i = 0
         while i < len(items):
             op, raw = items[i]
-            value = self.operand(raw)
+            value = self.name(raw.parts[0], raw.pos) if raw.kind == "name" else self.operand(raw)
+            if isinstance(value, list):
+                # A split run of letters (`Av` → A, v) joins the chain factor by factor.
+                out.append((op, value[0]))
+                out.extend(("juxt", factor) for factor in value[1:])
+                i += 1
+                continue
             if isinstance(value, _FuncRef):
                 # `log x`, `2 sigma t`: a bare function takes the next juxtaposed factor.
                 if i + 1 >= len(items) or items[i + 1][0] != "juxt":
@@ -396,24 +402,25 @@ class _Resolver:
 
     def power(self, r: _Raw) -> t.Node:
         base_raw, exp_raw = r.parts
+        if exp_raw.kind == "call" and len(exp_raw.parts[1]) == 1 \
+                and not self.is_function(exp_raw.parts[0]):
+            # `e^x(1+x)`, `x^T(A + B)`: a bracket after a name exponent is a factor.
+            name_raw = _Raw("name", (exp_raw.parts[0],), exp_raw.pos, 1)
+            head = self.power(_Raw("pow", (base_raw, name_raw), r.pos, r.depth))
+            return t.Mul(head, self.node(exp_raw.parts[1][0]))
         if _is_bare_t(exp_raw):
             factors = self.factors(base_raw)
             if not self.t_is_a_power(factors[-1]):
                 return _product(factors[:-1] + [t.Transpose(factors[-1])])
-        trailing: t.Node | None = None
-        if exp_raw.kind == "call" and len(exp_raw.parts[1]) == 1 \
-                and not isinstance(self.name(exp_raw.parts[0], exp_raw.pos), _FuncRef):
-            # `e^x(1+x)`: the bracket after a variable exponent is a factor, not an argument.
-            name, args = exp_raw.parts
-            exponent = self.factors(_Raw("name", (name,), exp_raw.pos, 1))
-            exp_node = _product(exponent)
-            trailing = self.node(args[0])
-        else:
-            exp_node = self.node(exp_raw)
+        exp_node = self.node(exp_raw)
         self.check_exponent(exp_node, exp_raw.pos)
         factors = self.factors(base_raw)
-        result = _product(factors[:-1] + [t.Pow(factors[-1], exp_node)])
-        return result if trailing is None else t.Mul(result, trailing)
+        return _product(factors[:-1] + [t.Pow(factors[-1], exp_node)])
+
+    def is_function(self, name: str) -> bool:
+        declared = self.names is not None and (
+            name in self.exact or name.replace("_", "") in self.loose)
+        return not declared and name in FUNCTION_ALIASES
 
     def t_is_a_power(self, base: t.Node) -> bool:
         """`^T` is a power only when T is a declared scalar and the base is a scalar."""

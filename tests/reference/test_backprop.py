@@ -232,8 +232,8 @@ class TestMlpBackprop:
         """The second step from a student's (arbitrary) step-1 weights is a plain FD step."""
         solve_or_skip(mlp_backprop_two_steps, p)
         w = np.array(raw, dtype=float) / 4
-        given_weights = {"W1_1": w[:4].reshape(2, 2).tolist(), "W2_1": w[4:8].reshape(2, 2).tolist(),
-                         "w3_1": w[8:].tolist()}
+        given_weights = {"W1_1": w[:4].reshape(2, 2).tolist(),
+                         "W2_1": w[4:8].reshape(2, 2).tolist(), "w3_1": w[8:].tolist()}
         r = mlp_backprop_two_steps(p, given=given_weights)
         x, y = (p["x1"], p["y1"]) if p["order"][1] == 1 else (p["x2"], p["y2"])
         w2 = flat(r["W1_2"], r["W2_2"], r["w3_2"])

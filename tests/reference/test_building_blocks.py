@@ -220,7 +220,7 @@ class TestInitialisation:
         got = initialisation(init_params(n_in=n_in, c=c))["ratio_uniform"]
         assert math.isclose(ratio, float(got), rel_tol=0.05)
 
-    @given(st.sampled_from([50, 64, 100, 128, 200, 256, 400, 500]), st.sampled_from([10, 32, 50, 64, 100, 128]),
+    @given(st.sampled_from([50, 64, 100, 128, 200, 256, 400, 500]), st.sampled_from([10, 32, 50, 64, 100, 128, 256]),
            st.sampled_from([0.02, 0.05, 0.1, 0.2]))
     def test_scales_through_scipy_distributions(self, n_in, n_out, s):
         got = initialisation(init_params(n_in=n_in, n_out=n_out, s=s))
@@ -261,9 +261,11 @@ class TestInitialisation:
 
     @pytest.mark.parametrize("bug", sorted(BUGS))
     def test_every_bug_changes_its_parts_on_every_draw(self, bug):
-        grid = product([50, 100, 256, 500], [10, 128], [0.5, 1, 1.5, 2, 3], [5, 10, 20], [0.02, 0.2],
+        grid = product([50, 100, 256, 500], [10, 100, 256], [0.5, 1, 1.5, 2, 3], [5, 10, 20], [0.02, 0.2],
                        XB, ZQ, [0.1, 0.2, 0.5], [2, 5])
         for n_in, n_out, c, depth, s, (x, norm), zq, sw, m in grid:
+            if 5 * n_out < n_in:  # the YAML's constraint
+                continue
             params = init_params(n_in=n_in, n_out=n_out, c=c, depth=depth, s=s, x=x, sw=sw,
                                  b0=round(zq * sw * norm, 4), m=m)
             ref, wrong = initialisation(params), initialisation(params, bug=bug)

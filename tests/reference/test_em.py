@@ -56,9 +56,12 @@ DRAWS = {
         {"tosses": 10, "heads": [4, 2, 10, 9, 3], "theta_a": 0.6, "theta_b": 0.4, "pi_a": 0.7},
     ],
     "noisy_labels": [
-        {"labels": [[1, 1, 1], [0, 0, 1]], "alpha": [2, 1.5, -0.5], "beta": [0.5, 1.5], "pi1": 0.6, "j": 1, "i": 1},
-        {"labels": [[0, 1, 1], [0, 0, 0]], "alpha": [-1, -1, -0.5], "beta": [0.5, 2], "pi1": 0.3, "j": 2, "i": 2},
-        {"labels": [[1, 0, 0], [1, 1, 0]], "alpha": [2, -1, 1], "beta": [2, 1.5], "pi1": 0.7, "j": 3, "i": 1},
+        {"labels": [[1, 1, 1], [0, 0, 1]], "alpha": [2, 1.5, -0.5], "beta": [0.5, 1.5], "pi1": 0.6, "j": 1, "i": 1,
+         "wrt": "alpha"},
+        {"labels": [[0, 1, 1], [0, 0, 0]], "alpha": [-1, -1, -0.5], "beta": [0.5, 2], "pi1": 0.3, "j": 2, "i": 2,
+         "wrt": "beta"},
+        {"labels": [[1, 0, 0], [1, 1, 0]], "alpha": [2, -1, 1], "beta": [2, 1.5], "pi1": 0.7, "j": 3, "i": 1,
+         "wrt": "alpha"},
     ],
     "elbo_kl_facts": [
         {"q": [0.1, 0.7, 0.2], "r": [0.5, 0.1, 0.4], "loglik": -8.58, "elbo": -9.1},
@@ -66,9 +69,9 @@ DRAWS = {
         {"q": [0.7, 0.2, 0.1], "r": [0.5, 0.2, 0.3], "loglik": -4.52, "elbo": -5.79},
     ],
     "mean_field_gaussian": [
-        {"mu1": 3, "mu2": 0, "l11": 5, "l22": 8, "l12": 2, "a0": 3, "b0": -2},
-        {"mu1": 1, "mu2": -2, "l11": 5, "l22": 8, "l12": -3, "a0": 2, "b0": -3},
-        {"mu1": 0, "mu2": 2, "l11": 2, "l22": 4, "l12": 2, "a0": 3, "b0": -3},
+        {"mu1": 3, "mu2": 0, "l11": 5, "l22": 8, "l12": 2, "a0": 3, "b0": -2, "ask": "smaller"},
+        {"mu1": 1, "mu2": -2, "l11": 5, "l22": 8, "l12": -3, "a0": 2, "b0": -3, "ask": "larger"},
+        {"mu1": 0, "mu2": 2, "l11": 2, "l22": 4, "l12": 2, "a0": 3, "b0": -3, "ask": "smaller"},
     ],
     "gaussian_kl_reparam": [
         {"m": -0.2, "s": 1.5, "eps": 1.7, "c": 0},
@@ -76,9 +79,9 @@ DRAWS = {
         {"m": 1.3, "s": 0.6, "eps": 0.15, "c": 2},
     ],
     "kmeans_step": [
-        {"X": [[0, 1], [1, 0], [0, 6], [5, 2], [4, 4], [2, 0]], "c1": [0, 0], "c2": [4, 2]},
-        {"X": [[7, 8], [7, 7], [8, 3], [2, 8], [7, 2], [1, 7]], "c1": [4, 2], "c2": [1, 8]},
-        {"X": [[8, 1], [6, 8], [7, 3], [1, 6], [0, 1], [1, 3]], "c1": [4, 7], "c2": [6, 8]},
+        {"X": [[0, 1], [1, 0], [0, 6], [5, 2], [4, 4], [2, 0]], "c1": [0, 0], "c2": [4, 2], "sigma_limit": "zero"},
+        {"X": [[7, 8], [7, 7], [8, 3], [2, 8], [7, 2], [1, 7]], "c1": [4, 2], "c2": [1, 8], "sigma_limit": "infinity"},
+        {"X": [[8, 1], [6, 8], [7, 3], [1, 6], [0, 1], [1, 3]], "c1": [4, 7], "c2": [6, 8], "sigma_limit": "zero"},
     ],
 }
 
@@ -357,13 +360,14 @@ class TestNoisyLabels:
         assert out["grad_beta"] == pytest.approx(
             (shifted("beta", i, h) - shifted("beta", i, -h)) / (2 * h), abs=1e-6)
 
-    def test_expression_is_the_derivative(self):
-        """beta (q - sigmoid(alpha beta)) equals d/d alpha of q ln s(ab) + (1 - q) ln s(-ab), by sympy."""
+    @pytest.mark.parametrize("p", DRAWS["noisy_labels"][:2])
+    def test_expression_is_the_derivative(self, p):
+        """The reference equals sympy's d/dw of q ln s(ab) + (1 - q) ln s(-ab), w = alpha or beta."""
         q, a, b = sympy.symbols("q alpha beta")
         s = lambda t: 1 / (1 + sympy.exp(-t))  # noqa: E731
         term = q * sympy.log(s(a * b)) + (1 - q) * sympy.log(s(-a * b))
-        deriv = sympy.lambdify((q, a, b), sympy.diff(term, a))
-        text = em.noisy_labels(DRAWS["noisy_labels"][0])["grad_expr"]
+        deriv = sympy.lambdify((q, a, b), sympy.diff(term, a if p["wrt"] == "alpha" else b))
+        text = em.noisy_labels(p)["grad_expr"]
         for point in [(0.2, -1.3, 0.4), (0.9, 0.7, 1.8), (0.5, 1.9, 0.3)]:
             assert _expr(text, q=point[0], alpha=point[1], beta=point[2]) == pytest.approx(deriv(*point))
 
@@ -434,7 +438,7 @@ class TestMeanField:
         assert out["m2"] == pytest.approx(m2)
         assert out["var_q"] == pytest.approx([S[0, 0] - S[0, 1] ** 2 / S[1, 1], S[1, 1] - S[0, 1] ** 2 / S[0, 0]])
         assert out["var_pq"] == pytest.approx(S[0, 0])
-        assert out["underestimates"] is bool(out["var_q"][0] < S[0, 0])
+        assert out["compare"] is (bool(out["var_q"][0] < S[0, 0]) == (p["ask"] == "smaller"))
 
     @pytest.mark.parametrize("p", DRAWS["mean_field_gaussian"])
     def test_sweeps_converge_to_the_stated_fixed_point(self, p):
@@ -540,7 +544,8 @@ class TestKmeans:
         assert out["objective"] == pytest.approx(74 / 3)
         assert em.kmeans_step(self.P, bug="l1")["assign"] == [1, 1, 1, 2, 2, 1]
         assert em.kmeans_step(self.P, bug="old-centres")["objective"] == pytest.approx(43)
-        assert out["limit"] == "sigma-zero"
+        assert out["limit"] is True
+        assert em.kmeans_step({**self.P, "sigma_limit": "infinity"})["limit"] is False
 
     @pytest.mark.parametrize("p", DRAWS["kmeans_step"])
     def test_assignment_matches_scipy_vq(self, p):
@@ -554,10 +559,11 @@ class TestKmeans:
            c2=st.lists(st.integers(0, 8), min_size=2, max_size=2))
     def test_update_never_raises_the_objective(self, X, c1, c2):
         try:
-            out = em.kmeans_step.__wrapped__({"X": X, "c1": c1, "c2": c2})
+            p = {"X": X, "c1": c1, "c2": c2, "sigma_limit": "zero"}
+            out = em.kmeans_step.__wrapped__(p)
         except Reject:
             assume(False)
-        old = em.kmeans_step.__wrapped__({"X": X, "c1": c1, "c2": c2}, bug="old-centres")["objective"]
+        old = em.kmeans_step.__wrapped__(p, bug="old-centres")["objective"]
         assert out["objective"] <= old + 1e-9
 
     def test_tie_is_rejected(self):

@@ -198,8 +198,6 @@ class TestKernelVerdicts:
     def test_every_no_has_a_witness(self, p):
         """A function called "not a kernel" is asymmetric or has a Gram matrix with a
         negative eigenvalue on one of a few point sets."""
-        if p["a11"] * p["a22"] == p["a12"] ** 2:
-            return
         yes = set(kernel_facts(p)["kernels"])
         for name, K in _candidates(p).items():
             if name in yes:
@@ -264,9 +262,12 @@ class TestGram:
     def test_against_feature_maps(self, X, R, m, sigma):
         """Polynomial Gram = Phi Phi^T with the tensor-power features; Gaussian Gram =
         exp(<x,z>/s^2) exp(-|x|^2/(2s^2)) exp(-|z|^2/(2s^2)), a symmetric PSD matrix."""
-        out = gram_matrices({"X": X, "R": R, "m": m, "sigma": sigma}, bug="no-such-bug")
+        try:
+            out = gram_matrices({"X": X, "R": R, "m": m, "sigma": sigma})
+        except Reject:  # a draw where a misconception would be invisible
+            return
         Phi = np.array([_tensor_features(x, R, m) for x in X])
-        np.testing.assert_allclose(out["G_poly"], Phi @ Phi.T, rtol=1e-9)
+        np.testing.assert_allclose(out["G_poly"], Phi @ Phi.T, rtol=1e-9, atol=1e-9)
         np.testing.assert_array_equal(out["G_lin"], np.array(X) @ np.array(X).T)
         Xf = np.array(X, dtype=float)
         s2 = float(sigma) ** 2
@@ -276,10 +277,9 @@ class TestGram:
         assert min_eig(np.array(out["G_rbf"])) >= -1e-12
 
     def test_seed_factorisation_without_the_2_is_wrong(self):
-        """The seed divides |x|^2 and |z|^2 by sigma^2 instead of 2 sigma^2; the kernel
-        value of x = (1, 0), z = (0, 0), sigma = 1 is exp(-1/2), not exp(-1)."""
-        G = gram_matrices({"X": [[1, 0], [0, 0], [0, 1]], "R": 1, "m": 2, "sigma": 1.5},
-                          bug="x")["G_rbf"]
+        """The seed divides |x|^2 and |z|^2 by sigma^2 instead of 2 sigma^2; for x = (1, 0),
+        z = (0, 0) the kernel is exp(-1/(2 sigma^2)), not the seed's exp(-1/sigma^2)."""
+        G = gram_matrices({"X": [[1, 0], [0, 0], [0, 1]], "R": 1, "m": 2, "sigma": 1.5})["G_rbf"]
         assert G[0][1] == pytest.approx(math.exp(-1 / (2 * 1.5 ** 2)))
         assert G[0][1] != pytest.approx(math.exp(-1 / 1.5 ** 2))
 
@@ -321,7 +321,8 @@ def _primal_by_scipy(X, y, C):
 
     cons = [{"type": "ineq", "fun": lambda v: y * (X @ v[:2] + v[2]) - 1 + v[3:]},
             {"type": "ineq", "fun": lambda v: v[3:]}]
-    res = minimize(objective, np.zeros(3 + n), constraints=cons, method="SLSQP",
+    start = np.concatenate([np.zeros(3), np.ones(n)])  # w = 0, b = 0, xi = 1 is feasible
+    res = minimize(objective, start, constraints=cons, method="SLSQP",
                    options={"ftol": 1e-12, "maxiter": 500})
     assert res.success
     return res.x
@@ -361,7 +362,7 @@ class TestSvm:
         # The seed's 0 < lambda < 1 would drop object 3 (lambda = 1.75 < C = 2) from the margin.
         assert svm_dual(p, bug="C-is-one")["margin"] == [2, 4]
         assert svm_dual(p, bug="from-violator")["b"] == -1 - 2  # y5 - <w, x5> = -1 - 2
-        assert svm_dual(p, bug="no-clip")["xi"] == [-1, 0, 0, 0, 2, -2]
+        assert svm_dual(p, bug="no-clip")["xi"] == [-1, 0, 0, 0, 2, -1]
 
     def test_follow_through_from_the_students_w(self):
         """b is the mean of y_i - <w, x_i> over margin SVs; slacks use the student's w, b."""
@@ -370,15 +371,19 @@ class TestSvm:
         # w = (1, 0): 1 - (-1), 1 - 1, -1 - 2 -> mean (2 + 0 - 3) / 3 = -1/3
         assert svm_dual(p, given={"w": np.array([1.0, 0.0])})["b"] == Fraction(-1, 3)
         xi = svm_dual(p, given={"w": np.array([0.0, 1.0]), "b": -2.0})["xi"]
-        assert xi == [0, 1, 1, 0, 0, 0]
+        assert xi == [0, 1, 1, 0, 1, 0]  # f = x2 - 2
 
 
 # ------------------------------------------------------------------ H4
 
 def _dual_params(u, a, s, candA=(0.5, 1), candB=(0, 0)):
+    """The bank's parameters with candidate kinds [alpha, beta]: x = u + alpha l* a, l = beta l*."""
     c = a[0] * u[0] + a[1] * u[1] + s
     lstar = 2 * s / (a[0] ** 2 + a[1] ** 2)
-    point = lambda al: [round(u[k] + al * lstar * a[k], 6) for k in range(2)]  # noqa: E731
+
+    def point(alpha):
+        return [round(u[k] + alpha * lstar * a[k], 6) for k in range(2)]
+
     return {"u": list(u), "a": list(a), "s": s, "c": c, "lstar": lstar,
             "xA": point(candA[0]), "lA": round(candA[1] * lstar, 6),
             "xB": point(candB[0]), "lB": round(candB[1] * lstar, 6)}
@@ -389,10 +394,10 @@ small = st.integers(-2, 2)
 
 class TestLagrangeDual:
     def test_by_hand(self):
-        """u = 0, a = (1, 1), c = 2: L = x^2 + y^2 + l(2 - x - y) is minimal at x = y = l/2,
-        g = 2l - l^2/2, l* = 2, (x*, y*) = (1, 1), value 2."""
-        out = lagrange_dual(_dual_params((0, 0), (1, 1), 2))
-        assert out["lam"] == 2 and out["value"] == 2 and out["z"] == [1, 1]
+        """u = (1, 0), a = (1, 1), c = 3: L = (x-1)^2 + y^2 + l(3 - x - y) is minimal at
+        x = 1 + l/2, y = l/2, g = 2l - l^2/2, l* = 2, (x*, y*) = (2, 1), value 2."""
+        out = lagrange_dual(_dual_params((1, 0), (1, 1), 2))
+        assert out["lam"] == 2 and out["value"] == 2 and out["z"] == [2, 1]
         assert lang_value(out["g"], **{"lambda": 1.0}) == pytest.approx(1.5)
         assert out["kkt"] == ["A_stat", "A_primal", "A_dual", "A_slack",
                               "B_stat", "B_dual", "B_slack"]
@@ -405,7 +410,10 @@ class TestLagrangeDual:
         if a == (0, 0):
             return
         p = _dual_params(u, a, s)
-        out = lagrange_dual(p)
+        try:
+            out = lagrange_dual(p)
+        except Reject:  # u on the line through 0 along a: forget-centre would be right
+            return
         x, y, lam = sympy.symbols("x y lam", real=True)
         L = (x - u[0]) ** 2 + (y - u[1]) ** 2 + lam * (p["c"] - a[0] * x - a[1] * y)
         crit = sympy.solve([sympy.diff(L, x), sympy.diff(L, y)], [x, y], dict=True)[0]
@@ -442,7 +450,10 @@ class TestLagrangeDual:
             holds = {"stat": max(map(abs, grad)) < 1e-6, "primal": f1 <= 1e-9,
                      "dual": lh >= 0, "slack": abs(lh * f1) < 1e-9}
             expected += [f"{name}_{k}" for k in ("stat", "primal", "dual", "slack") if holds[k]]
-        assert lagrange_dual(p)["kkt"] == expected
+        try:
+            assert lagrange_dual(p)["kkt"] == expected
+        except Reject:
+            return
 
     def test_candidate_kinds_give_seven_different_verdicts(self):
         kinds = problem("lagrange-dual-halfplane")["params"]["candA"]["options"]
@@ -452,28 +463,29 @@ class TestLagrangeDual:
 
     def test_follow_through_from_the_students_lambda(self):
         """z = u + lambda a / 2 with the student's lambda."""
-        out = lagrange_dual(_dual_params((0, 0), (1, 1), 2), given={"lam": 1.0})
-        assert out["z"] == [Fraction(1, 2), Fraction(1, 2)]
+        out = lagrange_dual(_dual_params((1, 0), (1, 1), 2), given={"lam": 1.0})
+        assert out["z"] == [Fraction(3, 2), Fraction(1, 2)]
 
 
 # ------------------------------------------------------------------ H5
 
-RFF_HAND = {"sigma": 2.0, "x": [0, 0], "z": [1, 1],
-            "W": [[0.5, 0.0], [0.0, -1.0], [1.0, 1.0]], "b": [0.0, 1.5, 3.0]}
+RFF_HAND = {"sigma": 2.0, "x": [1, 0], "z": [0, 1],
+            "W": [[0.5, 0.0], [0.0, -1.0], [1.0, 1.0]], "b": [0.5, 1.5, 3.0]}
 
 
 class TestRandomFourierFeatures:
     def test_by_hand(self):
-        """phi(0) = sqrt(2/3)(cos 0, cos 1.5, cos 3); phi(z) = sqrt(2/3)(cos .5, cos .5, cos 5);
-        pairs = (cos .5 + cos 1 + cos 2) / 3; K = exp(-2/8)."""
+        """Wx = (.5, 0, 1), Wz = (0, -1, 1): phi(x) = sqrt(2/3)(cos 1, cos 1.5, cos 4),
+        phi(z) = sqrt(2/3)(cos .5, cos .5, cos 4); W(x - z) = (.5, 1, 0), so
+        pairs = (cos .5 + cos 1 + 1) / 3; K = exp(-2/8)."""
         out = random_fourier_features(RFF_HAND)
         k = math.sqrt(2 / 3)
-        px = [k * math.cos(0.0), k * math.cos(1.5), k * math.cos(3.0)]
-        pz = [k * math.cos(0.5), k * math.cos(-1.0 + 1.5), k * math.cos(2.0 + 3.0)]
+        px = [k * math.cos(1.0), k * math.cos(1.5), k * math.cos(4.0)]
+        pz = [k * math.cos(0.5), k * math.cos(0.5), k * math.cos(4.0)]
         np.testing.assert_allclose(out["phi_x"], px)
         np.testing.assert_allclose(out["phi_z"], pz)
         assert out["approx"] == pytest.approx(sum(a * b for a, b in zip(px, pz)))
-        assert out["pairs"] == pytest.approx((math.cos(0.5) + math.cos(1.0) + math.cos(2.0)) / 3)
+        assert out["pairs"] == pytest.approx((math.cos(0.5) + math.cos(1.0) + 1.0) / 3)
         assert out["exact"] == pytest.approx(math.exp(-0.25))
         assert out["var"] == pytest.approx(0.25)
 
@@ -483,7 +495,9 @@ class TestRandomFourierFeatures:
         """<psi(x), psi(z)> with psi = (cos, sin) / sqrt(D), built as vectors."""
         p = data.draw(st.sampled_from(draws("random-fourier-features", 30)))
         W, x, z = np.array(p["W"]), np.array(p["x"], float), np.array(p["z"], float)
-        psi = lambda v: np.concatenate([np.cos(W @ v), np.sin(W @ v)]) / math.sqrt(len(W))  # noqa: E731
+        def psi(v):
+            return np.concatenate([np.cos(W @ v), np.sin(W @ v)]) / math.sqrt(len(W))
+
         assert random_fourier_features(p)["pairs"] == pytest.approx(float(psi(x) @ psi(z)))
 
     @pytest.mark.parametrize("sigma", [0.8, 1.7, 2.5])
