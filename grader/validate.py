@@ -87,10 +87,12 @@ def _numbers(value):
 
 def _decimal_places(x: Fraction) -> int | None:
     """Digits after the point if x is a short terminating decimal (like 0.47068), else None."""
-    d, places = x.denominator, 0
-    while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
-        d //= 2 if d % 2 == 0 else 5
-        places += 1
+    d, twos, fives = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    places = max(twos, fives)   # 1/(2^a 5^b) has max(a, b) decimal places
     return places if d == 1 and places <= 8 else None
 
 

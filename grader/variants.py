@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reference import Reject
@@ -51,9 +51,21 @@ class Variant:
     seed: int
     params: dict
     answers: dict  # part id -> reference value
+    _by_bug: dict = field(default_factory=dict, compare=False, repr=False)
 
     def solve(self, *, bug=None, given=None) -> dict:
-        return self.problem.solver(dict(self.params), bug=bug, given=given)
+        """The solver's answers, with a bug switched on or from given earlier values.
+
+        Runs with a bug are memoised: the same variant is graded against the same
+        misconceptions for every part and (in validate) many times over.
+        """
+        if given:
+            return self.problem.solver(dict(self.params), bug=bug, given=given)
+        if bug is None:
+            return self.answers
+        if bug not in self._by_bug:
+            self._by_bug[bug] = self.problem.solver(dict(self.params), bug=bug, given=None)
+        return self._by_bug[bug]
 
 
 def draw_variant(problem: Problem, seed: int) -> Variant:

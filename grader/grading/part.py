@@ -39,7 +39,6 @@ class ProblemGrader:
         self.readings: dict[str, Reading] = {}     # the student's readable answers so far
         self.refs: dict[str, Reading] = {}
         self.correct: set[str] = set()
-        self._bug_answers: dict[str, dict] = {}
 
     def reference(self, part: Part) -> Reading:
         if part.id not in self.refs:
@@ -76,9 +75,7 @@ class ProblemGrader:
         return self._result(part, "incorrect", 0.0, first.check, first.message, interpreted)
 
     def _compare_with_bug(self, part: Part, bug: str, reading: Reading) -> Comparison | None:
-        if bug not in self._bug_answers:
-            self._bug_answers[bug] = self.variant.solve(bug=bug)
-        value = self._bug_answers[bug].get(part.id)
+        value = self.variant.solve(bug=bug).get(part.id)
         if value is None:
             return None
         try:

@@ -9,6 +9,7 @@ character remembers the offset of the LaTeX token it came from.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .errors import AnswerError, Limits
 
@@ -87,7 +88,7 @@ class _Out:
         while i >= 0 and self.pieces[i][0] == " " and not self.pieces[i][2]:
             i -= 1
         if i < 0 or not self.pieces[i][2]:
-            raise AnswerError(f"a subscript must follow a letter (character {pos + 1})", pos)
+            raise AnswerError("a subscript must follow a letter", pos)
         self.pieces[i][0] += "_" + sub
         # "xy_1" is x times y_1: keep the letter before the subscripted one apart.
         if i > 0 and self.pieces[i - 1][2]:
@@ -102,12 +103,17 @@ class _Out:
 
 
 class _Translator:
-    def __init__(self, text: str, limits: Limits):
+    def __init__(self, text: str, limits: Limits, where: Callable[[int], int]):
         self.tokens = _tokenize(text)
+        self.where = where
         self.i = 0
         self.depth = 0
         self.limits = limits
         self.bar_open = False      # bare |...| toggles between abs( and )
+
+    def fail(self, message: str, pos: int) -> AnswerError:
+        at = self.where(pos)
+        return AnswerError(f"{message} (character {at + 1})", at)
 
     # -- token helpers -------------------------------------------------------------
     def peek(self) -> _Token | None:
@@ -116,7 +122,8 @@ class _Translator:
     def next(self) -> _Token:
         tok = self.peek()
         if tok is None:
-            raise AnswerError("the LaTeX ends too early (a '{' or an argument is missing)", None)
+            raise self.fail("the LaTeX ends too early (a '}' or an argument is missing)",
+                            len(self.tokens) and self.tokens[-1].pos)
         self.i += 1
         return tok
 
@@ -127,8 +134,8 @@ class _Translator:
     def enter(self, pos: int) -> None:
         self.depth += 1
         if self.depth > self.limits.max_depth:
-            raise AnswerError(f"the answer is nested too deeply (more than "
-                              f"{self.limits.max_depth} levels)", pos)
+            raise self.fail(f"the answer is nested too deeply (more than "
+                            f"{self.limits.max_depth} levels)", pos)
 
     # -- grammar -------------------------------------------------------------------
     def sequence(self, stops: frozenset[str] = frozenset()) -> _Out:
@@ -150,8 +157,7 @@ class _Translator:
         inner = self.sequence()
         close = self.peek()
         if close is None:
-            raise AnswerError(f"the '{{' at character {open_tok.pos + 1} is never closed",
-                              open_tok.pos)
+            raise self.fail("this '{' is never closed", open_tok.pos)
         self.i += 1
         self.depth -= 1
         return inner
@@ -161,8 +167,7 @@ class _Translator:
         self.skip_spaces()
         tok = self.peek()
         if tok is None or (tok.kind == "char" and tok.value in "}&^_"):
-            raise AnswerError(f"'{_show(owner)}' at character {owner.pos + 1} needs an argument",
-                              owner.pos)
+            raise self.fail(f"'{_show(owner)}' needs an argument", owner.pos)
         self.i += 1
         if tok.kind == "char" and tok.value == "{":
             return self.group(tok)
@@ -192,9 +197,11 @@ class _Translator:
         elif ch == "_":
             sub = self.argument(tok).text().replace(" ", "")
             if not sub.isalnum():
-                raise AnswerError(f"only letters and digits may be subscripts "
-                                  f"(character {tok.pos + 1})", tok.pos)
-            out.subscript(sub, tok.pos)
+                raise self.fail("only letters and digits may be subscripts", tok.pos)
+            try:
+                out.subscript(sub, tok.pos)
+            except AnswerError as exc:
+                raise self.fail(exc.message, tok.pos) from None
         elif ch == "[":
             out.add("(", tok.pos)
         elif ch == "]":
@@ -205,10 +212,9 @@ class _Translator:
         elif ch == "~":
             out.add(" ", tok.pos)
         elif ch == "&":
-            raise AnswerError(f"'&' is only allowed inside a matrix (character {tok.pos + 1})",
-                              tok.pos)
+            raise self.fail("'&' is only allowed inside a matrix", tok.pos)
         elif ch == "$":
-            raise AnswerError(f"unexpected '$' at character {tok.pos + 1}", tok.pos)
+            raise self.fail("unexpected '$'", tok.pos)
         else:
             out.add(ch, tok.pos, ch.isalpha())
 
@@ -263,8 +269,7 @@ class _Translator:
         elif name == "begin":
             self.environment(tok, out)
         else:
-            raise AnswerError(f"the LaTeX command '\\{name}' is not supported here "
-                              f"(character {tok.pos + 1})", tok.pos)
+            raise self.fail(f"the LaTeX command '\\{name}' is not supported here", tok.pos)
 
     def square_root(self, tok: _Token, out: _Out) -> None:
         self.skip_spaces()
@@ -304,14 +309,13 @@ class _Translator:
             out.add(" abs(" if opening else ")", tok.pos)
             self.bar_open = opening
         else:
-            raise AnswerError(f"unsupported delimiter after '\\{tok.value}' "
-                              f"(character {tok.pos + 1})", tok.pos)
+            raise self.fail(f"unsupported delimiter after '\\{tok.value}'", tok.pos)
 
     def environment(self, tok: _Token, out: _Out) -> None:
         env = self.argument(tok).text().strip()
         if env not in MATRIX_ENVIRONMENTS:
-            raise AnswerError(f"the LaTeX environment '{env}' is not supported; use bmatrix "
-                              f"or pmatrix (character {tok.pos + 1})", tok.pos)
+            raise self.fail(f"the LaTeX environment '{env}' is not supported; use bmatrix "
+                            "or pmatrix", tok.pos)
         if env == "array":
             self.argument(tok)                      # the column specification
         self.enter(tok.pos)
@@ -321,8 +325,7 @@ class _Translator:
             rows[-1].append(self.sequence(stops))
             sep = self.peek()
             if sep is None or (sep.kind == "char" and sep.value == "}"):
-                raise AnswerError(f"'\\begin{{{env}}}' at character {tok.pos + 1} has no "
-                                  "matching '\\end'", tok.pos)
+                raise self.fail(f"'\\begin{{{env}}}' has no matching '\\end'", tok.pos)
             self.i += 1
             if sep.value == "&":
                 continue
@@ -330,13 +333,13 @@ class _Translator:
                 rows.append([])
                 continue
             if self.argument(sep).text().strip() != env:
-                raise AnswerError(f"'\\end' does not match '\\begin{{{env}}}'", sep.pos)
+                raise self.fail(f"'\\end' does not match '\\begin{{{env}}}'", sep.pos)
             break
         self.depth -= 1
         if all(not cell.text().strip() for cell in rows[-1]):
             rows.pop()                               # a trailing '\\'
         if not rows:
-            raise AnswerError(f"the matrix at character {tok.pos + 1} is empty", tok.pos)
+            raise self.fail("the matrix is empty", tok.pos)
         if env == "vmatrix":
             out.add(" det(", tok.pos)
         out.add("[", tok.pos)
@@ -356,11 +359,15 @@ def _show(tok: _Token) -> str:
     return "\\" + tok.value if tok.kind == "cmd" else tok.value
 
 
-def latex_to_plain(text: str, limits: Limits) -> tuple[str, list[int]]:
-    """Plain answer text for a LaTeX body (without the dollars) and each character's origin."""
-    translator = _Translator(text, limits)
+def latex_to_plain(text: str, limits: Limits,
+                   where: Callable[[int], int] = lambda pos: pos) -> tuple[str, list[int]]:
+    """Plain answer text for a LaTeX body (without the dollars) and each character's origin.
+
+    ``where`` maps an offset in ``text`` to the answer as typed, for error messages.
+    """
+    translator = _Translator(text, limits, where)
     out = translator.sequence()
     extra = translator.peek()
     if extra is not None:                            # a '}' with no '{'
-        raise AnswerError(f"unmatched '}}' at character {extra.pos + 1}", extra.pos)
+        raise translator.fail("unmatched '}'", extra.pos)
     return out.joined()

@@ -155,8 +155,8 @@ def _unwrap_latex(text: str, origin: list[int] | None,
             body = body[len(opener):len(body) - len(closer)]
             start += len(opener)
             break
-    plain, inner = latex_to_plain(body, limits)
     base = _Where(origin)
+    plain, inner = latex_to_plain(body, limits, lambda pos: base(start + pos))
     return plain, [base(start + i) for i in inner]
 
 

@@ -39,7 +39,7 @@ def format_decimal(value: Fraction) -> str:
         point = len(stripped) + exponent
         plain = (stripped[:point] + "." + stripped[point:] if point > 0
                  else "0." + "0" * -point + stripped)
-    if len(plain) <= len(stripped) + 8:
+    if len(plain) <= len(stripped) + 6:
         return plain
     mantissa = stripped[0] + ("." + stripped[1:] if len(stripped) > 1 else "")
     return f"{mantissa}e{exponent + len(stripped) - 1}"

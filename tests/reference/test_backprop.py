@@ -171,6 +171,19 @@ class TestMlpBackprop:
         assert _sgd_step(x, 1.0, zeros, zeros, np.zeros(2), 1.0, "sign-slip")[3].tolist() == \
             [-0.5, -0.5]
 
+    def test_seed_example_finished(self):
+        """The seed's unfinished example: all zeros, eta = 1, observation 2 = ((5, 2), 0) first.
+        Step 1: yhat = 0 = y, nothing moves (the seed's loss 0.5 (1 - 0)^2 uses the wrong y).
+        Step 2 on ((1, 1), 1): yhat = 0, w3 += (0.5, 0.5); delta2 = e w3 ... = 0 since w3 was 0,
+        so W2 and W1 stay zero."""
+        zeros, w3 = np.zeros((2, 2)), np.zeros(2)
+        yhat, W1, W2, w3 = _sgd_step(np.array([5.0, 2.0]), 0.0, zeros, zeros, w3, 1.0, None)
+        assert yhat == 0 and not W1.any() and not W2.any() and not w3.any()
+        yhat, W1, W2, w3 = _sgd_step(np.array([1.0, 1.0]), 1.0, W1, W2, w3, 1.0, None)
+        assert yhat == 0
+        assert w3.tolist() == [0.5, 0.5]
+        assert not W1.any() and not W2.any()
+
     def test_first_step_by_hand(self):
         """Observation 2 first: x = (5, 2), y = 0, w3 = (2, 1): o1 = o2 = (1/2, 1/2),
         yhat = 1.5, e = 1.5; w3 -= 1.5 * (1/2, 1/2); delta2 = 1.5 * (2, 1) / 4 = (0.75, 0.375);

@@ -136,6 +136,18 @@ class TestBank:
                 assert ref != wrong
 
     @pytest.mark.parametrize("doc", [d for _, d in _problems()], ids=[n for n, _ in _problems()])
+    def test_visibility_table_matches_the_yaml(self, doc):
+        """The solver redraws hidden slips with the tolerances and bugs the YAML declares."""
+        visible = getattr(_solver(doc), "visible", {})
+        for part in doc["parts"]:
+            if part["id"] not in visible:
+                assert part["type"] not in ("number", "vector", "matrix"), part["id"]
+                continue
+            bugs, abs_tol, rel_tol = visible[part["id"]]
+            assert bugs == [m["bug"] for m in part["misconceptions"]]
+            assert (abs_tol, rel_tol) == (part["tolerance"].get("abs", 0.0), part["tolerance"].get("rel", 0.0))
+
+    @pytest.mark.parametrize("doc", [d for _, d in _problems()], ids=[n for n, _ in _problems()])
     def test_follow_through_from_the_reference_reproduces_it(self, doc):
         """given = the reference's own earlier answers leaves every later part unchanged."""
         solve = _solver(doc)
@@ -558,8 +570,8 @@ class TestKmeans:
            c1=st.lists(st.integers(0, 8), min_size=2, max_size=2),
            c2=st.lists(st.integers(0, 8), min_size=2, max_size=2))
     def test_update_never_raises_the_objective(self, X, c1, c2):
+        p = {"X": X, "c1": c1, "c2": c2, "sigma_limit": "zero"}
         try:
-            p = {"X": X, "c1": c1, "c2": c2, "sigma_limit": "zero"}
             out = em.kmeans_step.__wrapped__(p)
         except Reject:
             assume(False)

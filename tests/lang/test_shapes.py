@@ -1,0 +1,76 @@
+"""Shape inference: results, the size of I, and messages naming both shapes."""
+
+import pytest
+
+from grader.lang import AnswerError, parse, shape_of
+from grader.lang.shapes import with_sizes
+from grader.lang.tree import Identity, children
+
+NAMES = {"A": (3, 3), "B": (3, 3), "x": (3, 1), "y": (5, 1), "X": (5, 3), "t": (),
+         "lambda": ()}
+
+
+@pytest.mark.parametrize("text, shape", [
+    ("t", ()), ("2t + 1", ()), ("A", (3, 3)), ("A x", (3, 1)), ("x^T", (1, 3)),
+    ("x^T A x", (1, 1)), ("x x^T", (3, 3)), ("X^T X", (3, 3)), ("X^T y", (3, 1)),
+    ("(X^T X + lambda I)^{-1} X^T y", (3, 1)), ("A + I", (3, 3)), ("2 I + A", (3, 3)),
+    ("I x", (3, 1)), ("x^T I x", (1, 1)), ("A .* I", (3, 3)), ("inv(A) B", (3, 3)),
+    ("det(A)", ()), ("tr(A B)", ()), ("log(det(A))", ()), ("A^2", (3, 3)), ("A^{-1}", (3, 3)),
+    ("x^T A x + 1", (1, 1)), ("(x^T A x) x", (3, 1)), ("x / (x^T x)", (3, 1)),
+    ("log(x^T A x)", (1, 1)), ("t A", (3, 3)), ("A t", (3, 3)), ("A / t", (3, 3)),
+    ("sigmoid(X A x)", (5, 1)), ("max(0, X x)", (5, 1)), ("[1, 2, 3]", (3, 1)),
+    ("[[1, 2, 3]]", (1, 3)), ("[[1, t], [t, 1]]", (2, 2)), ("x^T x x", (3, 1)),
+])
+def test_shape(text, shape):
+    """The shape of a well-formed expression."""
+    assert shape_of(parse(text, names=NAMES), NAMES) == shape
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x x", "cannot multiply (3×1) by (3×1): inner sizes 1 and 3 differ"),
+    ("x A", "cannot multiply (3×1) by (3×3): inner sizes 1 and 3 differ"),
+    ("A + x", "cannot add (3×3) and (3×1): the shapes differ"),
+    ("A - x^T", "cannot subtract (3×3) and (1×3): the shapes differ"),
+    ("A + 1", "cannot add a scalar and a (3×3) matrix; for a multiple of the identity write c*I"),
+    ("x / x", "cannot divide by a (3×1) matrix; multiply by inv(...) instead"),
+    ("X^2", "cannot raise to a power a (5×3) matrix: it is not square"),
+    ("det(X)", "cannot take det of a (5×3) matrix: it is not square"),
+    ("inv(x)", "cannot take inv of a (3×1) matrix: it is not square"),
+    ("A^t", "a matrix can only be raised to a constant integer power"),
+    ("A^0.5", "a matrix can only be raised to a constant integer power"),
+    ("t^x", "an exponent must be a scalar, got a (3×1) matrix"),
+    ("A .* x", "an element-wise product needs equal shapes, got (3×3) and (3×1)"),
+    ("max(A, x)", "max needs equal shapes, got (3×3) and (3×1)"),
+    ("[x, 1]", "entry 1 of a bracket literal is a (3×1) matrix; entries must be scalars"),
+    ("I", "cannot tell the size of I here"), ("2 I + 1", "cannot add a scalar"),
+    ("X + I", "cannot add (5×3) and (n×n)"),
+])
+def test_shape_errors(text, message):
+    """Shape errors name what was expected and what was given."""
+    with pytest.raises(AnswerError) as caught:
+        shape_of(parse(text, names=NAMES), NAMES)
+    assert caught.value.message.startswith(message)
+
+
+def test_unknown_name():
+    with pytest.raises(AnswerError, match="unknown name 'q'"):
+        shape_of(parse("q"), NAMES)
+
+
+def test_identity_sizes_follow_their_context():
+    """Each I gets the size its neighbours force, independently of the others."""
+    names = {"A": (2, 2), "X": (5, 3)}
+    node, shape = with_sizes(parse("X (I + X^T X) + 0 X I", names=names), names)
+    sizes = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Identity):
+            sizes.append(current.size)
+        stack.extend(children(current))
+    assert shape == (5, 3) and sorted(sizes) == [3, 3]
+
+
+def test_bad_declared_shape_is_an_author_error():
+    with pytest.raises(ValueError):
+        shape_of(parse("q"), {"q": (3,)})
