@@ -196,44 +196,54 @@ def _search_unit(inputs, table):
     raise Reject(f"no small step unit realises the table {list(table)}")
 
 
-def _xor_like_net(table):
-    """Two hidden step units (OR and AND of the inputs) and an output unit for XOR or XNOR."""
+def _gate_inputs(p):
+    """The four input rows (false, false), (false, true), (true, false), (true, true).
+
+    ``true`` is 1 and ``false`` is the drawn ``low`` (0 or -1).
+    """
+    return np.where(BOOL_INPUTS == 1, 1.0, float(p["low"]))
+
+
+def _xor_like_net(inputs, table):
+    """Hidden OR and AND units, and an output unit that fires on "OR but not AND" (or its negation)."""
     if list(table) not in ([0, 1, 1, 0], [1, 0, 0, 1]):
         raise Reject(f"table {list(table)} is not XOR or XNOR")
-    # h1 = x1 OR x2, h2 = x1 AND x2; XOR is "h1 and not h2", XNOR its negation.
-    W1, b1 = [[1, 1], [1, 1]], [-0.5, -1.5]
+    w_or, b_or = _search_unit(inputs, [0, 1, 1, 1])
+    w_and, b_and = _search_unit(inputs, [0, 0, 0, 1])
     w2, b2 = ([1, -1], -0.5) if list(table) == [0, 1, 1, 0] else ([-1, 1], 0.5)
-    return {"W1": W1, "b1": b1, "w2": w2, "b2": b2}
+    return {"W1": [w_or, w_and], "b1": [b_or, b_and], "w2": w2, "b2": b2}
 
 
 def logic_gates(p, *, bug=None, given=None):
     """Step-unit realisations of two separable gates and a two-layer XOR/XNOR net (A5)."""
-    w_a, b_a = _search_unit(BOOL_INPUTS, p["gate_a"])
-    w_b, b_b = _search_unit(BOOL_INPUTS, p["gate_b"])
+    inputs = _gate_inputs(p)
+    w_a, b_a = _search_unit(inputs, p["gate_a"])
+    w_b, b_b = _search_unit(inputs, p["gate_b"])
     return {
         "unit_a": {"w": w_a, "b": b_a},
         "unit_b": {"w": w_b, "b": b_b},
         "one_unit_c": bug == "separable",
-        "net_c": _xor_like_net(p["gate_c"]),
+        "net_c": _xor_like_net(inputs, p["gate_c"]),
     }
 
 
-def _check_single_gate(table, answer):
+def _check_single_gate(p, table, answer):
     got, err = _fields(answer, w=(2,), b=())
     if err:
         return err
-    Z = _affine(got["w"], got["b"], BOOL_INPUTS)[:, 0]
-    return _step_mismatch(Z, np.asarray(table, dtype=float), BOOL_INPUTS)
+    inputs = _gate_inputs(p)
+    Z = _affine(got["w"], got["b"], inputs)[:, 0]
+    return _step_mismatch(Z, np.asarray(table, dtype=float), inputs)
 
 
 def check_gate_a(p, answer):
     """The unit w, b realises truth table A under step(z) = [z > 0]."""
-    return _check_single_gate(p["gate_a"], answer)
+    return _check_single_gate(p, p["gate_a"], answer)
 
 
 def check_gate_b(p, answer):
     """The unit w, b realises truth table B under step(z) = [z > 0]."""
-    return _check_single_gate(p["gate_b"], answer)
+    return _check_single_gate(p, p["gate_b"], answer)
 
 
 def check_two_layer_gate(p, answer):
@@ -241,9 +251,10 @@ def check_two_layer_gate(p, answer):
     got, err = _fields(answer, W1=(2, 2), b1=(2,), w2=(2,), b2=())
     if err:
         return err
-    H = _step(_affine(got["W1"], got["b1"], BOOL_INPUTS))
+    inputs = _gate_inputs(p)
+    H = _step(_affine(got["W1"], got["b1"], inputs))
     Z = _affine(got["w2"], got["b2"], H)[:, 0]
-    return _step_mismatch(Z, np.asarray(p["gate_c"], dtype=float), BOOL_INPUTS, "the output unit")
+    return _step_mismatch(Z, np.asarray(p["gate_c"], dtype=float), inputs, "the output unit")
 
 
 # ------------------------------------------------------- A6 XOR with an extra input

@@ -7,7 +7,7 @@ import numpy as np
 from ..fields import Field
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, Reading
-from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, format_number, read_array,
+from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, read_array, rounded_within,
                       shape_text, tolerance_from)
 
 
@@ -77,6 +77,12 @@ class _ArrayAnswer(AnswerType):
             return False
         return not (np.all(ans.value == 0) and np.any(ref.value != 0))
 
+    def rewrites(self, written):
+        """Entries rounded as far as the tolerance allows, and the whole as one bracket string."""
+        arr = read_array(written, self.ndim)
+        rounded = np.vectorize(lambda v: float(rounded_within(float(v), self.tolerance)))(arr)
+        return [rounded.tolist(), array_plain(arr)]
+
     def key_value(self, ref_value):
         arr = read_array(ref_value, self.ndim)
         return arr.astype(float).tolist() if not np.all(arr == np.round(arr)) else \
@@ -106,5 +112,3 @@ class MatrixAnswer(_ArrayAnswer):
         return (f"a {s}matrix as a list of rows, e.g. [[1, 2], [3, 4]]" if lang == "en"
                 else f"матрица {s}списком строк, например [[1, 2], [3, 4]]")
 
-
-__all__ = ["VectorAnswer", "MatrixAnswer", "format_number"]

@@ -57,6 +57,7 @@ class Context:
 class AnswerType:
     name: str = ""
     fields: tuple[Field, ...] = ()
+    few_answers: bool = False   # a handful of possible answers (choice, yes/no): repetition is expected
 
     def __init__(self, options: dict):
         self.options = options

@@ -13,6 +13,7 @@ WORDS = {
 
 class BooleanAnswer(AnswerType):
     name = "boolean"
+    few_answers = True
 
     def read(self, raw, ctx):
         if isinstance(raw, bool):

@@ -44,6 +44,7 @@ def match_option(raw, ids: list[str]) -> str:
 
 class ChoiceAnswer(AnswerType):
     name = "choice"
+    few_answers = True
     fields = (OPTIONS_FIELD,)
 
     def check_config(self, doc, path):

@@ -19,15 +19,19 @@ class ExpressionAnswer(AnswerType):
     name = "expression"
     fields = (Field("variables", "mapping",
                     "Names the answer may use, each with its sampling domain: "
-                    "`{t: {domain: [-3, 3]}, s: {domain: [0.05, 0.95]}}`. Default domain [-2, 2].",
+                    "`{t: {domain: [-3, 3]}, s: {domain: [0.05, 0.95]}}`. Default domain [-2, 2]. "
+                    "`equals` makes a name stand for a formula in the others: "
+                    "`{s: {equals: sigmoid(t)}}` accepts both `s*(1-s)` and `sigmoid(t)*(1-sigmoid(t))`.",
                     default={}),)
 
     def __init__(self, options):
         super().__init__(options)
         self.variables = {}
         for name, spec in (options.get("variables") or {}).items():
-            domain = (spec or {}).get("domain", DEFAULT_DOMAIN)
-            self.variables[str(name)] = {"domain": (float(domain[0]), float(domain[1]))}
+            spec = dict(spec or {})
+            domain = spec.get("domain", DEFAULT_DOMAIN)
+            spec["domain"] = (float(domain[0]), float(domain[1]))
+            self.variables[str(name)] = spec
         self.names = {name: () for name in self.variables}
 
     def check_config(self, doc, path):
@@ -54,6 +58,15 @@ class ExpressionAnswer(AnswerType):
             message = "The checks could not settle this answer; an instructor will review it."
         return Comparison(score, outcome.check, message, {"detail": outcome.detail})
 
+    def rewrites(self, written):
+        """The reference in LaTeX, and expanded by sympy (the reference is trusted text)."""
+        node = parse(str(written), names=self.names)
+        forms = [f"${to_latex(node)}$"]
+        expanded = _expanded(node, self.names)
+        if expanded:
+            forms.append(expanded)
+        return forms
+
     def _example(self):
         names = list(self.variables) or ["t"]
         return f"2*{names[0]} + 1"
@@ -69,3 +82,16 @@ class ExpressionAnswer(AnswerType):
             return ""
         return (f"Write a formula; you may use {names}." if lang == "en"
                 else f"Запишите формулу; можно использовать {names}.")
+
+
+def _expanded(node, names) -> str | None:
+    """sympy's expanded form of a trusted reference, if our language can read it back."""
+    import sympy
+    from ..lang import to_sympy
+    symbols = {n: sympy.Symbol(n) for n in names}
+    text = str(sympy.expand(to_sympy(node, symbols)))
+    try:
+        parse(text, names=names)
+    except AnswerError:
+        return None  # sympy wrote something outside our language (e.g. Abs); not a student form
+    return text

@@ -65,6 +65,10 @@ class MatrixExpressionAnswer(AnswerType):
                    if outcome.equal is None else "")
         return Comparison(score, outcome.check, message, {"detail": outcome.detail})
 
+    def rewrites(self, written):
+        """The reference typed in LaTeX."""
+        return [f"${to_latex(parse(str(written), names=self.names))}$"]
+
     def hint(self, lang):
         names = ", ".join(self.variables)
         return (f"a formula in {names}, e.g. (A + A^T) x" if lang == "en"

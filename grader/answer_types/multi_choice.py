@@ -10,6 +10,7 @@ from .choice import OPTIONS_FIELD, check_options, match_option, option_ids
 
 class MultiChoiceAnswer(AnswerType):
     name = "multi-choice"
+    few_answers = True
     fields = (OPTIONS_FIELD,
               Field("partial", "bool", "Credit the share of options classified correctly.", default=False))
 

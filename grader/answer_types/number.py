@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import AnswerType, Comparison, Context, Reading
-from .numeric import TOLERANCE_FIELD, format_number, read_scalar, tolerance_from
+from .numeric import TOLERANCE_FIELD, format_number, read_scalar, rounded_within, tolerance_from
 
 
 class NumberAnswer(AnswerType):
@@ -25,6 +25,12 @@ class NumberAnswer(AnswerType):
         if self.tolerance.accepts(ref.value, ans.value):
             return Comparison(1.0, "tolerance")
         return Comparison(0.0, "tolerance", _off_message(ref.value, ans.value))
+
+    def rewrites(self, written):
+        """Exact forms as decimals, and the value rounded as far as the tolerance allows."""
+        value = read_scalar(written)[0]
+        forms = [format(value, ".12g")] if isinstance(written, str) else []
+        return forms + [rounded_within(value, self.tolerance)]
 
     def plausible(self, ans, ref):
         return not (ans.value == 0 and ref.value != 0)

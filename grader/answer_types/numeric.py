@@ -70,6 +70,15 @@ def tolerance_from(options: dict, doc=None, path=()) -> Tolerance:
                      rel=float(raw.get("rel", 0.0 if "abs" in raw else 0.005)))
 
 
+def rounded_within(value: float, tolerance: "Tolerance") -> str:
+    """The shortest decimal a careful student would write that the tolerance still accepts."""
+    for digits in range(1, 16):
+        text = format(value, f".{digits}g")
+        if abs(float(text) - value) <= tolerance.allowed(value) / 2:
+            return text
+    return repr(value)
+
+
 def format_number(x) -> str:
     """A number as a student would type it: integers plain, floats trimmed."""
     if isinstance(x, Fraction):

@@ -45,8 +45,15 @@ def _inv(a: np.ndarray) -> np.ndarray:
         return out
 
 
+def _principal(fn):
+    # Adding +0j turns a -0.0 imaginary part (left by negation) into +0.0, so that
+    # sqrt(-4) is 2j and log(-1) is i*pi, as for a negative real number.
+    return lambda z: fn(z + 0j)
+
+
 _ELEMENTWISE = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "exp": np.exp, "log": _principal(np.log), "sqrt": _principal(np.sqrt), "sin": np.sin,
+    "cos": np.cos,
     "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
     "abs": lambda z: np.abs(z).astype(complex),
 }
@@ -118,7 +125,7 @@ class BatchEvaluator:
     def power(self, node: t.Pow) -> np.ndarray:
         base, exp = self.value(node.base), self.value(node.exp)
         if base.shape[1:] == (1, 1):
-            return np.power(base, exp)
+            return np.power(base + 0j, exp)         # +0j: see _principal
         k = int(exp.reshape(-1)[0].real)          # shapes.py checked: a constant integer
         if k < 0:
             base, k = _inv(base), -k

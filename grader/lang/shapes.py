@@ -50,6 +50,14 @@ class _Inference:
             d = self.parent[d]
         return d
 
+    def unify_all(self, pairs) -> bool:
+        """Unify every pair, or none of them (a failed attempt leaves no bindings)."""
+        saved = dict(self.parent)
+        if all(self.unify(a, b) for a, b in pairs):
+            return True
+        self.parent = saved
+        return False
+
     def unify(self, a: Dim, b: Dim) -> bool:
         a, b = self.find(a), self.find(b)
         if a is b or a == b:
@@ -120,7 +128,7 @@ class _Inference:
                 return matrix
             raise AnswerError(f"cannot {verb} a scalar and a {self.show(matrix)} matrix; "
                               "for a multiple of the identity write c*I")
-        if not (self.unify(a[0], b[0]) and self.unify(a[1], b[1])):
+        if not self.unify_all(((a[0], b[0]), (a[1], b[1]))):
             raise AnswerError(f"cannot {verb} {self.show(a)} and {self.show(b)}: "
                               "the shapes differ")
         return a
@@ -144,7 +152,7 @@ class _Inference:
     def elementwise(self, a: tuple, b: tuple, what: str) -> tuple:
         if a == () or b == ():
             return b if a == () else a
-        if not (self.unify(a[0], b[0]) and self.unify(a[1], b[1])):
+        if not self.unify_all(((a[0], b[0]), (a[1], b[1]))):
             raise AnswerError(f"{what} needs equal shapes, got {self.show(a)} and "
                               f"{self.show(b)}")
         return a

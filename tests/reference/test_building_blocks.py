@@ -261,13 +261,14 @@ class TestInitialisation:
 
     @pytest.mark.parametrize("bug", sorted(BUGS))
     def test_every_bug_changes_its_parts_on_every_draw(self, bug):
-        grid = product([50, 100, 256, 500], [10, 100, 256], [0.5, 1, 1.5, 2, 3], [5, 10, 20], [0.02, 0.2],
-                       XB, ZQ, [0.1, 0.2, 0.5], [2, 5])
-        for n_in, n_out, c, depth, s, (x, norm), zq, sw, m in grid:
-            if 5 * n_out < n_in:  # the YAML's constraint
-                continue
-            params = init_params(n_in=n_in, n_out=n_out, c=c, depth=depth, s=s, x=x, sw=sw,
-                                 b0=round(zq * sw * norm, 4), m=m)
+        # the layer parts and the ReLU parts use disjoint parameters: vary each group in full
+        layer = [init_params(n_in=n_in, n_out=n_out, c=c, depth=depth, s=s)
+                 for n_in, n_out, c, depth, s in product([50, 100, 256, 500], [10, 100, 256],
+                                                         [0.5, 1, 1.5, 2, 3], [5, 10, 20], [0.02, 0.2])
+                 if 5 * n_out >= n_in]  # the YAML's constraint
+        relu = [init_params(x=x, sw=sw, b0=round(zq * sw * norm, 4), m=m)
+                for (x, norm), zq, sw, m in product(XB, ZQ, [0.1, 0.2, 0.5], [2, 5])]
+        for params in layer + relu:
             ref, wrong = initialisation(params), initialisation(params, bug=bug)
             for part in self.BUGS[bug]:
                 r, w = float(ref[part]), float(wrong[part])

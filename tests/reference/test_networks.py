@@ -102,7 +102,7 @@ class TestMlpParamCount:
 class TestLogicGates:
     """logic_gates and its checks: any weights meeting the table under step(0) = 0."""
 
-    P = {"gate_a": [0, 0, 0, 1], "gate_b": [0, 1, 1, 1], "gate_c": XOR}
+    P = {"gate_a": [0, 0, 0, 1], "gate_b": [0, 1, 1, 1], "gate_c": XOR, "low": 0}
 
     @pytest.mark.parametrize("w,b", [([1, 1], -1.5), ([2, 2], -3), ([0.6, 0.5], -1), ([1, 1], -1)])
     def test_and_accepts_several_weights(self, w, b):
@@ -122,30 +122,38 @@ class TestLogicGates:
         w, b = [0.1, 0.2], -0.3
         table = exact_step_table(w, b, ROWS)
         assert table == [0, 0, 0, 0]
-        assert nw.check_gate_a({"gate_a": table}, as_answer({"w": w, "b": b})) is None
+        assert nw.check_gate_a({**self.P, "gate_a": table}, as_answer({"w": w, "b": b})) is None
 
     @settings(max_examples=150, deadline=None)
-    @given(st.tuples(*[st.integers(-6, 6)] * 3), st.sampled_from(SEPARABLE))
-    def test_check_agrees_with_exact_truth_table(self, twice, table):
+    @given(st.tuples(*[st.integers(-6, 6)] * 3), st.sampled_from(SEPARABLE), st.sampled_from([0, -1]))
+    def test_check_agrees_with_exact_truth_table(self, twice, table, low):
         w, b = [t / 2 for t in twice[:2]], twice[2] / 2
-        verdict = nw.check_gate_b({"gate_b": table}, as_answer({"w": w, "b": b}))
-        assert (verdict is None) == (exact_step_table(w, b, ROWS) == table)
+        rows = [(x1 or low, x2 or low) for x1, x2 in ROWS]
+        verdict = nw.check_gate_b({"gate_b": table, "low": low}, as_answer({"w": w, "b": b}))
+        assert (verdict is None) == (exact_step_table(w, b, rows) == table)
 
+    @pytest.mark.parametrize("low", [0, -1])
     @pytest.mark.parametrize("table", SEPARABLE)
-    def test_reference_unit_realises_table_with_margin(self, table):
-        unit = nw.logic_gates({"gate_a": table, "gate_b": SEPARABLE[0], "gate_c": XOR})["unit_a"]
-        z = [unit["w"][0] * x1 + unit["w"][1] * x2 + unit["b"] for x1, x2 in ROWS]
+    def test_reference_unit_realises_table_with_margin(self, table, low):
+        unit = nw.logic_gates({**self.P, "gate_a": table, "low": low})["unit_a"]
+        z = [unit["w"][0] * (x1 or low) + unit["w"][1] * (x2 or low) + unit["b"] for x1, x2 in ROWS]
         assert [int(v > 0) for v in z] == table and min(abs(v) for v in z) >= 0.5
 
     @pytest.mark.parametrize("table", SEPARABLE)
     def test_answer_right_only_if_step0_is_1_is_explained(self, table):
         """Lower the reference bias until a row that must fire sits at z = 0."""
-        unit = nw.logic_gates({"gate_a": table, "gate_b": SEPARABLE[0], "gate_c": XOR})["unit_a"]
+        unit = nw.logic_gates({**self.P, "gate_a": table})["unit_a"]
         z = [unit["w"][0] * x1 + unit["w"][1] * x2 + unit["b"] for x1, x2 in ROWS]
-        shifted = {"w": unit["w"], "b": unit["b"] - min(v for v in z if v > 0)}
-        z = [v - min(v for v in z if v > 0) for v in z]
-        assert [int(v >= 0) for v in z] == table  # right under the other convention
-        assert "step(0) = 0" in nw.check_gate_a({"gate_a": table}, as_answer(shifted))
+        shift = min(v for v in z if v > 0)
+        assert [int(v - shift >= 0) for v in z] == table  # right under the other convention
+        shifted = {"w": unit["w"], "b": unit["b"] - shift}
+        assert "step(0) = 0" in nw.check_gate_a({**self.P, "gate_a": table}, as_answer(shifted))
+
+    def test_plus_minus_one_inputs_by_hand(self):
+        """With false = -1, AND is x1 + x2 - 1 > 0 (z = -3, -1, -1, 1); bias 0.5 fires at (-1, 1)."""
+        p = {**self.P, "low": -1}
+        assert nw.check_gate_a(p, as_answer({"w": [1, 1], "b": -1})) is None
+        assert "(-1, 1)" in nw.check_gate_a(p, as_answer({"w": [1, 1], "b": 0.5}))
 
     @pytest.mark.parametrize("net", [
         {"W1": [[1, 1], [1, 1]], "b1": [-0.5, -1.5], "w2": [1, -1], "b2": -0.5},  # OR and not AND
@@ -154,7 +162,13 @@ class TestLogicGates:
         {"W1": [[3, -3], [-3, 3]], "b1": [-1, -1], "w2": [2, 2], "b2": -1},
     ])
     def test_xor_net_accepts_several_nets(self, net):
-        assert nw.check_two_layer_gate({"gate_c": XOR}, as_answer(net)) is None
+        assert nw.check_two_layer_gate(self.P, as_answer(net)) is None
+
+    def test_xor_net_with_plus_minus_one_inputs(self):
+        """false = -1: h1 = OR = [x1 + x2 + 1 > 0], h2 = AND = [x1 + x2 - 1 > 0], y = h1 and not h2."""
+        net = {"W1": [[1, 1], [1, 1]], "b1": [1, -1], "w2": [1, -1], "b2": -0.5}
+        assert nw.check_two_layer_gate({**self.P, "low": -1}, as_answer(net)) is None
+        assert nw.check_two_layer_gate({**self.P, "low": -1}, as_answer({**net, "b1": [-0.5, -1.5]}))
 
     @pytest.mark.parametrize("net", [
         {"W1": [[1, 1], [1, 1]], "b1": [-0.5, -1.5], "w2": [1, -1], "b2": -0.5},  # that is XOR
@@ -162,13 +176,15 @@ class TestLogicGates:
         {"W1": [[0, 0], [0, 0]], "b1": [0, 0], "w2": [0, 0], "b2": 0},
     ])
     def test_xnor_net_rejects_wrong_nets(self, net):
-        assert nw.check_two_layer_gate({"gate_c": XNOR}, as_answer(net))
+        assert nw.check_two_layer_gate({**self.P, "gate_c": XNOR}, as_answer(net))
 
-    def test_xnor_reference_by_hand(self):
-        net = nw.logic_gates({**self.P, "gate_c": XNOR})["net_c"]
+    @pytest.mark.parametrize("low", [0, -1])
+    @pytest.mark.parametrize("table", [XOR, XNOR])
+    def test_two_layer_reference_by_hand(self, table, low):
+        net = nw.logic_gates({**self.P, "gate_c": table, "low": low})["net_c"]
         W1, b1, w2, b2 = (np.array(net[k], dtype=float) for k in ("W1", "b1", "w2", "b2"))
-        out = [int(w2 @ (W1 @ np.array(x) + b1 > 0) + b2 > 0) for x in ROWS]
-        assert out == XNOR
+        out = [int(w2 @ (W1 @ np.array([x1 or low, x2 or low]) + b1 > 0) + b2 > 0) for x1, x2 in ROWS]
+        assert out == table
 
     def test_one_unit_cannot_do_xor(self):
         assert nw.logic_gates(self.P)["one_unit_c"] is False
