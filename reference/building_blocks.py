@@ -115,9 +115,10 @@ def dropout(p, *, bug=None, given=None):
     else:
         params = (d + 1) * h1 * keep + (h1 * h2 + h2 * h3) * keep ** 2 + (h2 + 2 * h3) * keep + 1
     thin = Fraction(p["thin"], 100)
+    # the probabilities are asked to 4 significant figures: their exact fractions are unwieldy
     return {
-        "p_layer_off": off if bug == "layer-drop" else layer_off[0],
-        "p_any_off": any_off,
+        "p_layer_off": float(off if bug == "layer-drop" else layer_off[0]),
+        "p_any_off": float(any_off),
         "mean_active": H * keep,
         "var_active": variance,
         "p_thin": 1 - thin if bug == "keep-fraction" else thin,
@@ -162,7 +163,7 @@ def initialisation(p, *, bug=None, given=None):
 
     ratio = {"uniform-variance-a2": c * c, "forgot-n": c * c / (3 * n_in)}.get(bug, c * c / 3)
     r = given["ratio_uniform"] if given and "ratio_uniform" in given else ratio
-    ratio_depth = depth * r if bug == "linear-in-depth" else r ** depth
+    ratio_depth = float(depth * r if bug == "linear-in-depth" else r ** depth)  # asked to 3 significant figures
 
     a_keep = {"forgot-3": math.sqrt(1 / n_in), "bound-squared": 3 / n_in}.get(bug, math.sqrt(3 / n_in))
     xavier = {"he-instead": math.sqrt(6 / n_in),

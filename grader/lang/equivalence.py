@@ -40,7 +40,7 @@ POINTS = 16                 # first batch of sample points
 EXTRA_POINTS = 256          # second batch, when too few of the first were usable
 MIN_USABLE = 8
 RTOL = 1e-8                 # relative to the larger of the two values
-ATOL = 1e-8                 # relative to the largest reference value over all points
+ROUNDING = 1e-11            # times the magnitude of the terms (cancellation noise)
 MAX_CONDITION = 1e4         # square matrix samples are redrawn above this
 STARTUP_TIMEOUT_S = 60.0    # starting the sympy worker is not charged to the budget
 
@@ -163,12 +163,12 @@ def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
     for batch, points in enumerate((POINTS, EXTRA_POINTS)):
         rng = np.random.default_rng([seed, batch])
         env = _draw(specs, rng, points)
-        evaluator = BatchEvaluator(env)
+        evaluator = BatchEvaluator(env, magnitudes=True)
         for name, node in dependents:
             env[name] = _broadcast(evaluator.run(with_sizes(node, names)[0]), points)
-        a = _broadcast(evaluator.run(ref_sized), points)
-        b = _broadcast(evaluator.run(ans_sized), points)
-        outcome = _judge(a, b, env, specs)
+        a, a_mag = (_broadcast(v, points) for v in evaluator.run_with_magnitude(ref_sized))
+        b, b_mag = (_broadcast(v, points) for v in evaluator.run_with_magnitude(ans_sized))
+        outcome = _judge(a, b, np.maximum(a_mag, b_mag), env, specs)
         if outcome is not None:
             return outcome
     remaining = budget_s - (time.monotonic() - started)
@@ -183,16 +183,15 @@ def _broadcast(value: np.ndarray, points: int) -> np.ndarray:
     return np.broadcast_to(value, (points,) + value.shape[1:])
 
 
-def _judge(a: np.ndarray, b: np.ndarray, env, specs) -> Outcome | None:
+def _judge(a: np.ndarray, b: np.ndarray, mag: np.ndarray, env, specs) -> Outcome | None:
     """Sampling verdict, or ``None`` when too few points are usable."""
     axes = (1, 2)
-    usable = (_real_finite(a).all(axis=axes)) & (_real_finite(b).all(axis=axes))
+    usable = (_real_finite(a) & _real_finite(b) & np.isfinite(mag)).all(axis=axes)
     count = int(usable.sum())
     if count < MIN_USABLE:
         return None
     ra, rb = a.real[usable], b.real[usable]
-    scale = float(np.max(np.abs(ra)))
-    tol = RTOL * np.maximum(np.abs(ra), np.abs(rb)) + ATOL * scale
+    tol = RTOL * np.maximum(np.abs(ra), np.abs(rb)) + ROUNDING * mag[usable]
     close = (np.abs(ra - rb) <= tol).all(axis=axes)
     if close.all():
         return Outcome(True, "sampling", f"agrees at {count} sample points")

@@ -57,6 +57,12 @@ _ELEMENTWISE = {
     "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
     "abs": lambda z: np.abs(z).astype(complex),
 }
+_SLOPES = {
+    "exp": lambda a, v: np.abs(v), "log": lambda a, v: 1 / np.abs(a),
+    "sqrt": lambda a, v: 1 / (2 * np.abs(v)), "abs": lambda a, v: 1.0,
+    "sin": lambda a, v: 1.0, "cos": lambda a, v: 1.0, "tan": lambda a, v: 1 + np.abs(v) ** 2,
+    "tanh": lambda a, v: np.abs(1 - v * v), "sigmoid": lambda a, v: np.abs(v * (1 - v)),
+}
 _CONSTANTS = {"e": math.e, "pi": math.pi}
 
 
@@ -71,82 +77,127 @@ class BatchEvaluator:
     """Evaluates sized trees (see ``shapes.with_sizes``) over a batch of points.
 
     ``env`` maps each name to an array of shape ``(points, rows, cols)`` (or
-    ``(1, rows, cols)``, broadcast over the points).
+    ``(1, rows, cols)``, broadcast over the points). With ``magnitudes=True`` each
+    value comes with a first-order bound on the size of the terms it was computed
+    from (sums of absolute values instead of cancelling sums): rounding errors are
+    a few machine epsilons times that bound, so comparisons can tell cancellation
+    noise (``x*(x+1) - x^2 - x``) from a real difference near zero.
     """
 
-    def __init__(self, env: Mapping[str, np.ndarray]):
+    def __init__(self, env: Mapping[str, np.ndarray], magnitudes: bool = False):
         self.env = env
+        self.track = magnitudes
 
     def run(self, node: t.Node) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return self.value(node)
+            return self.pair(node)[0]
 
-    def value(self, node: t.Node) -> np.ndarray:
+    def run_with_magnitude(self, node: t.Node) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(all="ignore"):
+            return self.pair(node)
+
+    def pair(self, node: t.Node) -> tuple[np.ndarray, np.ndarray | None]:
+        """(value, magnitude bound); the bound is ``None`` when not tracking."""
+        if isinstance(node, (t.Num, t.Const, t.Sym, t.Identity)):
+            value = self.leaf(node)
+            return value, (np.abs(value) if self.track else None)
+        if isinstance(node, t.Neg):
+            value, mag = self.pair(node.arg)
+            return -value, mag
+        if isinstance(node, t.Transpose):
+            value, mag = self.pair(node.arg)
+            return np.swapaxes(value, 1, 2), (None if mag is None else np.swapaxes(mag, 1, 2))
+        if isinstance(node, t.Pow):
+            return self.power(node)
+        if isinstance(node, t.Call):
+            return self.call(node)
+        if isinstance(node, (t.Vector, t.Matrix)):
+            return self.literal(node)
+        (a, am), (b, bm) = self.pair(node.left), self.pair(node.right)
+        track = self.track
+        if isinstance(node, (t.Add, t.Sub)):
+            value = a + b if isinstance(node, t.Add) else a - b
+            return value, (am + bm if track else None)
+        if isinstance(node, t.Div):
+            value = a / b
+            return value, (am / np.abs(b) + np.abs(value) * bm / np.abs(b) if track else None)
+        if isinstance(node, t.Mul) and a.shape[1:] != (1, 1) and b.shape[1:] != (1, 1):
+            return np.matmul(a, b), (np.matmul(am, bm) if track else None)
+        return a * b, (am * bm if track else None)          # scaling, Hadamard
+
+    def leaf(self, node: t.Node) -> np.ndarray:
         if isinstance(node, t.Num):
             return np.full((1, 1, 1), _number(node.value))
         if isinstance(node, t.Const):
             return np.full((1, 1, 1), complex(_CONSTANTS[node.name]))
         if isinstance(node, t.Sym):
             return self.env[node.name]
-        if isinstance(node, t.Identity):
-            return np.eye(node.size, dtype=complex)[None]
-        if isinstance(node, t.Neg):
-            return -self.value(node.arg)
-        if isinstance(node, t.Transpose):
-            return np.swapaxes(self.value(node.arg), 1, 2)
-        if isinstance(node, t.Add):
-            return self.value(node.left) + self.value(node.right)
-        if isinstance(node, t.Sub):
-            return self.value(node.left) - self.value(node.right)
-        if isinstance(node, t.Mul):
-            a, b = self.value(node.left), self.value(node.right)
-            if a.shape[1:] == (1, 1) or b.shape[1:] == (1, 1):
-                return a * b
-            return np.matmul(a, b)
-        if isinstance(node, (t.Div, t.Hadamard)):
-            a, b = self.value(node.left), self.value(node.right)
-            return a / b if isinstance(node, t.Div) else a * b
-        if isinstance(node, t.Pow):
-            return self.power(node)
-        if isinstance(node, t.Call):
-            return self.call(node)
-        if isinstance(node, t.Vector):
-            items = [self.value(item) for item in node.items]
-            return np.concatenate(np.broadcast_arrays(*items), axis=1)
-        if isinstance(node, t.Matrix):
-            cells = [[self.value(item) for item in row] for row in node.rows]
-            flat = np.broadcast_arrays(*(c for row in cells for c in row))
-            width = len(cells[0])
-            rows = [np.concatenate(flat[i:i + width], axis=2)
-                    for i in range(0, len(flat), width)]
-            return np.concatenate(rows, axis=1)
-        raise TypeError(f"not an answer-language node: {node!r}")
+        return np.eye(node.size, dtype=complex)[None]           # Identity
 
-    def power(self, node: t.Pow) -> np.ndarray:
-        base, exp = self.value(node.base), self.value(node.exp)
+    def literal(self, node: t.Vector | t.Matrix):
+        rows = [node.items] if isinstance(node, t.Vector) else node.rows
+        pairs = [[self.pair(item) for item in row] for row in rows]
+
+        def assemble(parts):
+            flat = np.broadcast_arrays(*(p for row in parts for p in row))
+            width = len(parts[0])
+            return np.concatenate([np.concatenate(flat[i:i + width], axis=2)
+                                   for i in range(0, len(flat), width)], axis=1)
+
+        value = assemble([[v for v, _ in row] for row in pairs])
+        mag = assemble([[m for _, m in row] for row in pairs]) if self.track else None
+        if isinstance(node, t.Vector):                           # one row of items → a column
+            value = np.swapaxes(value, 1, 2)
+            mag = None if mag is None else np.swapaxes(mag, 1, 2)
+        return value, mag
+
+    def power(self, node: t.Pow):
+        (base, bm), (exp, em) = self.pair(node.base), self.pair(node.exp)
         if base.shape[1:] == (1, 1):
-            return np.power(base + 0j, exp)         # +0j: see _principal
+            value = np.power(base + 0j, exp)                    # +0j: see _principal
+            if not self.track:
+                return value, None
+            # d(b^e) = e b^(e-1) db + b^e log(b) de
+            mag = np.abs(value) * (1 + np.abs(exp) * bm / np.abs(base)
+                                   + np.abs(np.log(base + 0j)) * em)
+            return value, mag
         k = int(exp.reshape(-1)[0].real)          # shapes.py checked: a constant integer
         if k < 0:
-            base, k = _inv(base), -k
-        return np.linalg.matrix_power(base, k)
+            (base, bm), k = self.inverse(base, bm), -k
+        value = np.linalg.matrix_power(base, k)
+        return value, (np.linalg.matrix_power(bm, k) * max(k, 1) if self.track else None)
 
-    def call(self, node: t.Call) -> np.ndarray:
-        args = [self.value(a) for a in node.args]
+    def inverse(self, a: np.ndarray, am: np.ndarray | None):
+        value = _inv(a)
+        if am is None:
+            return value, None
+        size = np.abs(value)
+        return value, size + np.matmul(np.matmul(size, am), size)   # d(A^-1) = -A^-1 dA A^-1
+
+    def call(self, node: t.Call):
+        pairs = [self.pair(a) for a in node.args]
+        a, am = pairs[0]
         func = node.func
-        if func in _ELEMENTWISE:
-            return _ELEMENTWISE[func](args[0])
         if func in t.VARIADIC_FUNCTIONS:
-            result = args[0]
-            for other in args[1:]:
-                result = _pick(result, other, func == "max")
-            return result
+            value, mag = a, am
+            for b, bm in pairs[1:]:
+                value = _pick(value, b, func == "max")
+                mag = None if mag is None else np.maximum(mag, bm)
+            return value, mag
         if func == "inv":
-            return _inv(args[0])
+            return self.inverse(a, am)
         if func == "det":
-            return np.linalg.det(args[0])[:, None, None]
-        return np.trace(args[0], axis1=1, axis2=2)[:, None, None]       # tr
-
+            value = np.linalg.det(a)[:, None, None]
+            # Every term of the expansion is at most the product of the row sums.
+            return value, (np.prod(am.sum(axis=2), axis=1)[:, None, None] if self.track else None)
+        if func == "tr":
+            value = np.trace(a, axis1=1, axis2=2)[:, None, None]
+            return value, (np.trace(am, axis1=1, axis2=2)[:, None, None] if self.track else None)
+        value = _ELEMENTWISE[func](a)
+        if not self.track:
+            return value, None
+        slope = _SLOPES[func](a, value)             # |f'(a)|: how input error is amplified
+        return value, np.abs(value) + slope * am
 
 def _as_batch(name: str, value) -> tuple[np.ndarray, t.Shape]:
     if isinstance(value, bool):
