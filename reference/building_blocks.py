@@ -10,6 +10,7 @@ import math
 from fractions import Fraction
 
 from reference import Reject
+from reference.common import exact
 
 
 # ------------------------------------------------ E1: ridge on a constant model
@@ -96,7 +97,7 @@ def dropout(p, *, bug=None, given=None):
       ``independent-params``: every parameter survives with probability q on its own.
     """
     d, hs = p["d"], [p["h1"], p["h2"], p["h3"]]
-    off = Fraction(str(p["p"]))
+    off = exact(p["p"])
     if bug == "p-as-keep":
         off = 1 - off
     keep = 1 - off
@@ -158,12 +159,13 @@ def initialisation(p, *, bug=None, given=None):
       ``bias-ignored`` / ``variance-for-std`` / ``sign``: 1/2; s^2 |x|^2 as the std; P(z > 0);
       ``at-least-one``: some unit, rather than all, outputs zero.
     """
-    n_in, n_out, c, depth = p["n_in"], p["n_out"], Fraction(str(p["c"])), p["depth"]
-    s = Fraction(str(p["s"]))
+    n_in, n_out, c, depth = p["n_in"], p["n_out"], exact(p["c"]), p["depth"]
+    s = exact(p["s"])
 
     ratio = {"uniform-variance-a2": c * c, "forgot-n": c * c / (3 * n_in)}.get(bug, c * c / 3)
     r = given["ratio_uniform"] if given and "ratio_uniform" in given else ratio
-    ratio_depth = float(depth * r if bug == "linear-in-depth" else r ** depth)  # asked to 3 significant figures
+    # asked to 3 significant figures: the exact power is an unwieldy fraction
+    ratio_depth = float(depth * r if bug == "linear-in-depth" else r ** depth)
 
     a_keep = {"forgot-3": math.sqrt(1 / n_in), "bound-squared": 3 / n_in}.get(bug, math.sqrt(3 / n_in))
     xavier = {"he-instead": math.sqrt(6 / n_in),

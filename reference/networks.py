@@ -157,8 +157,6 @@ def mlp_param_count(p, *, bug=None, given=None):
         raise Reject("hidden layers must have an even number of units to be halved")
     halved = [sizes[0], *(h // 2 for h in sizes[1:4]), sizes[4]]
 
-    if sum(_layer_counts(sizes)) % 4:
-        raise Reject("halving or quartering the total must give whole numbers to be recognised")
     layers = _layer_counts(sizes, bug)
     kept = layers[:-1] if bug == "no-output-layer" else layers
     if given and "layers" in given:
@@ -169,10 +167,11 @@ def mlp_param_count(p, *, bug=None, given=None):
     plain = _layer_counts(sizes, None if bug == "with-bias" else "no-bias")
     total_no_bias = sum(plain[:-1] if bug == "no-output-layer" else plain)
 
+    # A student who divides an odd total still writes a whole number: the nearest, halves up.
     if bug == "half-total":
-        half = sum(layers) // 2
+        half = (sum(layers) + 1) // 2
     elif bug == "quarter-all":
-        half = sum(layers) // 4
+        half = (sum(layers) + 2) // 4
     else:
         half = sum(_layer_counts(halved, bug))
 

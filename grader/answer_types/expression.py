@@ -77,7 +77,7 @@ class ExpressionAnswer(AnswerType):
                 else f"формула от {names}, например {self._example()}")
 
     def sheet_note(self, lang):
-        names = ", ".join(f"${n}$" for n in self.variables)
+        names = ", ".join(f"${to_latex(parse(n, names=self.names))}$" for n in self.variables)
         if not names:
             return ""
         return (f"Write a formula; you may use {names}." if lang == "en"

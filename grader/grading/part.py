@@ -68,7 +68,9 @@ class ProblemGrader:
         for m in part.misconceptions:
             comp = self._compare_with_bug(part, m.bug, reading)
             if comp is not None and comp.score is not None and comp.score >= 1.0:
-                return self._result(part, "incorrect" if m.credit == 0 else "partial", points * m.credit,
+                # naming the slip never costs the partial credit the answer type would give anyway
+                credit = max(m.credit, first.score)
+                return self._result(part, "partial" if credit > 0 else "incorrect", points * credit,
                                     f"misconception:{m.bug}", m.feedback[self.lang], interpreted, m.bug)
         if first.score > 0:
             return self._result(part, "partial", points * first.score, first.check, first.message, interpreted)

@@ -152,7 +152,7 @@ def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
         ref_sized, ref_shape = with_sizes(ref, names)
     except AnswerError as exc:
         raise ValueError(f"the reference cannot be used: {exc.message}") from None
-    ans_sized, ans_shape = with_sizes(ans, names)           # AnswerError: the student's
+    ans_sized, ans_shape = with_sizes(ans, names, expected=ref_shape)   # AnswerError: theirs
     if scalar and ref_shape not in ((), (1, 1)):
         raise ValueError(f"compare_scalar got a reference that is {describe(ref_shape)}")
     if _flat(ref_shape) != _flat(ans_shape):

@@ -2,7 +2,8 @@
 
 Dimensions are unified, so ``I`` takes its size from context (``A + I``,
 ``(X^T X + lambda I)^{-1}``). A scalar or a 1×1 matrix (``x^T A x``) may scale a
-matrix, divide, or sit inside a function, as it would on paper.
+matrix, divide, or sit inside a function, as it would on paper; a scalar added to
+a vector is added to each entry (``1 - sigmoid(W x)``).
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ class _Inference:
             return ()
         if a == () or b == ():
             matrix = b if a == () else a
-            if self.is_one_by_one(matrix):
+            # `1 - sigmoid(W x)` is element-wise on a vector; on a square matrix `A + 1`
+            # is more likely a slip for A + I, so it is refused.
+            if 1 in (self.find(matrix[0]), self.find(matrix[1])):
                 return matrix
             raise AnswerError(f"cannot {verb} a scalar and a {self.show(matrix)} matrix; "
                               "for a multiple of the identity write c*I")
@@ -206,16 +209,24 @@ class _Inference:
         return [self.find(v) for v in self.identities]
 
 
-def shape_of(node: t.Node, names: Mapping[str, t.Shape]) -> t.Shape:
-    """The shape of ``node`` given the declared shapes; ``AnswerError`` names any mismatch."""
-    inference = _Inference(names)
-    return inference.final(inference.shape(node))
+def shape_of(node: t.Node, names: Mapping[str, t.Shape], *,
+             expected: t.Shape | None = None) -> t.Shape:
+    """The shape of ``node`` given the declared shapes; ``AnswerError`` names any mismatch.
+
+    ``expected``, when given, can fix the size of an ``I`` that nothing else fixes
+    (an answer of just ``I`` or ``c*I``); it does not by itself make a mismatch an error.
+    """
+    return with_sizes(node, names, expected=expected)[1]
 
 
-def with_sizes(node: t.Node, names: Mapping[str, t.Shape]) -> tuple[t.Node, t.Shape]:
+def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
+               expected: t.Shape | None = None) -> tuple[t.Node, t.Shape]:
     """``node`` with every ``I`` given its size, and the shape of the whole."""
     inference = _Inference(names)
-    shape = inference.final(inference.shape(node))
+    shape = inference.shape(node)
+    if expected and len(shape) == 2:
+        inference.unify_all(zip(shape, normalize_shape(expected)))
+    shape = inference.final(shape)
     if not inference.identities:
         return node, shape
     sizes = iter(inference.sizes())

@@ -75,10 +75,9 @@ class _Builder:
         if isinstance(node, t.Transpose):
             inner = self.build(node.arg)
             return inner.T if self.is_matrix(inner) else inner
-        if isinstance(node, t.Add):
-            return self.build(node.left) + self.build(node.right)
-        if isinstance(node, t.Sub):
-            return self.build(node.left) - self.build(node.right)
+        if isinstance(node, (t.Add, t.Sub)):
+            a, b = self.broadcast(self.build(node.left), self.build(node.right))
+            return a + b if isinstance(node, t.Add) else a - b
         if isinstance(node, t.Mul):
             return self.build(node.left) * self.build(node.right)
         if isinstance(node, t.Div):
@@ -99,6 +98,14 @@ class _Builder:
         if isinstance(node, t.Matrix):
             return sp.Matrix([[self.build(item) for item in row] for row in node.rows])
         raise TypeError(f"not an answer-language node: {node!r}")
+
+    def broadcast(self, a, b):
+        """A scalar added to a vector is added to each entry."""
+        if self.is_matrix(a) == self.is_matrix(b):
+            return a, b
+        shape = (b if self.is_matrix(b) else a).shape
+        ones = self.sp.ones(*shape) if self.explicit else self.sp.OneMatrix(*shape)
+        return (a * ones, b) if self.is_matrix(b) else (a, b * ones)
 
     def call(self, node: t.Call):
         sp = self.sp

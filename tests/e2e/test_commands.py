@@ -31,7 +31,7 @@ class TestList:
 
 
 class TestCheck:
-    def write(self, tmp_path, answers, set_id="demo"):
+    def write(self, tmp_path, answers, set_id="small"):
         p = tmp_path / "answers.yaml"
         p.write_text(yaml.safe_dump({"student": "s001", "set": set_id, "answers": answers}))
         return p
@@ -39,7 +39,7 @@ class TestCheck:
     def test_echoes_readings_and_flags_problems(self, root, tmp_path, capsys):
         p = self.write(tmp_path, {"q1": {"total": "3*4+1", "layers": [1, 2]},
                                   "q2": {"p_one": "[0.2, 0.3, 0.5]"}})
-        code = main(["check", str(p), "--set", str(root / "sets" / "demo.yaml")])
+        code = main(["check", str(p), "--set", str(root / "tests" / "data" / "small-set.yaml")])
         out = capsys.readouterr().out
         assert code == 1                       # the layers list has the wrong length
         assert "total: read as 13" in out
@@ -49,13 +49,13 @@ class TestCheck:
 
     def test_all_readable(self, root, tmp_path, capsys):
         p = self.write(tmp_path, {"q1": {"total": 84701}})
-        assert main(["check", str(p), "--set", str(root / "sets" / "demo.yaml")]) == 0
+        assert main(["check", str(p), "--set", str(root / "tests" / "data" / "small-set.yaml")]) == 0
         assert "all answers readable" in capsys.readouterr().out
 
     def test_wrong_set(self, root, tmp_path, capsys):
         p = self.write(tmp_path, {}, set_id="other")
-        assert main(["check", str(p), "--set", str(root / "sets" / "demo.yaml")]) == 1
-        assert "this is set 'demo'" in capsys.readouterr().out
+        assert main(["check", str(p), "--set", str(root / "tests" / "data" / "small-set.yaml")]) == 1
+        assert "this is set 'small'" in capsys.readouterr().out
 
     def test_practice_set_reveals_correctness(self, root, tmp_path, capsys, secret_env):
         practice = tmp_path / "practice.yaml"

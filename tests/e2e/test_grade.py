@@ -20,7 +20,7 @@ SECRET = b"test-secret-0123456789"
 
 @pytest.fixture
 def demo_set(root):
-    return load_set(root / "sets" / "demo.yaml")
+    return load_set(root / "tests" / "data" / "small-set.yaml")
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def key(demo_set, tmp_path):
     return json.loads((tmp_path / "render" / "key.json").read_text())["students"]
 
 
-def answer_file(folder: Path, student: str, answers: dict, set_id="demo", name=None) -> Path:
+def answer_file(folder: Path, student: str, answers: dict, set_id="small", name=None) -> Path:
     path = folder / (name or f"{student}.yaml")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({"student": student, "set": set_id, "answers": answers}), encoding="utf-8")
@@ -38,7 +38,7 @@ def answer_file(folder: Path, student: str, answers: dict, set_id="demo", name=N
 
 
 def grade(root, subs, out, *extra) -> int:
-    return main(["grade", str(root / "sets" / "demo.yaml"), "--submissions", str(subs), "--out", str(out),
+    return main(["grade", str(root / "tests" / "data" / "small-set.yaml"), "--submissions", str(subs), "--out", str(out),
                  "--workers", "1", "--quiet", *extra])
 
 
@@ -88,10 +88,10 @@ class TestBadInput:
         subs = tmp_path / "subs"
         subs.mkdir()
         good = answer_file(subs, "s001", {k: v["answers"] for k, v in key["s001"].items()})
-        (subs / "s002.yaml").write_text("student: s002\nset: demo\nanswers: {q1: [unclosed\n")
+        (subs / "s002.yaml").write_text("student: s002\nset: small\nanswers: {q1: [unclosed\n")
         (subs / "s003.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
         with (subs / "s004.yaml").open("wb") as fh:      # 50 MB
-            fh.write(b"student: s004\nset: demo\nanswers:\n  q1:\n    total: ")
+            fh.write(b"student: s004\nset: small\nanswers:\n  q1:\n    total: ")
             fh.write(b"9" * (50 * 1024 * 1024))
         answer_file(subs, "s005", {}, set_id="other-set")
         answer_file(subs, "s006", {"q1": {"total": 1}}, name="s007.yaml")   # filed under another name

@@ -24,7 +24,7 @@ def roster(tmp_path) -> Path:
 
 
 def render(root, roster, out, *extra) -> int:
-    return main(["render", str(root / "sets" / "demo.yaml"), "--roster", str(roster), "--out", str(out), *extra])
+    return main(["render", str(root / "tests" / "data" / "small-set.yaml"), "--roster", str(roster), "--out", str(out), *extra])
 
 
 def tree_bytes(folder: Path) -> dict:
@@ -40,7 +40,7 @@ class TestRender:
             for name in ("sheet.md", "sheet.html", "sheet.tex", "answers.yaml"):
                 assert (folder / name).stat().st_size > 100, name
         key = json.loads((out / "key.json").read_text())
-        assert key["set"] == "demo" and set(key["students"]) == {"s001", "s002", "s003"}
+        assert key["set"] == "small" and set(key["students"]) == {"s001", "s002", "s003"}
         entry = key["students"]["s001"]["q1"]
         assert entry["problem"] == "mlp-param-count" and "params" in entry and "total" in entry["answers"]
 
@@ -63,7 +63,7 @@ class TestRender:
         out = tmp_path / "out"
         render(root, roster, out)
         data = yaml.safe_load((out / "students" / "s002" / "answers.yaml").read_text())
-        assert data["student"] == "s002" and data["set"] == "demo"
+        assert data["student"] == "s002" and data["set"] == "small"
         assert set(data["answers"]["q1"]) == {"layers", "total", "total_no_bias", "half"}
         assert all(v is None for v in data["answers"]["q1"].values())
 
@@ -125,7 +125,7 @@ class TestDeterminism:
         for i, hash_seed in enumerate(("0", "1234", "random")):
             out = tmp_path / f"run{i}"
             env = {**os.environ, "PYTHONHASHSEED": hash_seed, "GRADER_SECRET": "fixed-secret"}
-            subprocess.run([sys.executable, "-m", "grader", "render", str(root / "sets" / "demo.yaml"),
+            subprocess.run([sys.executable, "-m", "grader", "render", str(root / "tests" / "data" / "small-set.yaml"),
                             "--roster", str(roster), "--out", str(out), "--format", "md,html,tex"],
                            check=True, env=env, cwd=tmp_path, capture_output=True)
             outs.append(tree_bytes(out))

@@ -20,6 +20,7 @@ NAMES = {"A": (3, 3), "B": (3, 3), "x": (3, 1), "y": (5, 1), "X": (5, 3), "t": (
     ("log(x^T A x)", (1, 1)), ("t A", (3, 3)), ("A t", (3, 3)), ("A / t", (3, 3)),
     ("sigmoid(X A x)", (5, 1)), ("max(0, X x)", (5, 1)), ("[1, 2, 3]", (3, 1)),
     ("[[1, 2, 3]]", (1, 3)), ("[[1, t], [t, 1]]", (2, 2)), ("x^T x x", (3, 1)),
+    ("1 - sigmoid(X x)", (5, 1)), ("x^T + 2", (1, 3)),
 ])
 def test_shape(text, shape):
     """The shape of a well-formed expression."""
@@ -43,6 +44,7 @@ def test_shape(text, shape):
     ("max(A, x)", "max needs equal shapes, got (3×3) and (3×1)"),
     ("[x, 1]", "entry 1 of a bracket literal is a (3×1) matrix; entries must be scalars"),
     ("I", "cannot tell the size of I here"), ("2 I + 1", "cannot add a scalar"),
+    ("x x^T - 1", "cannot subtract a scalar and a (3×3) matrix"),
     ("X + I", "cannot add (5×3) and (n×n)"),
 ])
 def test_shape_errors(text, message):
@@ -74,3 +76,9 @@ def test_identity_sizes_follow_their_context():
 def test_bad_declared_shape_is_an_author_error():
     with pytest.raises(ValueError):
         shape_of(parse("q"), {"q": (3,)})
+
+
+def test_expected_shape_sizes_a_lone_identity():
+    """An answer of just I (or c*I) takes its size from the expected shape."""
+    assert shape_of(parse("2 I"), {}, expected=(4, 4)) == (4, 4)
+    assert shape_of(parse("A + I", names=NAMES), NAMES, expected=(2, 2)) == (3, 3)

@@ -86,8 +86,8 @@ class TestMlpParamCount:
         ("total", "bias-wrong-side", 83700 + 12 + 300 + 200 + 100),
         ("total_no_bias", "with-bias", 84301),
         ("total_no_bias", "no-output-layer", 83600),
-        ("half", "half-total", 42150),  # 84301 / 2 rounded
-        ("half", "quarter-all", 21075),  # 84301 / 4 rounded
+        ("half", "half-total", 42151),  # 84301 / 2 = 42150.5, rounded half up
+        ("half", "quarter-all", 21075),  # 84301 / 4 = 21075.25, rounded
         ("half", "no-bias", 12 * 150 + 150 * 100 + 100 * 50 + 50),
         ("layers", "no-bias", [3600, 60000, 20000, 100]),
         ("layers", "bias-wrong-side", [3612, 60300, 20200, 200]),

@@ -283,7 +283,8 @@ class TestOutputLayers:
     def test_answers_are_options_of_the_sheet(self):
         """Every reference and bug answer of a choice part is an option id in the YAML."""
         doc = yaml.safe_load(OUTPUT_LAYERS_YAML.read_text(encoding="utf-8"))
-        options = {part["id"]: {o["id"] for o in part["options"]} for part in doc["parts"] if "options" in part}
+        options = {part["id"]: {o["id"] for o in part["options"]}
+                   for part in doc["parts"] if "options" in part}
         bugs = {m["bug"] for part in doc["parts"] for m in part.get("misconceptions", [])}
         for bug in [None, *bugs]:
             got = outputs.output_layers(self.P, bug=bug)
