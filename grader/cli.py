@@ -19,6 +19,24 @@ def _formats(text: str) -> tuple[str, ...]:
     return formats
 
 
+def _grade_formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "junit")
+    bad = [f for f in formats if f != "gradescope"]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected gradescope (junit is always written)")
+    return formats
+
+
+def _score_threshold(text: str) -> tuple[float, bool]:
+    """'12' (points) or '60%' (of the maximum) -> (value, is_percent)."""
+    percent = text.strip().endswith("%")
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected points like 12 or a share like 60%, got {text!r}") from None
+    return value, percent
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Randomized ML hand-calculation exercises, "
                                      "rendered per student and graded safely.")
@@ -54,8 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--roster")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--resume", action="store_true")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted batch in --out (kept results are not regraded)")
     p.add_argument("--secret-file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
+    p.add_argument("--shard", metavar="I/N",
+                   help="grade only the I-th of N slices of the batch (a CI matrix); join with `grader merge`")
+    p.add_argument("--format", dest="formats", type=_grade_formats, default=(),
+                   help="extra outputs: gradescope (results.json for one student, "
+                        "results/<id>/results.json for several); junit.xml is always written")
+    p.add_argument("--fail-under", metavar="SCORE", type=_score_threshold,
+                   help="exit 3 when a student scores below SCORE points (or SCORE%% of the maximum)")
+    p.add_argument("--cache-size", type=int, default=None,
+                   help="verdicts kept per worker (default 50000; 0 turns the cache off)")
+
+    p = sub.add_parser("merge", help="join the outputs of `grader grade --shard` into one batch")
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="shard output folders")
+    p.add_argument("--out", required=True)
+    p.add_argument("--set", help="the set file (default: the one the shards recorded)")
+    p.add_argument("--format", dest="formats", type=_grade_formats, default=None,
+                   help="extra outputs (default: those the shards were graded with)")
+    p.add_argument("--fail-under", metavar="SCORE", type=_score_threshold)
     p.add_argument("--quiet", action="store_true")
 
     p = sub.add_parser("list", help="the problem bank")

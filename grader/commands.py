@@ -48,26 +48,70 @@ def cmd_render(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grading.batch import grade_batch
+    from .grading.batch import grade_batch, parse_shard, read_stats
+    from .grading.cache import DEFAULT_CACHE_ENTRIES
     from .grading.progress import Progress
     secret = load_secret(args.secret_file)
     pset = load_set(args.set)
     submissions = Path(args.submissions)
     if not submissions.is_dir():
         raise UsageError(f"--submissions {submissions}: not a folder")
+    shard = parse_shard(args.shard)
+    if args.cache_size is not None and args.cache_size < 0:
+        raise UsageError("--cache-size must be 0 or more")
     roster = [r["student_id"] for r in load_roster(args.roster)] if args.roster else None
     out = Path(args.out)
-    from .grading.batch import plan
-    total = len(plan(submissions, roster))
-    with Progress(total, quiet=args.quiet) as progress:
+    with Progress(quiet=args.quiet) as progress:
         summary = grade_batch(pset, secret, submissions, out, roster=roster, workers=_workers(args.workers),
-                              resume=args.resume, progress=progress.tick)
-    from .grading.tables import score_table
+                              resume=args.resume, progress=progress, shard=shard, formats=args.formats,
+                              cache_size=DEFAULT_CACHE_ENTRIES if args.cache_size is None else args.cache_size)
+    return _finish(pset, out, summary, read_stats(out), args)
+
+
+def cmd_merge(args) -> int:
+    from .grading.batch import read_manifest
+    from .grading.merge import merge_shards
+    dirs = [Path(d) for d in args.dirs]
+    set_path = args.set
+    if set_path is None:
+        manifest = read_manifest(dirs[0])
+        if manifest is None:
+            raise UsageError(f"{dirs[0]}: not a graded batch (no batch.json); pass --set")
+        set_path = manifest["set_file"]
+    pset = load_set(set_path)
+    out = Path(args.out)
+    summary = merge_shards(pset, dirs, out, formats=args.formats)
+    return _finish(pset, out, summary, {}, args)
+
+
+def _finish(pset, out: Path, summary: dict, stats: dict, args) -> int:
+    """The closing summary on stdout, and the --fail-under verdict (exit 3)."""
+    from .grading.batch import iter_rows
+    from .grading.reports import fmt_points
+    from .grading.tables import part_table, run_lines, score_table
     if not args.quiet:
-        print(score_table(pset, out / "results.jsonl"))
-    print(f"graded {summary['submissions']} submissions; mean {summary['mean_score']:g} / {summary['max']:g}")
-    print(f"outputs in {out}: results.jsonl, gradebook.csv, feedback/, junit.xml, summary.json")
-    return 0
+        if summary["submissions"] <= 30:
+            print(score_table(pset, out / "results.jsonl"))
+            print()
+        print(part_table(summary))
+        print()
+    for line in run_lines(summary, stats):
+        print(line)
+    print(f"outputs in {out}: results.jsonl, gradebook.csv, feedback/, junit.xml, summary.json, report.html"
+          + (", Gradescope results" if "gradescope" in (getattr(args, "formats", None) or ()) else "")
+          + (", stats.json" if stats else ""))
+    if args.fail_under is None:
+        return 0
+    value, percent = args.fail_under
+    threshold = value / 100 * pset.points if percent else value
+    below = [r for r, duplicate in iter_rows(out / "results.jsonl")
+             if not duplicate and r.score < threshold - 1e-9]
+    if not below:
+        return 0
+    names = ", ".join(f"{r.student} ({fmt_points(r.score)})" for r in below[:20])
+    more = f" and {len(below) - 20} more" if len(below) > 20 else ""
+    print(f"fail-under {fmt_points(threshold)}: {len(below)} below: {names}{more}", file=sys.stderr)
+    return 3
 
 
 def cmd_check(args) -> int:

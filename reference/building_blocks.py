@@ -62,7 +62,7 @@ def ridge_constant(p, *, bug=None, given=None):
 
     # beta(l) = total / (scale * (shift + l)); the two bugs change scale and shift
     scale, shift = {"one-residual": (1, 1), "mean-loss": (n, 1)}.get(bug, (1, n))
-    den = f"{shift} + lambda" if scale == 1 else f"{scale}*(1 + lambda)"
+    den = f"{shift} + lambda" if scale == 1 else f"{scale}*({shift} + lambda)"
     lam_used = given["lambda_cv"] if given and "lambda_cv" in given else lam_answer
     decreasing = total > 0
     return {
@@ -112,9 +112,9 @@ def dropout(p, *, bug=None, given=None):
     variance = {"poisson-variance": H * keep, "variance-times-h": H * H * off * keep}.get(bug, H * off * keep)
     h1, h2, h3 = hs
     if bug == "independent-params":
-        params = keep * ((d + 1) * h1 + (h1 + 1) * h2 + (h2 + 1) * h3 + h3 + 1)
+        active = keep * ((d + 1) * h1 + (h1 + 1) * h2 + (h2 + 1) * h3 + h3 + 1)
     else:
-        params = (d + 1) * h1 * keep + (h1 * h2 + h2 * h3) * keep ** 2 + (h2 + 2 * h3) * keep + 1
+        active = (d + 1) * h1 * keep + (h1 * h2 + h2 * h3) * keep ** 2 + (h2 + 2 * h3) * keep + 1
     thin = Fraction(p["thin"], 100)
     # the probabilities are asked to 4 significant figures: their exact fractions are unwieldy
     return {
@@ -123,7 +123,7 @@ def dropout(p, *, bug=None, given=None):
         "mean_active": H * keep,
         "var_active": variance,
         "p_thin": 1 - thin if bug == "keep-fraction" else thin,
-        "exp_params": params,
+        "exp_params": active,
     }
 
 

@@ -1,9 +1,14 @@
-"""Reports, rendered from results only: gradebook, feedback, JUnit XML, summary."""
+"""Reports, rendered from results only: gradebook, feedback, JUnit XML, Gradescope, summary.
+
+Every writer here takes one ``SubmissionResult`` at a time, so a batch of any size is
+reported in one pass over ``results.jsonl`` with one row in memory. Nothing
+run-dependent (timings, cache statistics, dates) goes into these files: the same
+results give byte-identical reports.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections import Counter, defaultdict
 from xml.sax.saxutils import escape, quoteattr
@@ -13,6 +18,10 @@ from .results import SubmissionResult
 
 VERDICT_MARK = {"correct": "✔", "partial": "◐", "incorrect": "✘", "undecided": "?",
                 "invalid": "⚠", "missing": "—"}
+TOP_WRONG = 10            # most common wrong answers kept per part
+MAX_TRACKED_ANSWERS = 20_000   # distinct wrong answers counted per part; later new ones go to "other"
+MAX_ANSWER_CHARS = 200    # a wrong answer is counted by its first characters
+MAX_LISTED = 200          # rows listed for review / unreadable files in the summary
 
 
 def fmt_points(x: float) -> str:
@@ -20,15 +29,33 @@ def fmt_points(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
+# ---------------------------------------------------------------------------------
+# Gradebook
+
+class GradebookWriter:
+    """gradebook.csv: student_id, one column per problem key, total. One row per student."""
+
+    def __init__(self, pset: ProblemSet, fh):
+        self.pset = pset
+        self.writer = csv.writer(fh, lineterminator="\n")
+        self.writer.writerow(["student_id"] + [e.key for e in pset.entries] + ["total"])
+
+    def add(self, r: SubmissionResult) -> None:
+        self.writer.writerow([r.student] + [fmt_points(r.problem_score(e.key)) for e in self.pset.entries]
+                             + [fmt_points(r.score)])
+
+
 def gradebook_csv(pset: ProblemSet, results) -> str:
+    import io
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student_id"] + [e.key for e in pset.entries] + ["total"])
+    book = GradebookWriter(pset, buf)
     for r in results:
-        writer.writerow([r.student] + [fmt_points(r.problem_score(e.key)) for e in pset.entries]
-                        + [fmt_points(r.score)])
+        book.add(r)
     return buf.getvalue()
 
+
+# ---------------------------------------------------------------------------------
+# Feedback
 
 def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
     en = lang == "en"
@@ -39,12 +66,12 @@ def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
                   + (r.message or r.status)]
     for w in r.warnings:
         lines.append(f"- ⚠ {w}")
+    titles = {e.key: e.problem.title[lang] for e in pset.entries}
     current = None
     for p in r.parts:
         if p.key != current:
             current = p.key
-            entry = next(e for e in pset.entries if e.key == p.key)
-            lines += ["", f"## {p.key}: {entry.problem.title[lang]}", ""]
+            lines += ["", f"## {p.key}: {titles[p.key]}", ""]
         line = f"- {VERDICT_MARK[p.verdict]} **{p.part}** ({fmt_points(p.score)}/{fmt_points(p.max)}) {p.verdict}"
         if p.interpreted:
             line += (" — read as " if en else " — прочитано как ") + f"`{p.interpreted['plain']}`"
@@ -54,77 +81,238 @@ def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def junit_xml(pset: ProblemSet, results) -> str:
-    """One testcase per student and part; failures carry the feedback (JUnit XML as CI viewers read it)."""
-    cases, counts = [], Counter()
-    for r in results:
+# ---------------------------------------------------------------------------------
+# JUnit XML
+
+def _xml_text(text: str) -> str:
+    """Escaped, with characters XML 1.0 cannot carry replaced (student text can hold anything)."""
+    clean = "".join(c if c in "\t\n\r" or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd")
+                    or ("\U00010000" <= c <= "\U0010ffff") else "\ufffd" for c in text)
+    return clean
+
+
+def _attr(text: str) -> str:
+    return quoteattr(_xml_text(text))
+
+
+class JUnitWriter:
+    """junit.xml: one ``testcase`` per student and part in one ``testsuite``.
+
+    Kept to what both widely used JUnit schemas accept (the Jenkins/Ant one that
+    JUnit 5 tests against, and the Surefire-based one behind pytest's ``xunit2``):
+    ``testcase`` carries ``name``, ``classname``, ``time`` and at most one of
+    ``skipped`` (no attributes) or ``failure`` (``type``, ``message``), then
+    ``system-out``; ``error`` is never used (one of the two schemas lacks it).
+
+    * correct: passed; incorrect, partial, invalid: ``failure`` typed by the verdict;
+    * missing, undecided: ``skipped`` (nothing to judge / listed for review).
+
+    The test cases are streamed into ``body`` (a file); ``finish`` writes the document
+    with the totals in front, which are only known at the end.
+    """
+
+    def __init__(self, pset: ProblemSet, body):
+        self.pset = pset
+        self.body = body
+        self.counts = Counter()
+
+    def add(self, r: SubmissionResult) -> None:
+        cls = _attr(f"{self.pset.id}.{r.student}")
         for p in r.parts:
-            counts["tests"] += 1
-            name = quoteattr(f"{p.key}.{p.part}")
-            cls = quoteattr(f"{pset.id}.{r.student}")
-            body = ""
-            text = escape(p.feedback or p.verdict)
-            if p.verdict in ("incorrect", "partial"):
-                counts["failures"] += 1
-                body = f'<failure message={quoteattr(p.verdict)} type="{p.verdict}">{text}</failure>'
-            elif p.verdict in ("invalid",):
-                counts["errors"] += 1
-                body = f'<error message={quoteattr(p.verdict)} type="invalid">{text}</error>'
+            self.counts["tests"] += 1
+            text = p.feedback or (r.message if r.status != "ok" else "") or p.verdict
+            if p.verdict in ("incorrect", "partial", "invalid"):
+                self.counts["failures"] += 1
+                outcome = (f'<failure type={_attr(p.verdict)} message={_attr(p.verdict)}>'
+                           f'{escape(_xml_text(text))}</failure>')
             elif p.verdict in ("missing", "undecided"):
-                counts["skipped"] += 1
-                body = f'<skipped message={quoteattr(p.verdict)}/>'
-            props = (f'<properties><property name="score" value="{p.score}"/>'
-                     f'<property name="max" value="{p.max}"/><property name="check" value={quoteattr(p.check)}/>'
-                     f'</properties>')
-            cases.append(f'    <testcase classname={cls} name={name} time="0">{props}{body}</testcase>')
-    head = (f'<testsuite name={quoteattr(pset.id)} tests="{counts["tests"]}" failures="{counts["failures"]}" '
-            f'errors="{counts["errors"]}" skipped="{counts["skipped"]}" time="0">')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  ' + head + "\n"
-            + "\n".join(cases) + "\n  </testsuite>\n</testsuites>\n")
+                self.counts["skipped"] += 1
+                outcome = f"<skipped>{escape(_xml_text(p.verdict + ': ' + text))}</skipped>"
+            else:
+                outcome = ""
+            out = f"score {fmt_points(p.score)}/{fmt_points(p.max)}; verdict {p.verdict}; check {p.check}"
+            if p.interpreted:
+                out += f"; read as {p.interpreted['plain']}"
+            self.body.write(f"    <testcase classname={cls} name={_attr(f'{p.key}.{p.part}')} time=\"0\">"
+                            f"{outcome}<system-out>{escape(_xml_text(out))}</system-out></testcase>\n")
+
+    def head(self) -> str:
+        c = self.counts
+        totals = f'tests="{c["tests"]}" failures="{c["failures"]}" errors="0"'
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                f'<testsuites name={_attr(self.pset.id)} {totals} time="0">\n'
+                f'  <testsuite name={_attr(self.pset.id)} {totals} skipped="{c["skipped"]}" time="0">\n'
+                f'    <properties><property name="set" value={_attr(self.pset.id)}/>'
+                f'<property name="max_points" value="{fmt_points(self.pset.points)}"/></properties>\n')
+
+    @staticmethod
+    def tail() -> str:
+        return "  </testsuite>\n</testsuites>\n"
+
+
+def junit_xml(pset: ProblemSet, results) -> str:
+    import io
+    body = io.StringIO()
+    writer = JUnitWriter(pset, body)
+    for r in results:
+        writer.add(r)
+    return writer.head() + body.getvalue() + writer.tail()
+
+
+# ---------------------------------------------------------------------------------
+# Gradescope
+
+def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
+    """One student's results in Gradescope's autograder format (``results.json``).
+
+    ``score`` is the total; one test per part with ``name``, ``score``, ``max_score``,
+    ``status`` (``passed`` only when correct) and ``output`` (verdict, how the answer
+    was read, feedback); the top-level ``output`` is the student's feedback in Markdown.
+    """
+    titles = {e.key: e.problem.title[lang] for e in pset.entries}
+    tests = []
+    for p in r.parts:
+        lines = [f"{p.verdict} ({fmt_points(p.score)}/{fmt_points(p.max)})"]
+        if p.interpreted:
+            lines.append(f"read as: {p.interpreted['plain']}")
+        if p.feedback:
+            lines.append(p.feedback)
+        elif r.status != "ok" and r.message:
+            lines.append(r.message)
+        tests.append({"name": f"{p.key}.{p.part} ({titles[p.key]})", "score": p.score, "max_score": p.max,
+                      "status": "passed" if p.verdict == "correct" else "failed",
+                      "output": "\n".join(lines)})
+    doc = {"score": r.score, "output": feedback_md(pset, r, lang), "output_format": "md", "tests": tests}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------------
+# Summary
+
+def _bin_width(max_points: float) -> float:
+    """A round bin width giving at most 20 bins over [0, max]."""
+    for w in (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if max_points / w <= 20:
+            return float(w)
+    return max_points / 20 if max_points > 0 else 1.0
+
+
+def histogram(scores: Counter, max_points: float) -> dict:
+    """Counts over [0, w), [w, 2w), ... with the last bin closed at ``max``."""
+    width = _bin_width(max_points)
+    n_bins = max(1, int(-(-max_points // width))) if max_points > 0 else 1
+    counts = [0] * n_bins
+    for score, count in scores.items():
+        i = min(max(int(score // width), 0), n_bins - 1)
+        counts[i] += count
+    bins = [{"from": round(i * width, 4), "to": round(min((i + 1) * width, max_points), 4), "count": c}
+            for i, c in enumerate(counts)]
+    return {"bin_width": width, "bins": bins}
+
+
+def _quantile(scores: Counter, q: float) -> float:
+    """The lower q-quantile of the multiset ``scores`` (exact, no interpolation)."""
+    n = sum(scores.values())
+    if not n:
+        return 0.0
+    rank = max(int(-(-q * n // 1)), 1)   # ceil(q n), at least 1
+    seen = 0
+    for value in sorted(scores):
+        seen += scores[value]
+        if seen >= rank:
+            return value
+    return max(scores)
 
 
 class SummaryBuilder:
-    """Accumulates per-part statistics one submission at a time (no need to hold every result)."""
+    """Accumulates statistics one submission at a time (memory bounded by distinct answers).
+
+    Rows flagged as duplicates (a second file for a student already graded) are counted
+    and listed, but leave scores and per-part figures alone.
+    """
 
     def __init__(self, pset: ProblemSet):
         self.pset = pset
-        self.stats = defaultdict(lambda: {"attempts": 0, "verdicts": Counter(), "wrong": Counter(),
+        self.stats = defaultdict(lambda: {"attempts": 0, "points": 0.0, "verdicts": Counter(),
+                                          "wrong": Counter(), "other_wrong": 0,
                                           "misconceptions": Counter()})
-        self.scores: list[float] = []
+        self.scores: Counter = Counter()
         self.status = Counter()
+        self.rows = 0
+        self.duplicates = 0
+        self.review: list[dict] = []
+        self.review_total = 0
+        self.unreadable: list[dict] = []
 
-    def add(self, r: SubmissionResult) -> None:
-        self.scores.append(r.score)
+    def add(self, r: SubmissionResult, duplicate: bool = False) -> None:
+        self.rows += 1
+        if duplicate:
+            self.duplicates += 1
+            return
+        self.scores[round(r.score, 3)] += 1
         self.status[r.status] += 1
+        if r.status not in ("ok", "missing") and len(self.unreadable) < MAX_LISTED:
+            self.unreadable.append({"student": r.student, "source": r.source, "message": r.message})
         for p in r.parts:
-            s = self.stats[f"{p.key}.{p.part}"]
+            name = f"{p.key}.{p.part}"
+            s = self.stats[name]
             s["verdicts"][p.verdict] += 1
-            if p.verdict not in ("missing",) and r.status == "ok":
+            s["points"] += p.score
+            if p.verdict != "missing" and r.status == "ok":
                 s["attempts"] += 1
             if p.verdict in ("incorrect", "partial") and p.interpreted:
-                s["wrong"][p.interpreted["plain"]] += 1
+                answer = p.interpreted["plain"][:MAX_ANSWER_CHARS]
+                if answer in s["wrong"] or len(s["wrong"]) < MAX_TRACKED_ANSWERS:
+                    s["wrong"][answer] += 1
+                else:
+                    s["other_wrong"] += 1
             if p.misconception:
                 s["misconceptions"][p.misconception] += 1
+            if p.verdict == "undecided" and r.status == "ok":
+                self.review_total += 1
+                if len(self.review) < MAX_LISTED:
+                    self.review.append({"student": r.student, "part": name, "check": p.check,
+                                        "answer": p.interpreted["plain"] if p.interpreted else ""})
 
     def build(self, extra: dict | None = None) -> dict:
         parts = {}
+        fired = []
+        n = sum(self.scores.values())
         for entry in self.pset.entries:
             for part in entry.problem.parts:
-                s = self.stats[f"{entry.key}.{part.id}"]
+                name = f"{entry.key}.{part.id}"
+                s = self.stats[name]
                 attempts = s["attempts"]
-                parts[f"{entry.key}.{part.id}"] = {
+                correct = s["verdicts"]["correct"]
+                top = sorted(s["wrong"].items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_WRONG]
+                parts[name] = {
                     "problem": entry.problem.id, "type": part.type, "attempts": attempts,
-                    "percent_correct": round(100 * s["verdicts"]["correct"] / attempts, 1) if attempts else 0.0,
+                    "percent_correct": round(100 * correct / attempts, 1) if attempts else 0.0,
+                    "share_correct": round(correct / n, 4) if n else 0.0,
+                    "mean_points": round(s["points"] / n, 4) if n else 0.0,
+                    "max_points": round(part.points * entry.points / entry.problem.points, 6)
+                    if entry.problem.points else 0.0,
                     "verdicts": dict(sorted(s["verdicts"].items())),
-                    "common_wrong_answers": [{"answer": a, "count": c}
-                                             for a, c in sorted(s["wrong"].items(), key=lambda kv: (-kv[1], kv[0]))[:5]],
-                    "misconceptions": dict(sorted(s["misconceptions"].items())),
+                    "common_wrong_answers": [{"answer": a, "count": c} for a, c in top],
+                    "misconceptions": {m.bug: s["misconceptions"][m.bug] for m in part.misconceptions},
                 }
-        n = len(self.scores)
-        out = {"set": self.pset.id, "submissions": n, "max": self.pset.points,
+                for m in part.misconceptions:
+                    fired.append({"part": name, "misconception": m.bug, "count": s["misconceptions"][m.bug],
+                                  "percent_of_attempts": round(100 * s["misconceptions"][m.bug] / attempts, 1)
+                                  if attempts else 0.0})
+        fired.sort(key=lambda f: (-f["count"], f["part"], f["misconception"]))
+        total = sum(v * c for v, c in self.scores.items())
+        out = {"set": self.pset.id, "submissions": n, "rows": self.rows, "duplicates": self.duplicates,
+               "max": self.pset.points,
                "status": dict(sorted(self.status.items())),
-               "mean_score": round(sum(self.scores) / n, 4) if n else 0.0,
-               "parts": parts}
+               "mean_score": round(total / n, 4) if n else 0.0,
+               "median_score": _quantile(self.scores, 0.5),
+               "quartiles": [_quantile(self.scores, 0.25), _quantile(self.scores, 0.75)],
+               "histogram": histogram(self.scores, self.pset.points),
+               "parts": parts,
+               "misconceptions": fired,
+               "review": {"total": self.review_total, "listed": self.review},
+               "unreadable_files": self.unreadable}
         if extra:
             out.update(extra)
         return out

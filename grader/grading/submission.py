@@ -116,12 +116,13 @@ class SubmissionGrader:
 
     def grade_file(self, path: Path, root: Path, roster: set[str] | None) -> SubmissionResult:
         named = student_from_path(path, root)
+        source = str(path.relative_to(root))   # relative: the same batch graded anywhere reads the same
         label = named or (re.sub(r"[^A-Za-z0-9._-]", "_", path.stem)[:64].strip(".") or "unnamed")
         try:
             answer_file = read_answer_file(path, self.pset, named)
         except SubmissionError as exc:
-            return self.empty(label, "invalid", exc.detail, str(path))
+            return self.empty(label, "invalid", exc.detail, source)
         if roster is not None and answer_file.student not in roster:
             return self.empty(answer_file.student, "invalid",
-                              f"student '{answer_file.student}' is not enrolled in the roster", str(path))
-        return self.grade_answers(answer_file.student, answer_file.answers, str(path), answer_file.warnings)
+                              f"student '{answer_file.student}' is not enrolled in the roster", source)
+        return self.grade_answers(answer_file.student, answer_file.answers, source, answer_file.warnings)

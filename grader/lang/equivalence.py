@@ -15,6 +15,7 @@ with the reference or the variable declarations raises ``ValueError``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -89,6 +90,11 @@ def compare_matrix(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
 # ---------------------------------------------------------------------------------
 # Variable declarations.
 
+def clear_cache() -> None:
+    """Forget memoised sample points (benchmarks time cold comparisons with this)."""
+    _draw.cache_clear()
+
+
 def _specs(variables: Mapping[str, object]) -> dict[str, VarSpec | MatVarSpec]:
     """Specs from spec objects or from YAML-style dicts ({domain}, {shape, kind})."""
     out: dict[str, VarSpec | MatVarSpec] = {}
@@ -159,16 +165,15 @@ def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
         raise AnswerError(f"expected {describe(ref_shape)}, got {describe(ans_shape)}")
     dependents = _dependents(specs, names)
 
-    outcome = None
     for batch, points in enumerate((POINTS, EXTRA_POINTS)):
-        rng = np.random.default_rng([seed, batch])
-        env = _draw(specs, rng, points)
+        env = dict(_draw(tuple(sorted(specs.items())), seed, batch, points))
         evaluator = BatchEvaluator(env, magnitudes=True)
-        for name, node in dependents:
-            env[name] = _broadcast(evaluator.run(with_sizes(node, names)[0]), points)
-        a, a_mag = (_broadcast(v, points) for v in evaluator.run_with_magnitude(ref_sized))
-        b, b_mag = (_broadcast(v, points) for v in evaluator.run_with_magnitude(ans_sized))
-        outcome = _judge(a, b, np.maximum(a_mag, b_mag), env, specs)
+        with np.errstate(all="ignore"):
+            for name, node in dependents:
+                env[name] = _broadcast(evaluator.pair(with_sizes(node, names)[0])[0], points)
+            a, a_mag = (_broadcast(v, points) for v in evaluator.pair(ref_sized))
+            b, b_mag = (_broadcast(v, points) for v in evaluator.pair(ans_sized))
+            outcome = _judge(a, b, np.maximum(a_mag, b_mag), env, specs)
         if outcome is not None:
             return outcome
     remaining = budget_s - (time.monotonic() - started)
@@ -180,19 +185,20 @@ def _flat(shape: t.Shape) -> t.Shape:
 
 
 def _broadcast(value: np.ndarray, points: int) -> np.ndarray:
+    if value.shape[0] == points:
+        return value
     return np.broadcast_to(value, (points,) + value.shape[1:])
 
 
 def _judge(a: np.ndarray, b: np.ndarray, mag: np.ndarray, env, specs) -> Outcome | None:
     """Sampling verdict, or ``None`` when too few points are usable."""
-    axes = (1, 2)
-    usable = (_real_finite(a) & _real_finite(b) & np.isfinite(mag)).all(axis=axes)
+    usable = (_real_finite(a) & _real_finite(b) & np.isfinite(mag)).all(axis=(1, 2))
     count = int(usable.sum())
     if count < MIN_USABLE:
         return None
     ra, rb = a.real[usable], b.real[usable]
     tol = RTOL * np.maximum(np.abs(ra), np.abs(rb)) + ROUNDING * mag[usable]
-    close = (np.abs(ra - rb) <= tol).all(axis=axes)
+    close = (np.abs(ra - rb) <= tol).all(axis=(1, 2))
     if close.all():
         return Outcome(True, "sampling", f"agrees at {count} sample points")
     first = int(np.flatnonzero(usable)[np.flatnonzero(~close)[0]])
@@ -203,22 +209,29 @@ def _judge(a: np.ndarray, b: np.ndarray, mag: np.ndarray, env, specs) -> Outcome
 
 
 def _real_finite(z: np.ndarray) -> np.ndarray:
+    """Finite with a negligible imaginary part: a point inside the real domain."""
     return np.isfinite(z) & (np.abs(z.imag) <= 1e-9 * np.maximum(1.0, np.abs(z.real)))
 
 
 # ---------------------------------------------------------------------------------
 # Sampling.
 
-def _draw(specs, rng: np.random.Generator, points: int) -> dict[str, np.ndarray]:
+@functools.lru_cache(maxsize=256)
+def _draw(specs: tuple, seed: int, batch: int, points: int) -> dict[str, np.ndarray]:
+    """Sample points for the independent variables: a pure function of its arguments
+    (``specs`` sorted by name), memoised because every answer to a part uses the same
+    points. The arrays are read-only; callers copy the dict before adding to it."""
+    rng = np.random.default_rng([seed, batch])
     env = {}
-    for name in sorted(specs):            # sorted: the draw must not depend on dict order
-        spec = specs[name]
+    for name, spec in specs:
         lo, hi = spec.domain
         if isinstance(spec, VarSpec):
             if spec.equals is None:
                 env[name] = rng.uniform(lo, hi, (points, 1, 1)).astype(complex)
         else:
             env[name] = _draw_matrices(spec, rng, points).astype(complex)
+    for value in env.values():
+        value.flags.writeable = False
     return env
 
 

@@ -9,6 +9,7 @@ cost: overflow gives inf/nan, never an exception or a big-integer blow-up.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
@@ -66,11 +67,16 @@ _SLOPES = {
 _CONSTANTS = {"e": math.e, "pi": math.pi}
 
 
-def _number(value) -> complex:
+@functools.lru_cache(maxsize=1024)
+def _constant(value) -> np.ndarray:
+    """A number as a read-only (1, 1, 1) array, shared by every use of it."""
     try:
-        return complex(float(value))
+        z = complex(float(value))
     except OverflowError:
-        return complex(math.inf)
+        z = complex(math.inf)
+    array = np.full((1, 1, 1), z)
+    array.flags.writeable = False
+    return array
 
 
 class BatchEvaluator:
@@ -127,9 +133,9 @@ class BatchEvaluator:
 
     def leaf(self, node: t.Node) -> np.ndarray:
         if isinstance(node, t.Num):
-            return np.full((1, 1, 1), _number(node.value))
+            return _constant(node.value)
         if isinstance(node, t.Const):
-            return np.full((1, 1, 1), complex(_CONSTANTS[node.name]))
+            return _constant(_CONSTANTS[node.name])
         if isinstance(node, t.Sym):
             return self.env[node.name]
         return np.eye(node.size, dtype=complex)[None]           # Identity

@@ -178,7 +178,7 @@ class TestDropout:
     @pytest.mark.parametrize("bug", sorted(BUGS))
     def test_every_bug_changes_its_parts_on_every_draw(self, bug):
         """Off by more than twice the sheet's tolerance (4 significant figures, or 0.1%)."""
-        for h1, h2, h3, p, thin in product(SIZES, SIZES, SIZES, DROP, [10, 20, 25, 30, 40]):
+        for h1, h2, h3, p, thin in product(SIZES, SIZES, SIZES, DROP, [5, 10, 15, 20, 25, 30, 35, 40, 45]):
             params = {"d": 4, "h1": h1, "h2": h2, "h3": h3, "p": p, "thin": thin}
             ref, wrong = dropout(params), dropout(params, bug=bug)
             for part in self.BUGS[bug]:
@@ -221,7 +221,7 @@ class TestInitialisation:
         got = initialisation(init_params(n_in=n_in, c=c))["ratio_uniform"]
         assert math.isclose(ratio, float(got), rel_tol=0.05)
 
-    @given(st.sampled_from([50, 64, 100, 128, 200, 256, 400, 500]),
+    @given(st.sampled_from([50, 64, 80, 100, 128, 150, 200, 256, 300, 400, 500, 512]),
            st.sampled_from([10, 32, 50, 64, 100, 128, 256]), st.sampled_from([0.02, 0.05, 0.1, 0.2]))
     def test_scales_through_scipy_distributions(self, n_in, n_out, s):
         got = initialisation(init_params(n_in=n_in, n_out=n_out, s=s))
@@ -265,8 +265,9 @@ class TestInitialisation:
     def test_every_bug_changes_its_parts_on_every_draw(self, bug):
         # the layer parts and the ReLU parts use disjoint parameters: vary each group in full
         layer = [init_params(n_in=n_in, n_out=n_out, c=c, depth=depth, s=s)
-                 for n_in, n_out, c, depth, s in product([50, 100, 256, 500], [10, 100, 256],
-                                                         [0.5, 1, 1.5, 2, 2.5], [5, 10, 20], [0.02, 0.2])
+                 for n_in, n_out, c, depth, s in product([50, 100, 256, 512], [10, 100, 256],
+                                                         [0.5, 0.8, 1, 1.2, 1.5, 2, 2.5],
+                                                         [5, 10, 20], [0.02, 0.2])
                  if 5 * n_out >= n_in]  # the YAML's constraint
         relu = [init_params(x=x, sw=sw, b0=round(zq * sw * norm, 4), m=m)
                 for (x, norm), zq, sw, m in product(XB, ZQ, [0.1, 0.2, 0.5], [2, 5])]

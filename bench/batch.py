@@ -1,0 +1,269 @@
+"""Benchmark: grading a whole class, against a naive grader on the same batch.
+
+    python bench/batch.py                      # 1000 students, sets/demo.yaml, all cores
+    python bench/batch.py --students 200 --baseline-sample 50
+
+1. Synthesizes a class for a full set: one answer file per student, mixing answers
+   copied from the key, correct answers written another way (rounded decimals, LaTeX,
+   expanded forms), typical mistakes (each part's misconceptions), half-finished sheets,
+   syntax slips and wrong shapes, and whole files that cannot be read (bad YAML, binary,
+   another set, a list, too large), plus enrolled students who submit nothing.
+2. Grades it with ``grade_batch`` (the same code path as ``grader grade``) and prints
+   students per second, the verdict cache's hit rate and peak memory (resident set of
+   the main process and of the largest worker).
+3. Grades the same files with a naive baseline in the same run: one process, no
+   cache, every answer compared by ``sympy.parse_expr`` and ``simplify(ref - answer)
+   == 0`` (elementwise for lists), and every misconception tried the same way when the
+   answer is wrong. It reads only the strings this script wrote, never student input.
+   With ``--baseline-sample K`` it grades the first K students and the ratio is taken
+   per student.
+
+Targets: the whole 1000-student batch graded in under a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.bank.loader import load_set                     # noqa: E402
+from grader.grading.batch import grade_batch, read_stats   # noqa: E402
+from grader.render.sheets import student_variants           # noqa: E402
+
+SECRET = b"bench-secret: public, for the benchmark only"
+
+# persona -> share of the class
+PERSONAS = [("key", 0.30), ("rewritten", 0.20), ("mistakes", 0.25), ("half", 0.08),
+            ("sloppy", 0.07), ("bad-file", 0.05), ("absent", 0.05)]
+SLIPS = ["(1 + ", "2 ** ** 3", "sqrt(", [[1, 2], [3]], {"oops": 1}, "1,2;3", "[1, 2", "x +* y"]
+
+
+def persona_of(rng: random.Random) -> str:
+    x, acc = rng.random(), 0.0
+    for name, share in PERSONAS:
+        acc += share
+        if x < acc:
+            return name
+    return PERSONAS[-1][0]
+
+
+def _answers(pset, student: str, persona: str, rng: random.Random) -> dict:
+    answers: dict = {}
+    for entry, variant in student_variants(pset, SECRET, student):
+        parts = {}
+        for part in entry.problem.parts:
+            written = part.answer.key_value(variant.answers[part.id])
+            if persona == "key":
+                value = written
+            elif persona == "rewritten":
+                forms = part.answer.rewrites(written)
+                value = rng.choice(forms) if forms else written
+            elif persona == "mistakes":
+                bugs = [m.bug for m in part.misconceptions]
+                if bugs and rng.random() < 0.7:
+                    wrong = variant.solve(bug=rng.choice(bugs)).get(part.id)
+                    value = part.answer.key_value(wrong) if wrong is not None else written
+                else:
+                    value = written if rng.random() < 0.5 else None
+            elif persona == "half":
+                value = written if rng.random() < 0.5 else None
+            else:   # sloppy
+                value = rng.choice(SLIPS) if rng.random() < 0.4 else written
+            if value is not None:
+                parts[part.id] = value
+        answers[entry.key] = parts
+    return answers
+
+
+def _bad_file(path: Path, student: str, set_id: str, kind: int) -> None:
+    if kind == 0:
+        path.write_text(f"student: {student}\nset: {set_id}\nanswers:\n  q1: [unclosed\n", encoding="utf-8")
+    elif kind == 1:
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00 not an answer file")
+    elif kind == 2:
+        path.write_text(yaml.safe_dump({"student": student, "set": "another-set", "answers": {}}), encoding="utf-8")
+    elif kind == 3:
+        path.write_text("- just\n- a list\n", encoding="utf-8")
+    else:
+        path.write_text(f"student: {student}\nset: {set_id}\nanswers:\n  q1:\n    x: '{'9' * 300_000}'\n",
+                        encoding="utf-8")
+
+
+def _synth_one(args) -> str:
+    set_file, folder, student = args
+    pset = _synth_one.pset if getattr(_synth_one, "file", None) == set_file else None
+    if pset is None:
+        pset = load_set(set_file)
+        _synth_one.pset, _synth_one.file = pset, set_file
+    rng = random.Random(f"bench:{student}")
+    persona = persona_of(rng)
+    path = Path(folder) / f"{student}.yaml"
+    if persona == "absent":
+        return persona
+    if persona == "bad-file":
+        _bad_file(path, student, pset.id, rng.randrange(5))
+        return persona
+    doc = {"student": student, "set": pset.id, "answers": _answers(pset, student, persona, rng)}
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return persona
+
+
+def synthesize(set_file: str, folder: Path, students: list[str], workers: int) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(set_file, str(folder), s) for s in students]
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            personas = pool.map(_synth_one, jobs, chunksize=16)
+    else:
+        personas = [_synth_one(j) for j in jobs]
+    counts: dict = {}
+    for p in personas:
+        counts[p] = counts.get(p, 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------------------------
+# The naive baseline (trusted, benchmark-made strings only).
+
+def _naive_parse(text):
+    from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application, parse_expr,
+                                            standard_transformations)
+    transforms = standard_transformations + (implicit_multiplication_application, convert_xor)
+    return parse_expr(str(text), transformations=transforms)
+
+
+def _naive_equal(ref, ans) -> bool:
+    import sympy
+    if isinstance(ref, dict) or isinstance(ans, dict):
+        return isinstance(ref, dict) and isinstance(ans, dict) and ref.keys() == ans.keys() and \
+            all(_naive_equal(ref[k], ans[k]) for k in ref)
+    if isinstance(ref, (list, tuple)) or isinstance(ans, (list, tuple)):
+        return isinstance(ref, (list, tuple)) and isinstance(ans, (list, tuple)) and len(ref) == len(ans) and \
+            all(_naive_equal(r, a) for r, a in zip(ref, ans))
+    try:
+        difference = sympy.simplify(_naive_parse(ref) - _naive_parse(ans))
+        if difference == 0:
+            return True
+        value = complex(difference.evalf())
+        return abs(value) <= 5e-3 * max(1.0, abs(complex(_naive_parse(ref).evalf())))
+    except Exception:  # noqa: BLE001 -- the baseline treats anything unparsable as wrong
+        return False
+
+
+def naive_grade(pset, folder: Path, students: list[str]) -> tuple[int, int]:
+    """Correct part count and part count, grading like a first-week script would."""
+    correct = total = 0
+    for student in students:
+        path = folder / f"{student}.yaml"
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        except Exception:  # noqa: BLE001
+            doc = None
+        answers = (doc or {}).get("answers") if isinstance(doc, dict) else None
+        answers = answers if isinstance(answers, dict) else {}
+        for entry, variant in student_variants(pset, SECRET, student):
+            given = answers.get(entry.key) if isinstance(answers.get(entry.key), dict) else {}
+            for part in entry.problem.parts:
+                total += 1
+                raw = given.get(part.id)
+                if raw is None:
+                    continue
+                ref = part.answer.key_value(variant.answers[part.id])
+                if _naive_equal(ref, raw):
+                    correct += 1
+                    continue
+                for m in part.misconceptions:      # feedback: which mistake was it?
+                    wrong = variant.solve(bug=m.bug).get(part.id)
+                    if wrong is not None and _naive_equal(part.answer.key_value(wrong), raw):
+                        break
+    return correct, total
+
+
+# ---------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--students", type=int, default=1000)
+    ap.add_argument("--set", default=str(ROOT / "sets" / "demo.yaml"))
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--baseline-sample", type=int, default=None,
+                    help="grade only the first K students with the baseline (default: all)")
+    ap.add_argument("--out", help="work folder (default: a temporary one, removed afterwards)")
+    args = ap.parse_args(argv)
+
+    work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        pset = load_set(args.set)
+        students = [f"s{i:05d}" for i in range(1, args.students + 1)]
+        subs = work / "submissions"
+        shutil.rmtree(subs, ignore_errors=True)
+        print(f"set {pset.id}: {len(pset.entries)} problems, "
+              f"{sum(len(e.problem.parts) for e in pset.entries)} parts; {len(students)} students; "
+              f"{args.workers} workers on {os.cpu_count()} cores")
+        t0 = time.perf_counter()
+        personas = synthesize(args.set, subs, students, args.workers)
+        print(f"synthesized in {time.perf_counter() - t0:.1f} s: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(personas.items(), key=lambda kv: -kv[1])))
+        with (work / "roster.csv").open("w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["student_id"])
+            w.writerows([s] for s in students)
+
+        out = work / "graded"
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        summary = grade_batch(pset, SECRET, subs, out, roster=students, workers=args.workers)
+        ours = time.perf_counter() - t0
+        stats = read_stats(out)
+        cache = stats["verdict_cache"]
+        rss = stats.get("peak_rss_mb", {})
+        print("\n== grader grade (parallel, cached, streaming) ==")
+        print(f"students graded      {summary['submissions']}")
+        print(f"wall time            {ours:.2f} s (grading {stats['grading_seconds']:.2f} s, "
+              f"reports {ours - stats['grading_seconds']:.2f} s)")
+        print(f"students per second  {summary['submissions'] / ours:.1f}")
+        print(f"verdict cache        {100 * cache['hit_rate']:.1f}% hits "
+              f"({cache['hits']} of {cache['lookups']} part verdicts)")
+        print(f"peak memory          main {rss.get('main', 0):.0f} MB, largest worker "
+              f"{rss.get('worker_max', 0):.0f} MB (resident set)")
+        print(f"mean score           {summary['mean_score']:g} / {summary['max']:g}; "
+              f"{summary['review']['total']} answers for review")
+        print(f"target               {'met' if ours < 60 else 'MISSED'}: "
+              f"{len(students)} students in {ours:.1f} s (< 60 s)")
+
+        sample = students[: args.baseline_sample] if args.baseline_sample else students
+        t0 = time.perf_counter()
+        correct, total = naive_grade(pset, subs, sample)
+        naive = time.perf_counter() - t0
+        per_ours = ours / len(students)
+        per_naive = naive / len(sample)
+        print("\n== naive baseline (1 process, no cache, sympy simplify) ==")
+        print(f"students graded      {len(sample)}" + (" (sample)" if len(sample) < len(students) else ""))
+        print(f"wall time            {naive:.2f} s")
+        print(f"students per second  {len(sample) / naive:.2f}")
+        print(f"parts it marks right {correct} of {total}")
+        print(f"\nspeed-up             {per_naive / per_ours:.1f}x per student "
+              f"({1000 * per_naive:.0f} ms vs {1000 * per_ours:.1f} ms)")
+        print(f"own process peak     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    finally:
+        if not args.out:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
