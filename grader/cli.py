@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 
 from .errors import AuthorError, UsageError
 
@@ -131,5 +129,3 @@ def main(argv=None) -> int:
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
-
-__all__ = ["main", "build_parser", "default_workers", "json", "Path"]

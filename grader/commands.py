@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from .bank.loader import default_root, load_bank, load_set
+from .bank.loader import load_bank, load_set
 from .bank.roster import load_roster
-from .errors import AuthorError, UsageError
+from .errors import UsageError
 from .variants import load_secret
 
 
@@ -152,5 +152,3 @@ def cmd_schema_docs(args) -> int:
     sys.stdout.write(format_reference())
     return 0
 
-
-__all__ = ["AuthorError", "default_root"]

@@ -12,7 +12,7 @@ import numpy as np
 from ..fields import Field
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, Reading
-from .numeric import array_latex, array_plain, format_number, read_array, read_scalar, shape_text
+from .numeric import array_latex, array_plain, read_array, read_scalar, shape_text
 
 
 class PropertyAnswer(AnswerType):
@@ -92,5 +92,3 @@ class PropertyAnswer(AnswerType):
         return ("Any answer with the required property is accepted." if lang == "en"
                 else "Засчитывается любой ответ с нужным свойством.")
 
-
-__all__ = ["PropertyAnswer", "format_number"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..answer_types.registry import ANSWER_TYPES
 from ..errors import AuthorError
-from ..fields import Field, check_fields, check_text
+from ..fields import Field, check_fields
 from ..yamlio import Document, load_yaml
 from .model import Misconception, Part, Problem, ProblemSet, SetEntry
 from .params import check_param, compile_expression
@@ -202,5 +202,3 @@ def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
     return ProblemSet(id=f["id"], title=f["title"], lang=f["lang"], entries=tuple(entries),
                       practice=bool(f["practice"]), file=str(path))
 
-
-__all__ = ["load_bank", "load_problem", "load_set", "resolve_callable", "check_text"]

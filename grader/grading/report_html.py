@@ -36,15 +36,24 @@ def _bar(fraction: float, cls: str = "") -> str:
     return f'<span class="bar {cls}"><span style="width:{pct:.1f}%"></span></span>'
 
 
+def _nice_step(peak: int) -> int:
+    """A gridline step of 1, 2 or 5 times a power of ten giving at most 6 lines."""
+    scale = 1
+    while True:
+        for m in (1, 2, 5):
+            if peak / (m * scale) <= 6:
+                return m * scale
+        scale *= 10
+
+
 def histogram_svg(hist: dict, max_points: float, *, width: int = 720, height: int = 260) -> str:
     """A bar chart of the score histogram as an SVG element (axes, ticks, counts on bars)."""
     bins = hist["bins"]
     left, right, top, bottom = 48, 16, 16, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((b["count"] for b in bins), default=0)
-    ymax = max(peak, 1)
-    step = max(1, -(-ymax // 5))                       # at most ~5 gridlines
-    ymax = step * -(-ymax // step)
+    step = _nice_step(max(peak, 1))
+    ymax = step * max(1, -(-peak // step))
     span = max_points or 1.0
     x = lambda v: left + plot_w * v / span            # noqa: E731
     y = lambda c: top + plot_h * (1 - c / ymax)       # noqa: E731
@@ -94,7 +103,7 @@ def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
              f'<div>mean<b>{fmt_points(summary["mean_score"])} / {fmt_points(summary["max"])}</b></div>'
              f'<div>median<b>{fmt_points(summary["median_score"])}</b></div>'
              f'<div>quartiles<b>{fmt_points(summary["quartiles"][0])}–{fmt_points(summary["quartiles"][1])}</b></div>'
-             f'<div>unreadable files<b>{status.get("invalid", 0)}</b></div>'
+             f'<div>unreadable files<b>{sum(v for k, v in status.items() if k not in ("ok", "missing"))}</b></div>'
              f'<div>no submission<b>{status.get("missing", 0)}</b></div>'
              f'<div>for review<b>{summary["review"]["total"]}</b></div></div>')
     if summary.get("duplicates"):
@@ -160,7 +169,8 @@ def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
         h.append("<p class=muted>Nothing to review.</p>")
 
     bad = summary["unreadable_files"]
-    h.append(f"<h2>Files that could not be graded ({status.get('invalid', 0)})</h2>")
+    unreadable = sum(v for k, v in status.items() if k not in ("ok", "missing"))
+    h.append(f"<h2>Files that could not be graded ({unreadable})</h2>")
     if bad:
         h.append("<table><tr><th>student</th><th>file</th><th>reason</th></tr>")
         for b in bad:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from . import tree as t
-from .errors import AnswerError
+from .errors import DEFAULT_LIMITS, AnswerError
 from .evaluate import BatchEvaluator
 from .parser import parse
 from .shapes import describe, normalize_shape, with_sizes
@@ -76,13 +76,13 @@ class Outcome:
 
 
 def compare_scalar(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
-                   budget_s: float = 2.0, seed: int = 0) -> Outcome:
+                   budget_s: float = DEFAULT_LIMITS.time_budget_s, seed: int = 0) -> Outcome:
     """Compare two scalar expressions; see the module docstring for the checks."""
     return _compare(ref, ans, _specs(variables), budget_s, seed, scalar=True)
 
 
 def compare_matrix(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
-                   budget_s: float = 2.0, seed: int = 0) -> Outcome:
+                   budget_s: float = DEFAULT_LIMITS.time_budget_s, seed: int = 0) -> Outcome:
     """Compare two matrix (or scalar) expressions over scalar and matrix variables."""
     return _compare(ref, ans, _specs(variables), budget_s, seed, scalar=False)
 

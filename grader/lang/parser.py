@@ -268,7 +268,7 @@ class _FuncRef:
         self.func, self.pos, self.negated = func, pos, negated
 
 
-def spell(name: str) -> str:
+def _spell(name: str) -> str:
     """A declared name with Greek letters spelled out, as the parser sees it."""
     return "".join(GREEK.get(ch, ch) for ch in name)
 
@@ -282,7 +282,7 @@ class _Resolver:
         self.loose: dict[str, str] = {}
         if names is not None:
             for key in names:
-                spelled = spell(key)
+                spelled = _spell(key)
                 self.exact[spelled] = key
                 self.loose.setdefault(spelled.replace("_", ""), key)
 

@@ -7,7 +7,6 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -15,7 +14,7 @@ from ..bank.model import ProblemSet
 from ..grading.reports import fmt_points
 from ..variants import Variant, draw_variant, variant_seed
 from .filters import FILTERS
-from .markup import tex_escape, to_html, to_tex
+from .markup import to_html, to_tex
 
 _env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
                                      keep_trailing_newline=True)
@@ -179,5 +178,3 @@ def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *
     write_text(key_path, json.dumps(key, indent=2, ensure_ascii=False) + "\n")
     return key_path
 
-
-__all__ = ["render_set", "sheet_markdown", "answers_template", "tex_escape", "yaml"]
