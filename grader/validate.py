@@ -110,7 +110,7 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
     report = ProblemReport(problem.id, problem.file)
     checks = 0
     variants, values = set(), defaultdict(Counter)
-    same_as_ref, caught = Counter(), Counter()
+    same_as_ref, caught, zeros = Counter(), Counter(), Counter()
     for s in range(seeds):
         seed = variant_seed(VALIDATE_SECRET, "validate", f"s{s:04d}", problem.id)
         tag = f"seed s{s:04d}"
@@ -131,6 +131,9 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
             where = f"{tag}, part {part.id}"
             ref_value = variant.answers[part.id]
             _sanity(ref_value, where, report)
+            numbers = list(_numbers(ref_value))
+            if numbers and all(float(x) == 0 for x in numbers):
+                zeros[part.id] += 1   # a zero gradient or step is usually a degenerate draw
             try:
                 written = part.answer.key_value(ref_value)
                 values[part.id][json.dumps(written, sort_keys=True, default=str)] += 1
@@ -172,6 +175,9 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
             elif same_as_ref[k] > seeds // 4:
                 report.warnings.append(f"part {part.id}: bug={m.bug} equals the reference on "
                                        f"{same_as_ref[k]} of {seeds} seeds")
+        if seeds >= 20 and zeros[part.id] > seeds // 10:
+            report.warnings.append(f"part {part.id}: the answer is zero on {zeros[part.id]} of {seeds} "
+                                   "seeds (degenerate draws?)")
         distinct = len(values[part.id])
         if seeds >= 20 and not part.answer.few_answers and distinct < max(3, seeds // 20):
             report.warnings.append(f"part {part.id}: the answer barely varies "
@@ -179,15 +185,19 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
     if seeds >= 20 and len(variants) < seeds // 2:
         report.warnings.append(f"only {len(variants)} distinct variants over {seeds} seeds: neighbours "
                                "may share a variant")
-    report.stats = {"seeds": seeds, "distinct_variants": len(variants), "checks": checks}
+    report.stats = {"seeds": seeds, "distinct_variants": len(variants), "checks": checks,
+                    "distinct_answers": {pid: len(c) for pid, c in values.items()},
+                    "zero_answers": dict(zeros)}
     return report
 
 
+_BANK: dict = {}   # set before the worker pool forks, so workers do not reload the bank
+
+
 def _validate_one(args):
-    problem_id, paths, seeds = args
+    problem_id, seeds = args
     try:
-        bank = load_bank(paths)
-        return validate_problem(bank[problem_id], seeds)
+        return validate_problem(_BANK[problem_id], seeds)
     except Exception:  # keep one broken family from hiding the others
         report = ProblemReport(problem_id, "")
         report.error("validation crashed:\n" + traceback.format_exc(limit=4))
@@ -200,11 +210,13 @@ def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1) -> tuple[bo
     except AuthorError as exc:
         report = BankReport([], [exc.render()])
         return False, report
-    jobs = [(pid, paths, seeds) for pid in sorted(bank)]
+    _BANK.clear()
+    _BANK.update(bank)
+    jobs = [(pid, seeds) for pid in sorted(bank)]
     if workers > 1 and len(jobs) > 1:
         with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
             problems = pool.map(_validate_one, jobs, chunksize=1)
     else:
-        problems = [validate_problem(bank[pid], seeds) for pid in sorted(bank)]
+        problems = [_validate_one(job) for job in jobs]
     report = BankReport(problems, [])
     return report.ok, report

@@ -177,7 +177,7 @@ def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
         if outcome is not None:
             return outcome
     remaining = budget_s - (time.monotonic() - started)
-    return _sympy_check(ref, ans, specs, remaining)
+    return _sympy_check(ref_sized, ans_sized, specs, remaining)
 
 
 def _flat(shape: t.Shape) -> t.Shape:

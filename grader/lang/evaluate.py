@@ -54,10 +54,10 @@ def _principal(fn):
 
 _ELEMENTWISE = {
     "exp": np.exp, "log": _principal(np.log), "sqrt": _principal(np.sqrt), "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
+    "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
     "abs": lambda z: np.abs(z).astype(complex),
 }
+# |f'(a)| from the argument a and the value v: how much an input error is amplified.
 _SLOPES = {
     "exp": lambda a, v: np.abs(v), "log": lambda a, v: 1 / np.abs(a),
     "sqrt": lambda a, v: 1 / (2 * np.abs(v)), "abs": lambda a, v: 1.0,
@@ -98,12 +98,10 @@ class BatchEvaluator:
         with np.errstate(all="ignore"):
             return self.pair(node)[0]
 
-    def run_with_magnitude(self, node: t.Node) -> tuple[np.ndarray, np.ndarray]:
-        with np.errstate(all="ignore"):
-            return self.pair(node)
-
     def pair(self, node: t.Node) -> tuple[np.ndarray, np.ndarray | None]:
-        """(value, magnitude bound); the bound is ``None`` when not tracking."""
+        """(value, magnitude bound); the bound is ``None`` when not tracking.
+
+        Callers outside ``run`` wrap this in ``np.errstate(all="ignore")``."""
         if isinstance(node, (t.Num, t.Const, t.Sym, t.Identity)):
             value = self.leaf(node)
             return value, (np.abs(value) if self.track else None)
@@ -202,8 +200,8 @@ class BatchEvaluator:
         value = _ELEMENTWISE[func](a)
         if not self.track:
             return value, None
-        slope = _SLOPES[func](a, value)             # |f'(a)|: how input error is amplified
-        return value, np.abs(value) + slope * am
+        return value, np.abs(value) + _SLOPES[func](a, value) * am
+
 
 def _as_batch(name: str, value) -> tuple[np.ndarray, t.Shape]:
     if isinstance(value, bool):
@@ -251,6 +249,8 @@ def to_number(node: t.Node) -> float:
         listed = ", ".join(f"'{n}'" for n in names)
         raise AnswerError(f"expected a number, but the answer contains {listed}")
     value = evaluate(node, {})
+    if np.shape(value) == (1, 1):              # [[0.5]] or a 1×1 product is a number
+        value = value[0, 0]
     if np.ndim(value) != 0:
         rows, cols = np.shape(value)
         raise AnswerError(f"expected a single number, got a {rows}×{cols} "

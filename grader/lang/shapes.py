@@ -92,6 +92,8 @@ class _Inference:
         if isinstance(node, t.Identity):
             var = _Var()
             self.identities.append(var)
+            if node.size is not None:             # already sized (by an earlier pass)
+                self.unify(var, node.size)
             return (var, var)
         if isinstance(node, t.Neg):
             return self.shape(node.arg)

@@ -229,3 +229,11 @@ def test_sampling_decides_without_any_budget():
     assert (outcome.equal, outcome.check) == (True, "sampling")
     outcome = scalar(NOWHERE_REAL, NOWHERE_REAL, X, budget_s=0)
     assert (outcome.equal, outcome.check) == (None, "timeout")
+
+
+def test_sympy_fallback_keeps_the_size_of_a_lone_identity():
+    """An answer `c I` is sized from the reference, also in the sympy worker."""
+    variables = {"c": VarSpec((-3.0, -1.0)), "A": MatVarSpec((2, 2), "diagonal")}
+    ref = "sqrt(c) inv(A) A"          # sqrt of a negative: no real sample point
+    outcome = matrix(ref, "sqrt(c) I", variables)
+    assert (outcome.equal, outcome.check) == (True, "sympy")

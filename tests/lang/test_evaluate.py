@@ -79,6 +79,7 @@ def test_batch_matches_numpy_formulas():
 @pytest.mark.parametrize("text, expected", [
     ("3/4", 0.75), ("-2.5", -2.5), ("exp(2)/(1+exp(2))", math.exp(2) / (1 + math.exp(2))),
     ("1e-3", 0.001), ("pi/2", math.pi / 2), ("σ(0)", 0.5), ("$\\frac{3}{4}$", 0.75),
+    ("[[0.5]]", 0.5),
 ])
 def test_to_number(text, expected):
     assert to_number(parse(text)) == pytest.approx(expected, rel=1e-15)
