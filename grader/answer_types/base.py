@@ -52,6 +52,7 @@ class Context:
     params: dict
     seed: int = 0
     lang: str = "en"
+    reference: Reading | None = None   # the part's reference, when known (e.g. to size an `I`)
 
 
 class AnswerType:

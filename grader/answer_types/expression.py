@@ -8,7 +8,7 @@ sampling cannot settle it. An unsettled comparison is ``undecided``, never wrong
 from __future__ import annotations
 
 from ..fields import Field
-from ..lang import AnswerError, parse, to_latex, to_plain
+from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
 from ..lang.equivalence import compare_scalar
 from .base import AnswerType, Comparison, Reading
 
@@ -48,6 +48,9 @@ class ExpressionAnswer(AnswerType):
         if isinstance(raw, bool) or raw is None or isinstance(raw, (list, dict)):
             raise AnswerError("expected a formula, e.g. " + self._example())
         node = parse(str(raw) if not isinstance(raw, str) else raw, names=self.names)
+        shape = shape_of(node, self.names)
+        if shape not in ((), (1, 1)):
+            raise AnswerError(f"expected a single formula (a scalar), got a {'×'.join(map(str, shape))} array")
         return Reading(node, to_plain(node), to_latex(node))
 
     def compare(self, ref, ans, ctx):

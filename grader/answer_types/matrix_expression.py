@@ -49,7 +49,8 @@ class MatrixExpressionAnswer(AnswerType):
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
             raise AnswerError("expected a formula such as (A + A^T) x")
         node = parse(str(raw), names=self.names)
-        shape = shape_of(node, self.names)
+        expected = ctx.reference.value[1] if ctx.reference is not None else None
+        shape = shape_of(node, self.names, expected=expected or None)  # sizes a lone `I`
         return Reading((node, tuple(shape)), to_plain(node), to_latex(node))
 
     def compare(self, ref, ans, ctx):

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part
 from ..lang import AnswerError
@@ -49,14 +51,16 @@ class ProblemGrader:
         points = part.points * self.scale
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return self._result(part, "missing", 0.0, "none", "")
+        ref = self.reference(part)
+        ctx = replace(self.ctx, reference=ref)
         try:
-            reading = part.answer.read(raw, self.ctx)
+            reading = part.answer.read(raw, ctx)
+            first = part.answer.compare(ref, reading, ctx)
         except AnswerError as exc:
+            # unreadable, or readable but not comparable (a matrix where a scalar is asked)
             return self._result(part, "invalid", 0.0, "parse", exc.message)
         self.readings[part.id] = reading
         interpreted = {"plain": reading.plain, "latex": reading.latex}
-        ref = self.reference(part)
-        first = part.answer.compare(ref, reading, self.ctx)
         if first.score is not None and first.score >= 1.0:
             self.correct.add(part.id)
             return self._result(part, "correct", points, first.check, "", interpreted)
@@ -82,9 +86,9 @@ class ProblemGrader:
             return None
         try:
             wrong = part.answer.read_reference(value, self.ctx)
+            return part.answer.compare(wrong, reading, self.ctx)
         except AnswerError:
             return None
-        return part.answer.compare(wrong, reading, self.ctx)
 
     def _follow_through(self, part: Part, reading: Reading) -> PartResult | None:
         """Re-run the solver from the student's earlier values when they were wrong but plausible."""
@@ -108,7 +112,10 @@ class ProblemGrader:
             ref = part.answer.read_reference(rerun[part.id], self.ctx)
         except (AnswerError, ArithmeticError, ValueError, KeyError):
             return None  # the student's earlier value makes the later part meaningless
-        comp = part.answer.compare(ref, reading, self.ctx)
+        try:
+            comp = part.answer.compare(ref, reading, self.ctx)
+        except AnswerError:
+            return None
         if comp.score is None or comp.score < 1.0:
             return None
         deps = ", ".join(given)

@@ -83,16 +83,18 @@ class _Out:
     def text(self) -> str:
         return "".join(p[0] for p in self.pieces)
 
-    def subscript(self, sub: str, pos: int) -> None:
+    def subscript(self, sub: str, pos: int) -> bool:
+        """Attach ``_sub`` to the last name; False if there is no name to attach it to."""
         i = len(self.pieces) - 1
         while i >= 0 and self.pieces[i][0] == " " and not self.pieces[i][2]:
             i -= 1
         if i < 0 or not self.pieces[i][2]:
-            raise AnswerError("a subscript must follow a letter", pos)
+            return False
         self.pieces[i][0] += "_" + sub
         # "xy_1" is x times y_1: keep the letter before the subscripted one apart.
         if i > 0 and self.pieces[i - 1][2]:
             self.pieces.insert(i, [" ", pos, False])
+        return True
 
     def joined(self) -> tuple[str, list[int]]:
         chars, origin = [], []
@@ -198,10 +200,8 @@ class _Translator:
             sub = self.argument(tok).text().replace(" ", "")
             if not sub.isalnum():
                 raise self.fail("only letters and digits may be subscripts", tok.pos)
-            try:
-                out.subscript(sub, tok.pos)
-            except AnswerError as exc:
-                raise self.fail(exc.message, tok.pos) from None
+            if not out.subscript(sub, tok.pos):
+                raise self.fail("a subscript must follow a letter", tok.pos)
         elif ch == "[":
             out.add("(", tok.pos)
         elif ch == "]":

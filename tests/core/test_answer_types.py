@@ -187,3 +187,16 @@ class TestProperty:
             t.read({"w": [1, 1]}, CTX)
         with pytest.raises(AnswerError, match="w: expected 2 entries"):
             t.read({"w": [1, 1, 1], "b": 0}, CTX)
+
+
+class TestRegressions:
+    def test_array_where_a_formula_is_asked_is_invalid_not_a_crash(self):
+        """An expression part answered with a bracket list once raised out of compare()."""
+        assert judge("expression", {"variables": {"x": {}}}, "x", "[1, 2]")[0] == "invalid"
+
+    def test_lone_identity_takes_its_size_from_the_reference(self):
+        t = ANSWER_TYPES["matrix-expression"]({"variables": {"x": {"shape": [3, 1]}}})
+        ref = t.read_reference("x^T x I + 2 x x^T", CTX)
+        ctx = Context(params={}, reference=ref)
+        assert t.compare(ref, t.read("(x^T x) I + 2 x x^T", ctx), ctx).score == 1.0
+        assert t.compare(ref, t.read("(x^T x) I", ctx), ctx).score == 0.0
