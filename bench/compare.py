@@ -30,9 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader.lang import AnswerError, equivalence, parse, parser  # noqa: E402
-from grader.lang.equivalence import (MatVarSpec, VarSpec, compare_matrix,  # noqa: E402
-                                     compare_scalar)
+from grader.answer_types.base import Context  # noqa: E402
+from grader.answer_types.registry import ANSWER_TYPES  # noqa: E402
+from grader.lang import AnswerError, equivalence, parser  # noqa: E402
+from grader.lang.equivalence import MatVarSpec, VarSpec  # noqa: E402
 
 EQUAL, DIFFERENT, INVALID = "equal", "different", "invalid"
 
@@ -218,15 +219,39 @@ def mix() -> list[Pair]:
 
 # ---------------------------------------------------------------------------------
 
+KIND = {"number": "number", "vector": "matrix", "expression": "expression",
+        "matrix-expression": "matrix-expression"}
+
+
+def _answer_type(pair: Pair):
+    """The grader's own answer type for the pair's category, as a problem file would declare it."""
+    kind = KIND[pair.category]
+    if kind == "expression":
+        options = {"variables": {n: {"domain": list(s.domain), **({"equals": s.equals} if s.equals else {})}
+                                 for n, s in pair.variables.items()}}
+    elif kind == "matrix-expression":
+        options = {"variables": {n: ({"shape": list(s.shape), "kind": s.kind} if isinstance(s, MatVarSpec)
+                                     else {"shape": [], "domain": list(s.domain)})
+                                 for n, s in pair.variables.items()}}
+    else:
+        # exact comparison, as the baseline's simplify(a - b) == 0 does
+        options = {"tolerance": {"abs": 1e-12, "rel": 1e-12}}
+    return ANSWER_TYPES[kind](options)
+
+
 def ours(pair: Pair) -> str:
-    names = {n: (s.shape if isinstance(s, MatVarSpec) else ()) for n, s in pair.variables.items()}
-    compare = compare_matrix if pair.category in ("vector", "matrix-expression") else compare_scalar
+    """What `grader grade` does with one answer: read both sides, then the type's comparison."""
+    answer_type = _answer_type(pair)
+    ctx = Context(params={})
     try:
-        outcome = compare(parse(pair.ref, names=names), parse(pair.ans, names=names),
-                          pair.variables)
+        ref = answer_type.read_reference(pair.ref, ctx)
+        ctx = Context(params={}, reference=ref)
+        comparison = answer_type.compare(ref, answer_type.read(pair.ans, ctx), ctx)
     except AnswerError:
         return INVALID
-    return {True: EQUAL, False: DIFFERENT, None: "undecided"}[outcome.equal]
+    if comparison.score is None:
+        return "undecided"
+    return EQUAL if comparison.score >= 1 else DIFFERENT
 
 
 def time_ours(pairs: list[Pair], repeat: int) -> list[tuple[str, float]]:

@@ -45,11 +45,16 @@ def compare_one(reference, answer, variables: dict, kind: str | None) -> dict:
     except AnswerError as exc:
         return {"verdict": "invalid", "check": "reference", "interpreted": None,
                 "message": f"the reference itself is not readable: {exc.message}"}
+    ctx = Context(params={}, reference=ref)
     try:
         ans = answer_type.read(answer, ctx)
     except AnswerError as exc:
         return {"verdict": "invalid", "check": "parse", "interpreted": None, "message": exc.message}
-    comp = answer_type.compare(ref, ans, ctx)
+    try:
+        comp = answer_type.compare(ref, ans, ctx)
+    except AnswerError as exc:
+        return {"verdict": "invalid", "check": "shape", "message": exc.message,
+                "interpreted": {"plain": ans.plain, "latex": ans.latex}}
     verdict = ("undecided" if comp.score is None else "correct" if comp.score >= 1
                else "partial" if comp.score > 0 else "incorrect")
     return {"verdict": verdict, "check": comp.check,

@@ -54,12 +54,11 @@ class _ArrayAnswer(AnswerType):
     def compare(self, ref, ans, ctx):
         r, a = ref.value, ans.value
         if r.shape != a.shape:
-            if self.ndim == 2 and a.shape == r.shape[::-1]:
-                if np.all(self._entry_ok(r, a.T)):
-                    return Comparison(0.0, "shape", f"Your matrix is the transpose of the expected "
-                                      f"one: expected {shape_text(r.shape)}, got {shape_text(a.shape)}.")
-                return Comparison(0.0, "shape", f"Expected {shape_text(r.shape)}, got {shape_text(a.shape)}.")
-            return Comparison(0.0, "shape", f"Expected {shape_text(r.shape)}, got {shape_text(a.shape)}.")
+            # a wrong shape is `invalid` (SPEC); the message says what was expected
+            message = f"expected {shape_text(r.shape)}, got {shape_text(a.shape)}"
+            if self.ndim == 2 and a.shape == r.shape[::-1] and np.all(self._entry_ok(r, a.T)):
+                message = "your matrix is the transpose of the expected one: " + message
+            raise AnswerError(message)
         ok = self._entry_ok(r, a)
         if ok.all():
             return Comparison(1.0, "tolerance")

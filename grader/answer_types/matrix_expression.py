@@ -56,10 +56,10 @@ class MatrixExpressionAnswer(AnswerType):
     def compare(self, ref, ans, ctx):
         (rnode, rshape), (anode, ashape) = ref.value, ans.value
         if _norm(rshape) != _norm(ashape):
-            msg = f"Expected a result of shape {_show(rshape)}, got {_show(ashape)}."
+            msg = f"expected a result of shape {_show(rshape)}, got {_show(ashape)}"
             if _norm(ashape) == _norm(rshape)[::-1]:
-                msg += " A transpose is missing or extra."
-            return Comparison(0.0, "shape", msg)
+                msg += "; a transpose is missing or extra"
+            raise AnswerError(msg)   # a wrong shape is `invalid` (SPEC)
         outcome = compare_matrix(rnode, anode, self.variables, seed=ctx.seed)
         score = None if outcome.equal is None else float(outcome.equal)
         message = ("The checks could not settle this answer; an instructor will review it."

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from ..errors import UsageError
-from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader
+from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader, report_internal_error
 from .report_html import report_html
 from .reports import (GradebookWriter, JUnitWriter, SummaryBuilder, feedback_md, gradescope_json,
                       summary_json)
@@ -188,6 +188,7 @@ def _grade_one(item: WorkItem) -> str:
             result = grader.grade_file(root / item.path, root, _worker["roster"])
             result = replace(result, source=item.path)   # the same on every machine
     except Exception as exc:  # noqa: BLE001 -- a grader bug on one file must not stop the batch
+        report_internal_error(item.path or item.student, exc)
         result = _internal_error(grader, item, exc)
     line = {"ident": item.ident, **result.to_json()}
     if item.duplicate_of is not None:

@@ -1,12 +1,12 @@
 """The verdict cache: an identical answer to the same question is judged once per process.
 
 What "the same question" means is learned, not assumed. While a part is graded, every
-variant-specific value the grading looks at is recorded: the part's reference value, a
-misconception's value for that part, the drawn parameters, the sampling seed. A result
-is then stored under
+student-specific value the grading looks at is recorded by name: the part's reference
+value, a misconception's value for that part, the drawn parameters, the sampling seed,
+and what an earlier part left behind (its raw answer, plus everything *its* grading
+read) when follow-through looks at it. A result is then stored under
 
-    the base key   -- problem, problem key, weight, language, part, the raw answer, and
-                      the raw answers of every part it follows (directly or not), and
+    the base key   -- problem, problem key, weight, language, part and the raw answer,
     the values it read -- only those, by name.
 
 A later student whose answer has the same base key and the same values for those names
@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sys
+import traceback
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..answer_types.base import Context
 from ..bank.model import Part, ProblemSet, SetEntry
@@ -91,6 +93,12 @@ def canonical(value) -> str:
     return "".join(out)
 
 
+def report_internal_error(where: str, exc: BaseException) -> None:
+    """A grader bug surfaces on stderr (the verdict itself says only "undecided")."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    print(f"grader: internal error while grading {where}: {text}", file=sys.stderr)
+
+
 def _digest(*texts: str) -> bytes:
     h = hashlib.blake2b(digest_size=16)
     for t in texts:
@@ -116,32 +124,40 @@ class _Tracker:
         self.names: list[tuple] = []
         self.active = False
         self.opaque = False      # something was read that cannot be named: do not store
+        self.ungraded = False    # the state of a part not graded here was read
 
     def read(self, name: tuple) -> None:
         if self.active and name not in self.names:
             self.names.append(name)
 
     def start(self) -> None:
-        self.names, self.active, self.opaque = [], True, False
+        self.names, self.active, self.opaque, self.ungraded = [], True, False, False
 
     def stop(self) -> tuple[list[tuple], bool]:
         self.active = False
         return self.names, self.opaque
 
 
+@dataclass(frozen=True)
 class _TrackedContext(Context):
-    """A Context that reports reads of ``params`` and ``seed`` (``lang`` is in the base key)."""
+    """A Context that reports reads of ``params`` and ``seed`` (``lang`` is in the base key).
+
+    The tracker is a field, so copies made with ``dataclasses.replace`` keep reporting.
+    ``reference`` needs no tracking: the grader fetched it through ``reference()``.
+    """
+
+    tracker: _Tracker | None = field(default=None, compare=False, repr=False)
 
     def __getattribute__(self, name):
         if name in ("params", "seed"):
-            object.__getattribute__(self, "_tracker").read((name,))
+            tracker = object.__getattribute__(self, "tracker")
+            if tracker is not None:
+                tracker.read((name,))
         return object.__getattribute__(self, name)
 
 
 def _tracked_context(params, seed, lang, tracker) -> _TrackedContext:
-    ctx = _TrackedContext(params=params, seed=seed, lang=lang)
-    object.__setattr__(ctx, "_tracker", tracker)
-    return ctx
+    return _TrackedContext(params=params, seed=seed, lang=lang, tracker=tracker)
 
 
 class _TrackedAnswers:
@@ -194,13 +210,57 @@ class _TrackedVariant:
         return getattr(self._variant, name)
 
 
-class _TrackingProblemGrader(ProblemGrader):
-    """ProblemGrader over a tracked variant and context, with the class-wide sampling seed."""
+class _TrackedState(dict):
+    """The grader's per-part state (readings so far): reading another part's entry is recorded."""
 
-    def __init__(self, key, variant, scale, lang, seed, tracker):
+    def __init__(self, tracker: _Tracker, graded: set):
+        super().__init__()
+        self._tracker, self._graded = tracker, graded
+
+    def _saw(self, part_id) -> None:
+        self._tracker.read(("raw", part_id))
+        if part_id not in self._graded:
+            self._tracker.ungraded = True
+
+    def get(self, part_id, default=None):
+        self._saw(part_id)
+        return super().get(part_id, default)
+
+    def __getitem__(self, part_id):
+        self._saw(part_id)
+        return super().__getitem__(part_id)
+
+    def __contains__(self, part_id):
+        self._saw(part_id)
+        return super().__contains__(part_id)
+
+
+class _TrackedSet(set):
+    """The set of parts judged correct so far; membership tests are recorded like state reads."""
+
+    def __init__(self, state: _TrackedState):
+        super().__init__()
+        self._state = state
+
+    def __contains__(self, part_id):
+        self._state._saw(part_id)
+        return super().__contains__(part_id)
+
+
+class _TrackingProblemGrader(ProblemGrader):
+    """ProblemGrader over a tracked variant, context and state, with the class-wide sampling seed.
+
+    What another part's grading left behind (its reading, whether it was correct) is
+    named ("raw", part id): it is determined by that part's raw answer together with
+    everything *its* grading read, which ``_grade_problem`` adds to the names.
+    """
+
+    def __init__(self, key, variant, scale, lang, seed, tracker, graded: set):
         super().__init__(key, variant, scale, lang)
         self.variant = _TrackedVariant(variant, tracker)
         self.ctx = _tracked_context(variant.params, seed, lang, tracker)
+        self.readings = _TrackedState(tracker, graded)
+        self.correct = _TrackedSet(self.readings)
         self._tracker = tracker
 
     def reference(self, part: Part):
@@ -212,8 +272,8 @@ class _TrackingProblemGrader(ProblemGrader):
 class _Values:
     """The values of named reads for one student's variant, computed on demand, memoised."""
 
-    def __init__(self, variant, seed: int):
-        self.variant, self.seed, self.memo = variant, seed, {}
+    def __init__(self, variant, seed: int, given: dict):
+        self.variant, self.seed, self.given, self.memo = variant, seed, given, {}
 
     def value(self, name: tuple) -> str:
         if name not in self.memo:
@@ -222,6 +282,8 @@ class _Values:
                 text = canonical(self.variant.answers.get(name[1]))
             elif kind == "bug":
                 text = canonical(self.variant.solve(bug=name[1]).get(name[2]))
+            elif kind == "raw":
+                text = canonical(self.given.get(name[1]))
             elif kind == "params":
                 text = canonical(self.variant.params)
             elif kind == "seed":
@@ -348,13 +410,15 @@ class CachingSubmissionGrader(SubmissionGrader):
                                 max=self.pset.points, warnings=tuple(warnings))
 
     def _grade_problem(self, entry: SetEntry, variant, given: dict) -> list[PartResult]:
+        """Each part from the cache or graded here; see the module docstring for the keys."""
         problem = entry.problem
         scale = entry.points / problem.points if problem.points else 0.0
         seed = self.seeds[entry.key]
-        values = _Values(variant, seed)
+        values = _Values(variant, seed, given)
         tracker = _Tracker()
+        graded: set = set()                 # parts graded by `grader` (its state is theirs)
+        reads: dict[str, set] = {}          # part id -> every name its result depends on
         grader: _TrackingProblemGrader | None = None
-        reads: dict[str, set] = {}         # part id -> names its state depends on (graded here)
         out = []
 
         def grade_here(part: Part) -> tuple[PartResult, bool]:
@@ -363,6 +427,7 @@ class CachingSubmissionGrader(SubmissionGrader):
                 result = grader.grade(part, given.get(part.id))
                 ok = True
             except Exception as exc:  # noqa: BLE001 -- a grader bug: undecided, never silently wrong
+                report_internal_error(f"{entry.key}.{part.id}", exc)
                 result = PartResult(key=entry.key, part=part.id, verdict="undecided", score=0.0,
                                     max=round(part.points * scale, 6),
                                     check=f"internal-error:{type(exc).__name__}",
@@ -370,17 +435,17 @@ class CachingSubmissionGrader(SubmissionGrader):
                 ok = False
             names, opaque = tracker.stop()
             depends = set(names)
-            for dep in self.closures[(entry.key, part.id)]:
-                depends |= reads.get(dep, set())
+            for name in names:              # another part's state: what it was built from, too
+                if name[0] == "raw" and name[1] in reads:
+                    depends |= reads[name[1]]
+            graded.add(part.id)
             reads[part.id] = depends
             return result, ok and not opaque
 
         for part in problem.parts:
-            closure = self.closures[(entry.key, part.id)]
             try:
                 base = _digest(self.lang, entry.key, repr(entry.points), problem.id, part.id,
-                               canonical(given.get(part.id)),
-                               *(canonical(given.get(d)) for d in closure))
+                               canonical(given.get(part.id)))
             except _TooBig:
                 base = None
             result = None
@@ -391,16 +456,26 @@ class CachingSubmissionGrader(SubmissionGrader):
                 out.append(result)
                 continue
             if grader is None:
-                grader = _TrackingProblemGrader(entry.key, variant, scale, self.lang, seed, tracker)
-            for dep in closure:            # the state this part reads: earlier parts, graded here
-                if dep not in reads:
+                grader = _TrackingProblemGrader(entry.key, variant, scale, self.lang, seed, tracker, graded)
+            for dep in self.closures[(entry.key, part.id)]:   # the state it may read, in place
+                if dep not in graded:
                     grade_here(problem.part(dep))
             result, cacheable = grade_here(part)
+            if tracker.ungraded:            # it read a part it does not follow: all earlier ones, again
+                for earlier in problem.parts[: problem.parts.index(part)]:
+                    if earlier.id not in graded:
+                        grade_here(earlier)
+                result, cacheable = grade_here(part)
             if base is None or not cacheable or not self.cache.enabled:
-                self.cache.stats.bypassed += 1
+                if self.cache.enabled:
+                    self.cache.stats.bypassed += 1
+                else:
+                    self.cache.stats.misses += 1
             else:
                 self.cache.stats.misses += 1
-                names = tuple(sorted(reads[part.id]))
-                self.cache.store(base, names, values, result)
+                try:
+                    self.cache.store(base, tuple(sorted(reads[part.id])), values, result)
+                except Exception:  # noqa: BLE001 -- a value that cannot be keyed: not stored
+                    pass
             out.append(result)
         return out

@@ -55,12 +55,16 @@ class ProblemGrader:
         ctx = replace(self.ctx, reference=ref)
         try:
             reading = part.answer.read(raw, ctx)
+        except AnswerError as exc:
+            return self._result(part, "invalid", 0.0, "parse", exc.message)
+        interpreted = {"plain": reading.plain, "latex": reading.latex}
+        try:
             first = part.answer.compare(ref, reading, ctx)
         except AnswerError as exc:
-            # unreadable, or readable but not comparable (a matrix where a scalar is asked)
-            return self._result(part, "invalid", 0.0, "parse", exc.message)
+            # readable but the wrong shape or kind: invalid, unless it is a known slip
+            named = self._misconception(part, reading, interpreted, 0.0)
+            return named or self._result(part, "invalid", 0.0, "shape", exc.message, interpreted)
         self.readings[part.id] = reading
-        interpreted = {"plain": reading.plain, "latex": reading.latex}
         if first.score is not None and first.score >= 1.0:
             self.correct.add(part.id)
             return self._result(part, "correct", points, first.check, "", interpreted)
@@ -69,16 +73,24 @@ class ProblemGrader:
         follow = self._follow_through(part, reading)
         if follow is not None:
             return follow
+        named = self._misconception(part, reading, interpreted, first.score)
+        if named is not None:
+            return named
+        if first.score > 0:
+            return self._result(part, "partial", points * first.score, first.check, first.message, interpreted)
+        return self._result(part, "incorrect", 0.0, first.check, first.message, interpreted)
+
+    def _misconception(self, part: Part, reading: Reading, interpreted: dict, floor: float):
+        """The first misconception the answer matches, as a result; None when none does."""
         for m in part.misconceptions:
             comp = self._compare_with_bug(part, m.bug, reading)
             if comp is not None and comp.score is not None and comp.score >= 1.0:
                 # naming the slip never costs the partial credit the answer type would give anyway
-                credit = max(m.credit, first.score)
-                return self._result(part, "partial" if credit > 0 else "incorrect", points * credit,
-                                    f"misconception:{m.bug}", m.feedback[self.lang], interpreted, m.bug)
-        if first.score > 0:
-            return self._result(part, "partial", points * first.score, first.check, first.message, interpreted)
-        return self._result(part, "incorrect", 0.0, first.check, first.message, interpreted)
+                credit = max(m.credit, floor)
+                return self._result(part, "partial" if credit > 0 else "incorrect",
+                                    part.points * self.scale * credit, f"misconception:{m.bug}",
+                                    m.feedback[self.lang], interpreted, m.bug)
+        return None
 
     def _compare_with_bug(self, part: Part, bug: str, reading: Reading) -> Comparison | None:
         value = self.variant.solve(bug=bug).get(part.id)

@@ -144,7 +144,26 @@ def _parse_cached(text: str, names: tuple | None, limits: Limits) -> t.Node:
     return _parse(text, None if names is None else dict(names), limits)
 
 
+# Most answers are plain numbers ("0.25", "-3", "3/4"); they skip the grammar.
+# The tree built here is exactly the one the grammar builds (tests compare them).
+_PLAIN_NUMBER = re.compile(r"[ \t]*(-?)(\d{1,30}(?:\.\d{1,30})?)(?:[ \t]*/[ \t]*(\d{1,30}))?[ \t]*\Z")
+
+
+def _plain_number(text: str) -> t.Node | None:
+    m = _PLAIN_NUMBER.match(text)
+    if m is None:
+        return None
+    sign, digits, denominator = m.groups()
+    node: t.Node = t.Num(Fraction(digits))
+    if sign:
+        node = t.Neg(node)
+    return t.Div(node, t.Num(Fraction(denominator))) if denominator else node
+
+
 def _parse(text: str, names: Mapping[str, t.Shape] | None, limits: Limits) -> t.Node:
+    fast = _plain_number(text)
+    if fast is not None:
+        return fast
     plain, origin = normalize(text)
     plain, origin = _unwrap_latex(plain, origin, limits)
     where = _Where(origin)

@@ -20,9 +20,9 @@ def judge(kind, options, ref, ans):
     t = ANSWER_TYPES[kind](options)
     try:
         reading = t.read(ans, CTX)
+        comp = t.compare(t.read_reference(ref, CTX), reading, CTX)
     except AnswerError as exc:
         return "invalid", exc.message
-    comp = t.compare(t.read_reference(ref, CTX), reading, CTX)
     return comp.score, comp.message
 
 
@@ -92,7 +92,7 @@ class TestArrays:
 
     def test_matrix_transposed_is_explained(self):
         score, message = judge("matrix", {"shape": [2, 3]}, [[1, 2, 3], [4, 5, 6]], [[1, 4], [2, 5], [3, 6]])
-        assert score == 0.0 and "transpose" in message
+        assert score == "invalid" and "transpose" in message and "expected 2×3, got 3×2" in message
 
     def test_square_transposed_is_explained(self):
         score, message = judge("matrix", {}, [[1, 2], [3, 4]], [[1, 3], [2, 4]])
@@ -135,14 +135,14 @@ class TestMatrixExpression:
     @pytest.mark.parametrize("ref, ans, score", [
         ("(A + A^T) x", "A x + A' x", 1.0),
         ("(A + A^T) x", "2 A x", 0.0),
-        ("(A + A^T) x", "x^T (A + A^T)", 0.0),
+        ("(A + A^T) x", "x^T (A + A^T)", "invalid"),
     ])
     def test_table(self, ref, ans, score):
         assert judge("matrix-expression", {"variables": self.V}, ref, ans)[0] == score
 
     def test_shape_mismatch_message(self):
         score, message = judge("matrix-expression", {"variables": self.V}, "(A + A^T) x", "x^T (A + A^T)")
-        assert "shape 3×1" in message and "1×3" in message
+        assert score == "invalid" and "shape 3×1" in message and "1×3" in message
 
     def test_symmetric_kind_accepts_2Ax(self):
         v = {"A": {"shape": [3, 3], "kind": "symmetric"}, "x": {"shape": [3, 1]}}

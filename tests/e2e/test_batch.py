@@ -16,6 +16,7 @@ from grader.cli import main
 from grader.grading.batch import grade_batch, plan, read_stats
 from grader.grading.cache import CachingSubmissionGrader, _TooBig, canonical
 from grader.grading.progress import Progress
+from grader.grading.submission import SubmissionGrader
 from grader.render.sheets import student_variants
 
 SECRET = b"test-secret-0123456789"
@@ -102,7 +103,9 @@ def tree(out: Path) -> dict[str, bytes]:
 
 
 def rows(out: Path) -> dict:
-    return {r["student"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    """Rows by student (a second file for a student is not one of them)."""
+    return {r["student"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())
+            if not r.get("duplicate_of")}
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +145,25 @@ class TestVerdictCache:
         assert tree(tmp_path / "two") == tree(ref)
         assert read_stats(tmp_path / "nocache")["verdict_cache"]["hits"] == 0
 
+    def test_batch_grader_agrees_with_the_plain_grader(self, pset):
+        """Tracking what grading reads must not change a single verdict (regression: a copied
+        context lost its tracker and every sampled comparison became an internal error)."""
+        cached = CachingSubmissionGrader(pset, SECRET)
+        for i in range(12):
+            sid = f"s{i + 1:03d}"
+            answers = class_answers(pset, sid, i % 6)
+            plain = SubmissionGrader(pset, SECRET).grade_answers(sid, answers)
+            assert cached.grade_answers(sid, answers) == plain, sid
+        assert cached.stats.hits > 0 and cached.stats.bypassed == 0
+
     def test_repeated_answers_are_judged_once_and_the_hit_rate_is_reported(self, graded):
         """Blank, unreadable and symbolic answers repeat across the class and hit."""
         out, _ = graded
         cache = read_stats(out)["verdict_cache"]
         assert cache["lookups"] == cache["hits"] + cache["misses"] + cache["not_cacheable"] > 0
-        assert cache["hits"] > 0.15 * cache["lookups"]
+        blanks = [f"{p['key']}.{p['part']}" for r in rows(out).values() if r["status"] == "ok"
+                  for p in r["parts"] if p["verdict"] == "missing"]
+        assert cache["hits"] >= len(blanks) - len(set(blanks)) > 0     # every repeated blank at least
         assert cache["hit_rate"] == round(cache["hits"] / cache["lookups"], 4)
 
     def test_symbolic_answer_shared_across_students(self, pset):
@@ -281,10 +297,8 @@ class TestMalformedFiles:
         (subs / "s003.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00binary")
         (subs / "s004.yaml").write_bytes(b"student: s004\nset: demo\nanswers: {}\n\xff\xfe")
         (subs / "s005.yaml").write_text("")
-        (subs / "s006.yaml").write_text("a: &a [x, x, x, x, x, x, x, x]\n"
-                                        + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-                                                  for p, c in zip("abcdefg", "bcdefgh"))
-                                        + "student: s006\nset: demo\nanswers:\n  q1: {layers: *h}\n")
+        (subs / "s006.yaml").write_text("a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\n"
+                                        "student: s006\nset: demo\nanswers:\n  q1: {layers: *b, total: *a}\n")
         nested = "[" * 400 + "1" + "]" * 400
         (subs / "s007.yaml").write_text(f"student: s007\nset: demo\nanswers:\n  q1: {{total: '{nested}'}}\n"
                                         f"  q2: {{p_hi: {nested}}}\n")

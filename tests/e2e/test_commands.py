@@ -70,7 +70,7 @@ class TestCompare:
     @pytest.mark.parametrize("ref, ans, extra, verdict", [
         ("(A + A^T) x", "A x + A^T x", ["--vars", "A:3x3,x:3x1"], "correct"),
         ("(A + A^T) x", "2 A x", ["--vars", "A:3x3,x:3x1"], "incorrect"),
-        ("(A + A^T) x", "x^T A", ["--vars", "A:3x3,x:3x1"], "incorrect"),
+        ("(A + A^T) x", "x^T A", ["--vars", "A:3x3,x:3x1"], "invalid"),
         ("tanh(x)", "2*sigmoid(2x) - 1", ["--vars", "x"], "correct"),
         ("0.75", "3/4", [], "correct"),
         ("0.75", "3/", [], "invalid"),

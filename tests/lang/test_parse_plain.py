@@ -3,6 +3,8 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grader.lang import AnswerError, parse, to_plain
 from grader.lang.tree import Call, Const, Identity, Mul, Neg, Num, Pow, Sym, Transpose
@@ -137,3 +139,24 @@ class TestUndeclaredNames:
             parse("factorial(3)")
         with pytest.raises(AnswerError, match="did you mean 'sigmoid'"):
             parse("sigmod(2)")
+
+
+class TestPlainNumberFastPath:
+    """Plain numbers skip the grammar; the tree must be exactly the grammar's."""
+
+    @given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=0, max_value=10**6),
+           st.integers(min_value=1, max_value=10**6), st.sampled_from(["", " ", "\t"]))
+    def test_same_tree_as_the_grammar(self, whole, frac, denominator, pad):
+        from grader.lang.errors import DEFAULT_LIMITS
+        from grader.lang.parser import _plain_number
+        import grader.lang.parser as parser_module
+        for text in (f"{whole}", f"{whole}.{frac}", f"{pad}{whole}/{denominator}{pad}", f"{whole}.{frac} / {denominator}"):
+            fast = _plain_number(text)
+            assert fast is not None
+            original = parser_module._plain_number
+            parser_module._plain_number = lambda _text: None   # force the grammar
+            try:
+                slow = parser_module._parse(text, None, DEFAULT_LIMITS)
+            finally:
+                parser_module._plain_number = original
+            assert fast == slow, text
