@@ -8,9 +8,10 @@
    expanded forms), typical mistakes (each part's misconceptions), half-finished sheets,
    syntax slips and wrong shapes, and whole files that cannot be read (bad YAML, binary,
    another set, a list, too large), plus enrolled students who submit nothing.
-2. Grades it with ``grade_batch`` (the same code path as ``grader grade``) and prints
-   students per second, the verdict cache's hit rate and peak memory (resident set of
-   the main process and of the largest worker).
+2. Grades it with ``grader grade`` (a fresh process, so its memory is its own) and
+   prints students per second, the verdict cache's hit rate and peak memory (resident
+   set of the main process and of the largest worker); then again on one worker, and on
+   a quarter of the batch (``--shard 1/4``) to show memory does not grow with it.
 3. Grades the same files with a naive baseline in the same run: one process, no
    cache, every answer compared by ``sympy.parse_expr`` and ``simplify(ref - answer)
    == 0`` (elementwise for lists), and every misconception tried the same way when the
@@ -25,11 +26,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import multiprocessing
 import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.bank.loader import load_set                     # noqa: E402
-from grader.grading.batch import grade_batch, read_stats   # noqa: E402
+from grader.grading.batch import read_stats                # noqa: E402
 from grader.render.sheets import student_variants           # noqa: E402
 
 SECRET = b"bench-secret: public, for the benchmark only"
@@ -195,6 +198,18 @@ def naive_grade(pset, folder: Path, students: list[str]) -> tuple[int, int]:
 
 # ---------------------------------------------------------------------------------
 
+def grade_cli(set_file: str, subs: Path, roster: Path, out: Path, workers: int, shard: str | None) -> dict:
+    """`grader grade` in a fresh process (its memory is its own); wall time, summary, stats."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "grader", "grade", set_file, "--submissions", str(subs), "--out", str(out),
+           "--roster", str(roster), "--workers", str(workers), "--quiet"] + (["--shard", shard] if shard else [])
+    env = dict(os.environ, GRADER_SECRET=SECRET.decode(), PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "summary": json.loads((out / "summary.json").read_text()), "stats": read_stats(out)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=1000)
@@ -223,27 +238,37 @@ def main(argv=None) -> int:
             w.writerow(["student_id"])
             w.writerows([s] for s in students)
 
-        out = work / "graded"
-        shutil.rmtree(out, ignore_errors=True)
-        t0 = time.perf_counter()
-        summary = grade_batch(pset, SECRET, subs, out, roster=students, workers=args.workers)
-        ours = time.perf_counter() - t0
-        stats = read_stats(out)
+        runs = {}
+        for name, workers, shard in (("main", args.workers, None), ("one worker", 1, None),
+                                     ("a quarter", args.workers, "1/4")):
+            runs[name] = grade_cli(args.set, subs, work / "roster.csv", work / name.replace(" ", "-"),
+                                   workers, shard)
+        main_run = runs["main"]
+        summary, stats, ours = main_run["summary"], main_run["stats"], main_run["seconds"]
         cache = stats["verdict_cache"]
-        rss = stats.get("peak_rss_mb", {})
-        print("\n== grader grade (parallel, cached, streaming) ==")
+        rss = stats["peak_rss_mb"]
+        right = sum(p["verdicts"].get("correct", 0) for p in summary["parts"].values())
+        print(f"\n== grader grade ({args.workers} workers, cached, streaming) ==")
         print(f"students graded      {summary['submissions']}")
-        print(f"wall time            {ours:.2f} s (grading {stats['grading_seconds']:.2f} s, "
-              f"reports {ours - stats['grading_seconds']:.2f} s)")
+        print(f"wall time            {ours:.2f} s for the command (grading {stats['grading_seconds']:.2f} s, "
+              f"reports {stats['seconds'] - stats['grading_seconds']:.2f} s, the rest start-up)")
         print(f"students per second  {summary['submissions'] / ours:.1f}")
         print(f"verdict cache        {100 * cache['hit_rate']:.1f}% hits "
               f"({cache['hits']} of {cache['lookups']} part verdicts)")
-        print(f"peak memory          main {rss.get('main', 0):.0f} MB, largest worker "
-              f"{rss.get('worker_max', 0):.0f} MB (resident set)")
-        print(f"mean score           {summary['mean_score']:g} / {summary['max']:g}; "
+        print(f"peak memory          main {rss['main']:.0f} MB, largest worker {rss['worker_max']:.0f} MB "
+              f"(resident set)")
+        quarter = runs["a quarter"]
+        print(f"  ... a quarter      main {quarter['stats']['peak_rss_mb']['main']:.0f} MB, largest worker "
+              f"{quarter['stats']['peak_rss_mb']['worker_max']:.0f} MB for "
+              f"{quarter['summary']['submissions']} students (flat: results are streamed)")
+        one = runs["one worker"]
+        print(f"one worker           {one['seconds']:.2f} s, {summary['submissions'] / one['seconds']:.1f} students/s, "
+              f"cache {100 * one['stats']['verdict_cache']['hit_rate']:.1f}% hits")
+        print(f"parts marked right   {right} of {summary['submissions'] * sum(len(e.problem.parts) for e in pset.entries)}; "
+              f"mean score {summary['mean_score']:g} / {summary['max']:g}; "
               f"{summary['review']['total']} answers for review")
         print(f"target               {'met' if ours < 60 else 'MISSED'}: "
-              f"{len(students)} students in {ours:.1f} s (< 60 s)")
+              f"{len(students)} students in {ours:.1f} s (< 60 s on {args.workers} workers)")
 
         sample = students[: args.baseline_sample] if args.baseline_sample else students
         t0 = time.perf_counter()
@@ -256,9 +281,12 @@ def main(argv=None) -> int:
         print(f"wall time            {naive:.2f} s")
         print(f"students per second  {len(sample) / naive:.2f}")
         print(f"parts it marks right {correct} of {total}")
-        print(f"\nspeed-up             {per_naive / per_ours:.1f}x per student "
-              f"({1000 * per_naive:.0f} ms vs {1000 * per_ours:.1f} ms)")
-        print(f"own process peak     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        per_one = one["seconds"] / len(students)
+        print(f"\nspeed-up             {per_naive / per_ours:.1f}x per student with {args.workers} workers "
+              f"({1000 * per_naive:.0f} ms vs {1000 * per_ours:.1f} ms), "
+              f"{per_naive / per_one:.1f}x on one worker ({1000 * per_one:.1f} ms)")
+        print(f"baseline peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+              "(this process)")
     finally:
         if not args.out:
             shutil.rmtree(work, ignore_errors=True)

@@ -97,8 +97,10 @@ def _finish(pset, out: Path, summary: dict, stats: dict, args) -> int:
         print()
     for line in run_lines(summary, stats):
         print(line)
+    from .grading.batch import read_manifest
+    formats = (read_manifest(out) or {}).get("formats") or ()
     print(f"outputs in {out}: results.jsonl, gradebook.csv, feedback/, junit.xml, summary.json, report.html"
-          + (", Gradescope results" if "gradescope" in (getattr(args, "formats", None) or ()) else "")
+          + (", Gradescope results" if "gradescope" in formats else "")
           + (", stats.json" if stats else ""))
     if args.fail_under is None:
         return 0

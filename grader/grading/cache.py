@@ -2,11 +2,12 @@
 
 What "the same question" means is learned, not assumed. While a part is graded, every
 student-specific value the grading looks at is recorded by name: the part's reference
-value, a misconception's value for that part, the drawn parameters, the sampling seed,
-and what an earlier part left behind (its raw answer, plus everything *its* grading
-read) when follow-through looks at it. A result is then stored under
+value, a misconception's value for that part, the drawn parameters, and what an
+earlier part left behind (its raw answer, plus everything *its* grading read) when
+follow-through looks at it. A result is then stored under
 
-    the base key   -- problem, problem key, weight, language, part and the raw answer,
+    the base key   -- problem, problem key, weight, language, sampling seed, part and
+                      the raw answer,
     the values it read -- only those, by name.
 
 A later student whose answer has the same base key and the same values for those names
@@ -36,9 +37,9 @@ import hmac
 import sys
 import traceback
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from ..answer_types.base import Context
+from ..answer_types.base import Context, Reading
 from ..bank.model import Part, ProblemSet, SetEntry
 from .part import ProblemGrader
 from .results import PartResult, SubmissionResult
@@ -133,31 +134,52 @@ class _Tracker:
     def start(self) -> None:
         self.names, self.active, self.opaque, self.ungraded = [], True, False, False
 
+    def swap(self, names: list) -> list:
+        """Collect into ``names`` from now on; returns what was collected so far."""
+        before, self.names = self.names, names
+        return before
+
     def stop(self) -> tuple[list[tuple], bool]:
         self.active = False
         return self.names, self.opaque
 
 
-@dataclass(frozen=True)
-class _TrackedContext(Context):
-    """A Context that reports reads of ``params`` and ``seed`` (``lang`` is in the base key).
+class _TrackedParams(dict):
+    """The drawn parameters; looking inside them (any way a mapping is read) is recorded.
 
-    The tracker is a field, so copies made with ``dataclasses.replace`` keep reporting.
-    ``reference`` needs no tracking: the grader fetched it through ``reference()``.
+    Passing the mapping along (into a copied Context, say) is not a read; overriding
+    ``__iter__`` also sends ``dict(p)``, ``**p`` and ``json.dumps(p)`` through the
+    recorded methods.
     """
 
-    tracker: _Tracker | None = field(default=None, compare=False, repr=False)
+    def __init__(self, params: dict, tracker: _Tracker):
+        super().__init__(params)
+        self._tracker = tracker
 
-    def __getattribute__(self, name):
-        if name in ("params", "seed"):
-            tracker = object.__getattribute__(self, "tracker")
-            if tracker is not None:
-                tracker.read((name,))
-        return object.__getattribute__(self, name)
+    def _saw(self):
+        self._tracker.read(("params",))
 
 
-def _tracked_context(params, seed, lang, tracker) -> _TrackedContext:
-    return _TrackedContext(params=params, seed=seed, lang=lang, tracker=tracker)
+def _recorded(name):
+    method = getattr(dict, name)
+
+    def wrapper(self, *args, **kwargs):
+        self._saw()
+        return method(self, *args, **kwargs)
+    wrapper.__name__ = name
+    return wrapper
+
+
+for _name in ("__getitem__", "get", "__iter__", "keys", "values", "items", "__contains__", "__len__",
+              "copy", "__eq__", "__ne__", "__repr__", "__or__", "__reversed__"):
+    setattr(_TrackedParams, _name, _recorded(_name))
+_TrackedParams.__hash__ = None
+
+
+def _tracked_context(params, seed, lang, tracker) -> Context:
+    # The seed is the same for every student of the batch for this problem key and goes
+    # into the base key; ``reference`` is tracked by the reading itself (see below).
+    return Context(params=_TrackedParams(params, tracker), seed=seed, lang=lang)
 
 
 class _TrackedAnswers:
@@ -189,8 +211,7 @@ class _TrackedVariant:
 
     @property
     def params(self):
-        self._tracker.read(("params",))
-        return self._variant.params
+        return _TrackedParams(self._variant.params, self._tracker)
 
     @property
     def seed(self):
@@ -208,6 +229,29 @@ class _TrackedVariant:
     def __getattr__(self, name):               # anything else: cannot be keyed, never stored
         self._tracker.opaque = True
         return getattr(self._variant, name)
+
+
+_READING_FIELDS = frozenset(f.name for f in fields(Reading))
+
+
+@dataclass(frozen=True)
+class _TrackedReading(Reading):
+    """A Reading whose contents, when used, record the names it was built from."""
+
+    tracker: _Tracker | None = field(default=None, compare=False, repr=False)
+    built_from: tuple = field(default=(), compare=False, repr=False)
+
+    def __getattribute__(self, name):
+        if name in _READING_FIELDS:
+            tracker = object.__getattribute__(self, "tracker")
+            if tracker is not None:
+                for n in object.__getattribute__(self, "built_from"):
+                    tracker.read(n)
+        return object.__getattribute__(self, name)
+
+
+def _tracked_reading(reading: Reading, tracker: _Tracker, names: tuple) -> _TrackedReading:
+    return _TrackedReading(**{f: getattr(reading, f) for f in _READING_FIELDS}, tracker=tracker, built_from=names)
 
 
 class _TrackedState(dict):
@@ -262,11 +306,25 @@ class _TrackingProblemGrader(ProblemGrader):
         self.readings = _TrackedState(tracker, graded)
         self.correct = _TrackedSet(self.readings)
         self._tracker = tracker
+        self._ref_names: dict[str, tuple] = {}
 
     def reference(self, part: Part):
-        # the base class memoises readings; record the read on every call, not just the first
-        self._tracker.read(("ref", part.id))
-        return super().reference(part)
+        """The memoised reference reading, wrapped so that *using* it records what built it.
+
+        Building it reads the solver's value (and whatever ``read_reference`` looks at);
+        those names are kept aside and recorded each time the reading's contents are
+        used, by this part or a later one. A reading fetched but never looked at (an
+        answer that fails to parse before the reference matters) adds nothing.
+        """
+        names = self._ref_names.get(part.id)
+        if names is None:
+            outer = self._tracker.swap([])
+            try:
+                super().reference(part)
+            finally:
+                names = tuple(self._tracker.swap(outer))
+            self._ref_names[part.id] = names
+        return _tracked_reading(self.refs[part.id], self._tracker, names)
 
 
 class _Values:
@@ -286,8 +344,6 @@ class _Values:
                 text = canonical(self.given.get(name[1]))
             elif kind == "params":
                 text = canonical(self.variant.params)
-            elif kind == "seed":
-                text = str(self.seed)
             elif kind == "student-seed":
                 text = str(self.variant.seed)
             else:
@@ -444,7 +500,7 @@ class CachingSubmissionGrader(SubmissionGrader):
 
         for part in problem.parts:
             try:
-                base = _digest(self.lang, entry.key, repr(entry.points), problem.id, part.id,
+                base = _digest(self.lang, entry.key, repr(entry.points), str(seed), problem.id, part.id,
                                canonical(given.get(part.id)))
             except _TooBig:
                 base = None

@@ -88,6 +88,19 @@ TEX_PAGE = r"""\documentclass[11pt]{article}
 \usepackage[russian,english]{babel}
 \usepackage{amsmath,amssymb}
 \usepackage[margin=2cm]{geometry}
+%% symbols that statements and notes may type directly in text
+\DeclareUnicodeCharacter{2212}{\ensuremath{-}}
+\DeclareUnicodeCharacter{00B7}{\ensuremath{\cdot}}
+\DeclareUnicodeCharacter{00D7}{\ensuremath{\times}}
+\DeclareUnicodeCharacter{2026}{\ldots}
+\DeclareUnicodeCharacter{2248}{\ensuremath{\approx}}
+\DeclareUnicodeCharacter{2264}{\ensuremath{\le}}
+\DeclareUnicodeCharacter{2265}{\ensuremath{\ge}}
+\DeclareUnicodeCharacter{2192}{\ensuremath{\to}}
+\DeclareUnicodeCharacter{221E}{\ensuremath{\infty}}
+\DeclareUnicodeCharacter{03C3}{\ensuremath{\sigma}}
+\DeclareUnicodeCharacter{03BB}{\ensuremath{\lambda}}
+\DeclareUnicodeCharacter{1D40}{\ensuremath{^{\top}}}
 \begin{document}
 \selectlanguage{%(babel)s}
 %(body)s

@@ -110,13 +110,17 @@ class TestRender:
         assert "Задача 1" in (out / "students" / "s001" / "sheet.md").read_text()
 
     @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-    def test_tex_compiles(self, root, roster, tmp_path, secret_env):
+    @pytest.mark.parametrize("set_name", ["networks", "optimization", "matrix-calculus", "em", "kernels"])
+    @pytest.mark.parametrize("lang", ["en", "ru"])
+    def test_tex_compiles(self, root, roster, tmp_path, secret_env, set_name, lang):
         out = tmp_path / "out"
-        render(root, roster, out, "--format", "tex")
+        main(["render", str(root / "sets" / f"{set_name}.yaml"), "--roster", str(roster), "--out", str(out),
+              "--format", "tex", "--lang", lang])
         folder = out / "students" / "s001"
         run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sheet.tex"],
                              cwd=folder, capture_output=True, timeout=120)
         assert run.returncode == 0, run.stdout[-2000:]
+        assert (folder / "sheet.pdf").stat().st_size > 10_000
 
 
 class TestDeterminism:
