@@ -264,7 +264,8 @@ def main(argv=None) -> int:
         one = runs["one worker"]
         print(f"one worker           {one['seconds']:.2f} s, {summary['submissions'] / one['seconds']:.1f} students/s, "
               f"cache {100 * one['stats']['verdict_cache']['hit_rate']:.1f}% hits")
-        print(f"parts marked right   {right} of {summary['submissions'] * sum(len(e.problem.parts) for e in pset.entries)}; "
+        n_parts = summary["submissions"] * sum(len(e.problem.parts) for e in pset.entries)
+        print(f"parts marked right   {right} of {n_parts}; "
               f"mean score {summary['mean_score']:g} / {summary['max']:g}; "
               f"{summary['review']['total']} answers for review")
         print(f"target               {'met' if ours < 60 else 'MISSED'}: "

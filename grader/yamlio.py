@@ -80,13 +80,17 @@ def parse_yaml(text: str, file: str) -> Document:
     return Document(data=data, file=file, lines=lines)
 
 
-def load_yaml(path, max_bytes: int = MAX_YAML_BYTES) -> Document:
-    """Read and parse a YAML file; every failure is an AuthorError naming the file."""
+def read_author_file(path, max_bytes: int) -> str:
+    """An instructor's file (problem, set, roster) as text; failures are AuthorErrors naming it."""
     path = Path(path)
     try:
-        text = read_text(path, max_bytes)
+        return read_text(path, max_bytes)
     except FileNotFoundError:
         raise AuthorError(path, "file not found") from None
     except (OSError, ValueError) as exc:
         raise AuthorError(path, str(exc)) from None
-    return parse_yaml(text, str(path))
+
+
+def load_yaml(path, max_bytes: int = MAX_YAML_BYTES) -> Document:
+    """Read and parse a YAML file; every failure is an AuthorError naming the file."""
+    return parse_yaml(read_author_file(path, max_bytes), str(path))

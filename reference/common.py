@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -43,3 +44,17 @@ def require_distinct(solve, p, visible):
             if not np.any(np.abs(got - want) > allowed * (1 + 1e-9)):
                 raise Reject(f"misconception {bug!r} lands on the right {part}")
     return ref
+
+
+def keeps_slips_visible(visible):
+    """Decorator: the reference run (no bug, nothing given) redraws variants that hide a
+    listed slip (see ``require_distinct``); runs with a bug or given values pass through."""
+    def wrap(solve):
+        @functools.wraps(solve)
+        def solver(p, *, bug=None, given=None):
+            if bug is None and not given:
+                return require_distinct(solve, p, visible)
+            return solve(p, bug=bug, given=given)
+        solver.visible = visible
+        return solver
+    return wrap

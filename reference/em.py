@@ -13,35 +13,21 @@ Conventions shared by the solvers below:
   a hard assignment undefined, an empty cluster) raises ``Reject``, and so does a
   draw in which a listed misconception would land within twice the part's tolerance
   of the right answer (``reference.common.require_distinct``). The tolerances given
-  to ``_keeps_slips_visible`` must match the YAML parts (a test checks it).
+  to ``keeps_slips_visible`` must match the YAML parts (a test checks it).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
 from reference import Reject
-from reference.common import require_distinct, sigmoid
+from reference.common import keeps_slips_visible, sigmoid
 
 # A responsibility this close to 1/2 leaves "the likelier component" undefined.
 _TIE = 1e-6
 _PROB = (0.002, 0.0)  # probabilities asked to 3 decimals: (abs, rel) tolerance
-
-
-def _keeps_slips_visible(visible):
-    """Make the reference run (no bug, no given) redraw variants that hide a listed slip."""
-    def wrap(solve):
-        @functools.wraps(solve)
-        def solver(p, *, bug=None, given=None):
-            if bug is None and given is None:
-                return require_distinct(solve, p, visible)
-            return solve(p, bug=bug, given=given)
-        solver.visible = visible
-        return solver
-    return wrap
 
 
 def _normalize_rows(w):
@@ -99,7 +85,7 @@ def _gmm_resp_1d(x, pi, mu, var, bug):
     return joint if bug == "unnormalized" else _normalize_rows(joint)
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "resp": (["unnormalized", "no-prior", "no-sd-factor"], *_PROB),
     "pi": (["hard-assignment", "kept-old"], *_PROB),
     "mu": (["divide-by-n", "hard-assignment"], 0.01, 0.002),
@@ -156,7 +142,7 @@ def _gmm_resp_2d(X, pi, means, bug):
     return joint if bug == "unnormalized" else _normalize_rows(joint)
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "resp": (["unnormalized", "no-prior", "no-half"], *_PROB),
     "pi1": (["hard-assignment", "kept-old"], *_PROB),
     "mu1": (["divide-by-n", "hard-assignment"], 0.01, 0.002),
@@ -214,7 +200,7 @@ def _coin_resp(heads, tosses, theta, pi, bug):
     return joint if bug == "unnormalized" else _normalize_rows(joint)
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "resp": (["unnormalized", "no-prior", "heads-only"], *_PROB),
     "theta_a": (["hard-assignment", "divide-by-all"], *_PROB),
     "theta_b": (["hard-assignment", "divide-by-all"], *_PROB),
@@ -289,7 +275,7 @@ _LABEL_GRAD_EXPR = {
 }
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "post": (["no-prior", "unnormalized", "complement"], *_PROB),
     "grad_alpha": (["sign", "missing-beta", "hard-posterior"], 0.003, 0.005),
     "grad_beta": (["sign", "missing-alpha", "hard-posterior"], 0.003, 0.005),
@@ -336,7 +322,7 @@ def _kl(a, b):
 _IDENTITY_SLIPS = {"minus-kl": "minus", "no-log": "no-log", "reversed-kl": "reversed"}
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "kl_qr": (["reversed", "log2", "unweighted"], 0.002, 0.005),
     "kl_rq": (["reversed", "log2", "unweighted"], 0.002, 0.005),
     "gap": (["sign"], 0.002, 0.0),
@@ -371,7 +357,7 @@ def elbo_kl_facts(p, *, bug=None, given=None):
     }
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "var_q": (["marginal", "precision"], 0.001, 0.002),
     "m1": (["sign", "no-division"], 0.002, 0.002),
     "m2": (["sign", "stale"], 0.002, 0.002),
@@ -454,7 +440,7 @@ def _kl_std_normal_grad(m, s, bug):
     return [m, s - 1 / s]
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "kl_value": (["no-half", "log-sign", "log-s", "reversed"], 0.002, 0.005),
     "kl_grad": (["no-half", "log-sign", "log-s"], 0.002, 0.005),
     "z_sample": (["variance", "no-shift"], 0.002, 0.0),
@@ -514,7 +500,7 @@ def _centres(X, labels, old, bug):
     return out
 
 
-@_keeps_slips_visible({
+@keeps_slips_visible({
     "assign": (["l1"], 0.01, 0.0),
     "centres": (["include-old", "divide-by-n"], 0.01, 0.0),
     "objective": (["old-centres", "no-square"], 0.02, 0.002),

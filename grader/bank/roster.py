@@ -9,7 +9,7 @@ from pathlib import Path
 import re
 
 from ..errors import AuthorError
-from ..yamlio import read_text
+from ..yamlio import read_author_file
 
 MAX_ROSTER_BYTES = 5_000_000
 STUDENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -23,12 +23,7 @@ def valid_student_id(text) -> bool:
 def load_roster(path) -> list[dict]:
     """Rows in file order; ids are checked because they become folder names."""
     path = Path(path)
-    try:
-        text = read_text(path, MAX_ROSTER_BYTES)
-    except FileNotFoundError:
-        raise AuthorError(path, "file not found") from None
-    except (OSError, ValueError) as exc:
-        raise AuthorError(path, str(exc)) from None
+    text = read_author_file(path, MAX_ROSTER_BYTES)
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "student_id" not in [f.strip() for f in reader.fieldnames]:
         raise AuthorError(path, "the header has no student_id column", line=1, field="student_id",

@@ -3,20 +3,18 @@ differentiation, hand computations and finite differences."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
-import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bank_yaml import assert_visible_lists_match
 from reference import Reject
 from reference.backprop import (GRAPH_VISIBLE, MLP_VISIBLE, _linear, _sgd_step, graph_partials,
                                 mlp_backprop_two_steps)
 
-PROBLEMS = Path(__file__).resolve().parents[2] / "problems" / "backprop"
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.filter_too_much])
 X, Y = sympy.symbols("x y")
@@ -27,11 +25,6 @@ def solve_or_skip(solver, p):
         return solver(p)
     except Reject:
         assume(False)
-
-
-def yaml_parts(name):
-    text = (PROBLEMS / name).read_text(encoding="utf-8")
-    return {part["id"]: part for part in yaml.safe_load(text)["parts"]}
 
 
 # --- D1 ------------------------------------------------------------------------------------
@@ -262,9 +255,4 @@ class TestMlpBackprop:
 @pytest.mark.parametrize("name, visible", [("graph-partial-derivatives.yaml", GRAPH_VISIBLE),
                                            ("mlp-backprop-two-steps.yaml", MLP_VISIBLE)])
 def test_yaml_lists_the_misconceptions_the_solver_keeps_visible(name, visible):
-    parts = yaml_parts(name)
-    for part_id, (bugs, abs_tol, rel_tol) in visible.items():
-        part = parts[part_id]
-        assert sorted(m["bug"] for m in part["misconceptions"]) == sorted(bugs), part_id
-        assert part["tolerance"].get("abs", 0) == abs_tol, part_id
-        assert part["tolerance"].get("rel", 0) == rel_tol, part_id
+    assert_visible_lists_match("backprop", name, visible)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction as F
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bank_yaml import assert_visible_lists_match
 from reference import Reject
 from reference.optimization import (ADAPTIVE_VISIBLE, EPS, GD_VISIBLE, LOGREG_VISIBLE,
                                     logreg_gradient_step, lsq_adaptive_two_steps,
                                     lsq_gd_two_steps)
 
-PROBLEMS = Path(__file__).resolve().parents[2] / "problems" / "optimization"
 
 # The seed's numbers (004 §3 ex. 1): x = (1, 2), y = (2, 3), w0 = 0, eta = 0.1, alpha = 0.9.
 SEED_GD = dict(x1=1, x2=2, y1=2, y2=3, w0=0, eta=0.1, alpha=0.9, order=[1, 2])
@@ -52,11 +50,6 @@ def loss(p, w):
 
 def numeric_derivative(f, w, h=1e-4):
     return (f(w + h) - f(w - h)) / (2 * h)
-
-
-def yaml_parts(name):
-    text = (PROBLEMS / name).read_text(encoding="utf-8")
-    return {part["id"]: part for part in yaml.safe_load(text)["parts"]}
 
 
 class TestGdSheetOnSeedNumbers:
@@ -385,9 +378,4 @@ class TestLogisticRegression:
                                            ("lsq-adaptive-two-steps.yaml", ADAPTIVE_VISIBLE),
                                            ("logreg-gradient-step.yaml", LOGREG_VISIBLE)])
 def test_yaml_lists_the_misconceptions_the_solver_keeps_visible(name, visible):
-    parts = yaml_parts(name)
-    for part_id, (bugs, abs_tol, rel_tol) in visible.items():
-        part = parts[part_id]
-        assert sorted(m["bug"] for m in part["misconceptions"]) == sorted(bugs), part_id
-        assert part["tolerance"].get("abs", 0) == abs_tol, part_id
-        assert part["tolerance"].get("rel", 0) == rel_tol, part_id
+    assert_visible_lists_match("optimization", name, visible)

@@ -1,0 +1,25 @@
+"""Reading problem files from reference tests (the solver and its YAML must agree)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+PROBLEMS = Path(__file__).resolve().parents[2] / "problems"
+
+
+def yaml_parts(topic: str, name: str) -> dict:
+    """The parts of problems/<topic>/<name>, by id, as plain YAML data."""
+    text = (PROBLEMS / topic / name).read_text(encoding="utf-8")
+    return {part["id"]: part for part in yaml.safe_load(text)["parts"]}
+
+
+def assert_visible_lists_match(topic: str, name: str, visible: dict) -> None:
+    """Every part a solver keeps slips visible in lists the YAML's bugs and tolerance."""
+    parts = yaml_parts(topic, name)
+    for part_id, (bugs, abs_tol, rel_tol) in visible.items():
+        part = parts[part_id]
+        assert sorted(m["bug"] for m in part["misconceptions"]) == sorted(bugs), part_id
+        assert part["tolerance"].get("abs", 0) == abs_tol, part_id
+        assert part["tolerance"].get("rel", 0) == rel_tol, part_id
