@@ -102,6 +102,7 @@ def run_demo(out: Path, workers: int = 1) -> int:
         ("feedback per student", out / "grade" / "feedback"),
         ("JUnit XML for CI", out / "grade" / "junit.xml"),
         ("summary per part", out / "grade" / "summary.json"),
+        ("instructor report (histogram, common mistakes)", out / "grade" / "report.html"),
     ]:
         print(f"  {label:<48} {path}")
     return 0

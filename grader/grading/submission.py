@@ -39,7 +39,7 @@ def read_answer_file(path: Path, pset: ProblemSet, expected_student: str | None)
     except (OSError, ValueError) as exc:
         raise SubmissionError(path, str(exc)) from None
     try:
-        doc = parse_yaml(text, str(path))
+        doc = parse_yaml(text, str(path), allow_aliases=False)
     except AuthorError as exc:
         raise SubmissionError(path, exc.render().split(": ", 1)[1]) from None
     data = doc.data

@@ -50,3 +50,23 @@ class TestLoad:
     def test_missing_file(self, tmp_path):
         with pytest.raises(AuthorError, match="file not found"):
             load_yaml(tmp_path / "nope.yaml")
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+
+
+class TestAliases:
+    def test_alias_bomb_is_refused_where_aliases_are_not_allowed(self):
+        """Regression: recording line numbers once walked every aliased path (9^9 of them)."""
+        with pytest.raises(AuthorError, match="anchors and aliases"):
+            parse_yaml(BOMB, "answers.yaml", allow_aliases=False)
+
+    def test_alias_bomb_in_author_files_is_walked_once(self):
+        doc = parse_yaml(BOMB, "problem.yaml")
+        assert doc.line("i") == 9
+
+    def test_shared_anchors_work_in_problem_files(self):
+        doc = parse_yaml("opts: &o [1, 2]\nagain: *o\n", "p.yaml")
+        assert doc.data["again"] == [1, 2]

@@ -96,12 +96,14 @@ class TestBadInput:
         answer_file(subs, "s005", {}, set_id="other-set")
         answer_file(subs, "s006", {"q1": {"total": 1}}, name="s007.yaml")   # filed under another name
         (subs / "s008.yaml").write_text("- just\n- a list\n")
+        bomb = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}" if i else "x"] * 9) + "]\n" for i in range(9))
+        (subs / "s009.yaml").write_text("student: s009\nset: small\n" + bomb + "answers: {q1: {total: *l8}}\n")
         out = tmp_path / "out"
         assert grade(root, subs, out) == 0
         got = rows(out)
         assert got["s001"]["status"] == "ok" and got["s001"]["score"] == 20
         expect = {"s002": "invalid YAML", "s003": "binary", "s004": "limit", "s005": "other-set",
-                  "s007": "filed as", "s008": "mapping"}
+                  "s007": "filed as", "s008": "mapping", "s009": "aliases"}
         for sid, words in expect.items():
             assert got[sid]["status"] == "invalid", sid
             assert words in got[sid]["message"], (sid, got[sid]["message"])
