@@ -34,25 +34,33 @@ class Document:
                            expected=expected, got=got)
 
 
-def _record_lines(node, path, out, seen, file, allow_aliases):
+def _record_lines(node, path, out, seen):
     """Line of every key; an aliased node is walked once (a few aliases can name 10^9 paths)."""
-    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-        if id(node) in seen:
-            if not allow_aliases:
-                raise AuthorError(file, "anchors and aliases (& and *) are not allowed here",
-                                  line=node.start_mark.line + 1)
-            return
-        seen.add(id(node))
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             sub = path + (key.value,)
             out[sub] = key.start_mark.line + 1
-            _record_lines(value, sub, out, seen, file, allow_aliases)
+            _record_lines(value, sub, out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             sub = path + (i,)
             out[sub] = item.start_mark.line + 1
-            _record_lines(item, sub, out, seen, file, allow_aliases)
+            _record_lines(item, sub, out, seen)
+
+
+def _expanded_size(node, memo) -> int:
+    """How many nodes the document holds once every alias is expanded (memoised per node)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1   # provisional: guards against a recursive alias
+        if isinstance(node, yaml.MappingNode):
+            memo[key] += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            memo[key] += sum(_expanded_size(item, memo) for item in node.value)
+    return memo[key]
 
 
 def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
@@ -73,18 +81,22 @@ def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_yaml(text: str, file: str, *, allow_aliases: bool = True) -> Document:
+def parse_yaml(text: str, file: str, *, max_nodes: int | None = None) -> Document:
     """Parse YAML text with the safe loader; YAML errors become AuthorError with a line.
 
-    Problem files may share text through anchors; answer files may not
-    (``allow_aliases=False``), which rules out alias bombs from students.
+    ``max_nodes`` caps the size of the document with its aliases expanded: anchors are
+    legitimate YAML (PyYAML writes them for shared lists), but a few nested aliases
+    can stand for billions of values (an alias bomb).
     """
     loader = _SafeLoader(text)
     lines: dict = {}
     try:
         node = loader.get_single_node()
         if node is not None:
-            _record_lines(node, (), lines, set(), file, allow_aliases)
+            if max_nodes is not None and _expanded_size(node, {}) > max_nodes:
+                raise AuthorError(file, f"the document expands to more than {max_nodes:,} values "
+                                        "(nested anchors and aliases)")
+            _record_lines(node, (), lines, set())
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

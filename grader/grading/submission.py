@@ -15,6 +15,7 @@ from .part import ProblemGrader
 from .results import PartResult, SubmissionResult
 
 MAX_ANSWER_FILE_BYTES = 256 * 1024   # a full set of answers is a few kB
+MAX_ANSWER_NODES = 100_000           # values in an answer file, aliases expanded
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def read_answer_file(path: Path, pset: ProblemSet, expected_student: str | None)
     except (OSError, ValueError) as exc:
         raise SubmissionError(path, str(exc)) from None
     try:
-        doc = parse_yaml(text, str(path), allow_aliases=False)
+        doc = parse_yaml(text, str(path), max_nodes=MAX_ANSWER_NODES)
     except AuthorError as exc:
         raise SubmissionError(path, exc.render().split(": ", 1)[1]) from None
     data = doc.data

@@ -103,7 +103,7 @@ class TestBadInput:
         got = rows(out)
         assert got["s001"]["status"] == "ok" and got["s001"]["score"] == 20
         expect = {"s002": "invalid YAML", "s003": "binary", "s004": "limit", "s005": "other-set",
-                  "s007": "filed as", "s008": "mapping", "s009": "aliases"}
+                  "s007": "filed as", "s008": "mapping", "s009": "expands to more than"}
         for sid, words in expect.items():
             assert got[sid]["status"] == "invalid", sid
             assert words in got[sid]["message"], (sid, got[sid]["message"])
