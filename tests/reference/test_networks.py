@@ -228,7 +228,7 @@ class TestXorExtraFeature:
     def test_rejects_invalid_units(self, w, b):
         assert nw.check_xor_feature(self.p(), as_answer({"w": w, "b": b}))
 
-    @pytest.mark.parametrize("f1,f2", product([0, 1], repeat=2))
+    @pytest.mark.parametrize("f1,f2", list(product([0, 1], repeat=2)))
     @pytest.mark.parametrize("gate", [XOR, XNOR])
     def test_reference_unit_passes_for_every_feature(self, f1, f2, gate):
         p = self.p(feature={"f1": f1, "f2": f2}, gate=gate)
