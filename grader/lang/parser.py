@@ -1,5 +1,9 @@
-"""Text → tree: Unicode clean-up, LaTeX translation, a Lark LALR parse into raw
-nodes, then name resolution against the declared variables.
+"""Text → tree: Unicode clean-up, LaTeX translation, a parse into raw nodes, then
+name resolution against the declared variables.
+
+The parse is by the hand-written parser in ``fast_parser`` when it accepts the
+text, else by Lark with ``grammar.lark`` (the normative grammar), which also gives
+the syntax error messages.
 
 The raw layer knows only syntax. ``_Resolver`` decides what names mean: a declared
 variable, a constant, the identity ``I``, a function, or a run of declared letters
@@ -22,6 +26,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from . import tree as t
 from .errors import DEFAULT_LIMITS, AnswerError, Limits
+from .fast_parser import Raw, parse_raw
 from .latex import latex_to_plain
 from .normalize import GREEK, normalize
 
@@ -37,29 +42,23 @@ _OPEN, _CLOSE = "([{", ")]}"
 
 
 # ---------------------------------------------------------------------------------
-# Raw syntax nodes, built bottom-up by Lark's LALR callbacks (no recursion).
+# Lark's parse becomes raw nodes (fast_parser.Raw) bottom-up, in its LALR callbacks
+# (no recursion).
 
-class _Raw:
-    __slots__ = ("kind", "parts", "pos", "depth")
-
-    def __init__(self, kind: str, parts: tuple, pos: int, depth: int):
-        self.kind, self.parts, self.pos, self.depth = kind, parts, pos, depth
-
-
-def _node(kind: str, *parts: _Raw) -> _Raw:
-    return _Raw(kind, parts, parts[0].pos, 1 + max(p.depth for p in parts))
+def _node(kind: str, *parts: Raw) -> Raw:
+    return Raw(kind, parts, parts[0].pos, 1 + max(p.depth for p in parts))
 
 
 class _RawBuilder(Transformer):
     def number(self, c):
-        return _Raw("num", (str(c[0]),), c[0].start_pos, 1)
+        return Raw("num", (str(c[0]),), c[0].start_pos, 1)
 
     def name(self, c):
-        return _Raw("name", (str(c[0]),), c[0].start_pos, 1)
+        return Raw("name", (str(c[0]),), c[0].start_pos, 1)
 
     def call(self, c):
         tok, args = c
-        return _Raw("call", (str(tok), args), tok.start_pos, 1 + max(a.depth for a in args))
+        return Raw("call", (str(tok), args), tok.start_pos, 1 + max(a.depth for a in args))
 
     def args(self, c):
         return c
@@ -72,7 +71,7 @@ class _RawBuilder(Transformer):
     def bracket(self, c):
         rows = c[0]
         depth = 1 + max(item.depth for row in rows for item in row)
-        return _Raw("bracket", (rows,), rows[0][0].pos, depth)
+        return Raw("bracket", (rows,), rows[0][0].pos, depth)
 
     def hadamard(self, c):
         return _node("hadamard", c[0], c[2])
@@ -170,8 +169,20 @@ def _parse(text: str, names: Mapping[str, t.Shape] | None, limits: Limits) -> t.
     if not plain.strip():
         raise AnswerError("the answer is empty")
     _check_brackets(plain, limits, where)
+    raw = parse_raw(plain)
+    if raw is None:
+        raw = _lark_parse(plain, where)
+    if raw.depth > limits.max_tree_depth:
+        raise AnswerError(f"the expression is nested too deeply (more than "
+                          f"{limits.max_tree_depth} levels)", where(raw.pos))
+    return _Resolver(names, limits, where).node(raw)
+
+
+def _lark_parse(plain: str, where: _Where) -> Raw:
+    """The normative parse, for what the fast parser declined: usually a syntax
+    error, which Lark locates for the message."""
     try:
-        raw = _lark().parse(plain)
+        return _lark().parse(plain)
     except UnexpectedCharacters as exc:
         raise _bad_character(plain, exc.pos_in_stream, where) from None
     except UnexpectedEOF:
@@ -179,10 +190,6 @@ def _parse(text: str, names: Mapping[str, t.Shape] | None, limits: Limits) -> t.
                           where(len(plain))) from None
     except UnexpectedToken as exc:
         raise _bad_token(plain, exc.token, where) from None
-    if raw.depth > limits.max_tree_depth:
-        raise AnswerError(f"the expression is nested too deeply (more than "
-                          f"{limits.max_tree_depth} levels)", where(raw.pos))
-    return _Resolver(names, limits, where).node(raw)
 
 
 class _Where:
@@ -224,7 +231,7 @@ def _unwrap_latex(text: str, origin: list[int] | None,
 
 
 def _check_brackets(text: str, limits: Limits, where: _Where) -> None:
-    """Balance and depth are checked before parsing, so deep nesting never reaches Lark."""
+    """Balance and depth are checked before parsing, so deep nesting reaches neither parser."""
     stack: list[int] = []
     for i, ch in enumerate(text):
         if ch in _OPEN:
@@ -306,13 +313,13 @@ class _Resolver:
                 self.loose.setdefault(spelled.replace("_", ""), key)
 
     # -- dispatch ------------------------------------------------------------------
-    def node(self, r: _Raw) -> t.Node:
+    def node(self, r: Raw) -> t.Node:
         value = self.operand(r)
         if isinstance(value, _FuncRef):
             raise self.needs_argument(value)
         return value
 
-    def operand(self, r: _Raw) -> t.Node | _FuncRef:
+    def operand(self, r: Raw) -> t.Node | _FuncRef:
         kind = r.kind
         if kind == "num":
             return self.number(r)
@@ -343,7 +350,7 @@ class _Resolver:
         raise AssertionError(f"unknown raw node {kind}")
 
     # -- leaves --------------------------------------------------------------------
-    def number(self, r: _Raw) -> t.Num:
+    def number(self, r: Raw) -> t.Num:
         text = r.parts[0]
         whole, frac, exp = _NUMBER.match(text).groups()
         digits = (whole + (frac or "")).lstrip("0")
@@ -418,7 +425,7 @@ class _Resolver:
                            f"argument in parentheses, e.g. {ref.func}(x)", at)
 
     # -- composite -----------------------------------------------------------------
-    def factors(self, r: _Raw) -> list[t.Node]:
+    def factors(self, r: Raw) -> list[t.Node]:
         """Factors of a postfix operand: a split name keeps its last letter apart."""
         if r.kind == "name":
             factors = self.name(r.parts[0], r.pos)
@@ -427,8 +434,8 @@ class _Resolver:
             return factors
         return [self.node(r)]
 
-    def product_chain(self, r: _Raw) -> t.Node:
-        items: list[tuple[str | None, _Raw]] = []
+    def product_chain(self, r: Raw) -> t.Node:
+        items: list[tuple[str | None, Raw]] = []
         while r.kind in _MULTIPLY_KINDS:
             items.append((r.kind, r.parts[1]))
             r = r.parts[0]
@@ -463,13 +470,13 @@ class _Resolver:
             acc = _MULTIPLY_KINDS[op](acc, value)
         return acc
 
-    def power(self, r: _Raw) -> t.Node:
+    def power(self, r: Raw) -> t.Node:
         base_raw, exp_raw = r.parts
         if exp_raw.kind == "call" and len(exp_raw.parts[1]) == 1 \
                 and not self.is_function(exp_raw.parts[0]):
             # `e^x(1+x)`, `x^T(A + B)`: a bracket after a name exponent is a factor.
-            name_raw = _Raw("name", (exp_raw.parts[0],), exp_raw.pos, 1)
-            head = self.power(_Raw("pow", (base_raw, name_raw), r.pos, r.depth))
+            name_raw = Raw("name", (exp_raw.parts[0],), exp_raw.pos, 1)
+            head = self.power(Raw("pow", (base_raw, name_raw), r.pos, r.depth))
             return t.Mul(head, self.node(exp_raw.parts[1][0]))
         if _is_bare_t(exp_raw):
             factors = self.factors(base_raw)
@@ -514,7 +521,7 @@ class _Resolver:
             raise AnswerError(f"the exponent at character {at + 1} is too large "
                               f"({abs(value):.6g}; at most {self.limits.max_exponent})", at)
 
-    def call(self, r: _Raw) -> t.Node:
+    def call(self, r: Raw) -> t.Node:
         name, args = r.parts
         target = self.name(name, r.pos)
         if isinstance(target, _FuncRef):
@@ -541,7 +548,7 @@ class _Resolver:
         call = t.Call(func, tuple(args))
         return t.Neg(call) if negated else call
 
-    def bracket(self, r: _Raw) -> t.Node:
+    def bracket(self, r: Raw) -> t.Node:
         rows = r.parts[0]
         at = self.where(r.pos)
         nested = [item.kind == "bracket" for row in rows for item in row]
@@ -565,7 +572,7 @@ class _Resolver:
         return t.Matrix(tuple(tuple(self.node(item) for item in row) for row in rows))
 
 
-def _is_bare_t(r: _Raw) -> bool:
+def _is_bare_t(r: Raw) -> bool:
     """`^T` or `^{T}` (not `^(T)`, which is always a power)."""
     if r.kind == "brace":
         r = r.parts[0]
