@@ -119,10 +119,10 @@ def sheet_tex(markdown: str, lang: str) -> str:
 def answers_template(pset: ProblemSet, student_id: str, lang: str) -> str:
     """The blank answer file: one empty field per part, each with a hint of the expected form."""
     en = lang == "en"
-    lines = ["# " + ("Answers for" if en else "Ответы для") + f" {pset.title[lang]}",
+    lines = ["# " + ("Answers" if en else "Ответы") + f": {pset.title[lang]}",
              "# " + ("Fill in each field (keep the indentation); check with: grader check answers.yaml --set "
                      if en else "Заполните поля (не меняя отступов); проверка: grader check answers.yaml --set ")
-             + f"sets/{pset.id}.yaml",
+             + Path(pset.file).name,
              f"student: {student_id}", f"set: {pset.id}", "answers:"]
     for entry in pset.entries:
         lines.append(f"  {entry.key}:   # {entry.problem.title[lang]}")
