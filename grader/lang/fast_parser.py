@@ -53,11 +53,11 @@ _SIGNS = {"-": "neg", "+": "pos"}
 _POWER = ("^", "**")
 # Tokens that can begin a `power`: after a term, they make a juxtaposed factor.
 _STARTS_POWER = frozenset(("NUMBER", "NAME", "(", "{", "["))
-_CLOSERS = {"(": (")", "paren"), "{": ("}", "brace")}
+_GROUPS = {"(": (")", "paren"), "{": ("}", "brace")}
 
 
 class _Reject(Exception):
-    """Not in the language (or not as far as this parser can tell): Lark decides."""
+    """Not in the language; Lark parses again to say where and why."""
 
 
 def parse_raw(text: str) -> Raw | None:
@@ -99,8 +99,7 @@ def _tokens(text: str) -> tuple[list[str], list[str], list[int]]:
 
 
 def _binary(kind: str, left: Raw, right: Raw) -> Raw:
-    depth = left.depth if left.depth > right.depth else right.depth
-    return Raw(kind, (left, right), left.pos, depth + 1)
+    return Raw(kind, (left, right), left.pos, max(left.depth, right.depth) + 1)
 
 
 class _Parser:
@@ -149,7 +148,7 @@ class _Parser:
         return first
 
     def apply_signs(self, first: int, last: int, node: Raw) -> Raw:
-        """Wrap ``node`` in the signs at tokens first..last-1, innermost last."""
+        """Wrap ``node`` in the signs at tokens first..last-1; the last binds tightest."""
         kinds = self.kinds
         for i in range(last - 1, first - 1, -1):
             node = Raw(_SIGNS[kinds[i]], (node,), node.pos, node.depth + 1)
@@ -189,8 +188,8 @@ class _Parser:
                 node = Raw("call", (self.texts[i], args), self.starts[i], depth + 1)
             else:
                 node = Raw("name", (self.texts[i],), self.starts[i], 1)
-        elif kind in _CLOSERS:
-            closer, wrapper = _CLOSERS[kind]
+        elif kind in _GROUPS:
+            closer, wrapper = _GROUPS[kind]
             inner = self.sum()
             self.expect(closer)
             node = Raw(wrapper, (inner,), inner.pos, inner.depth + 1)
