@@ -15,6 +15,7 @@ import yaml
 
 from .bank.loader import default_root, load_set
 from .grading.batch import grade_batch
+from .grading.reports import fmt_points
 from .grading.tables import score_table
 from .render.sheets import render_set, student_variants
 from .variants import DEMO_SECRET
@@ -90,7 +91,8 @@ def run_demo(out: Path, workers: int = 1) -> int:
     summary = grade_batch(pset, DEMO_SECRET, out / "submissions", out / "grade",
                           roster=[s for s, _ in ROSTER], workers=workers)
     print(score_table(pset, out / "grade" / "results.jsonl"))
-    print(f"\nmean score {summary['mean_score']:g} / {summary['max']:g} over {summary['submissions']} rows\n")
+    print(f"\nmean score {fmt_points(summary['mean_score'])} / {fmt_points(summary['max'])} "
+          f"over {summary['submissions']} rows\n")
     print("Where everything went:")
     for label, path in [
         ("roster", roster_path),
