@@ -254,7 +254,7 @@ def main(argv=None) -> int:
               f"reports {stats['seconds'] - stats['grading_seconds']:.2f} s, the rest start-up)")
         print(f"students per second  {summary['submissions'] / ours:.1f}")
         print(f"verdict cache        {100 * cache['hit_rate']:.1f}% hits "
-              f"({cache['hits']} of {cache['lookups']} part verdicts)")
+              f"({cache['hits']} of {cache['lookups']} comparisons)")
         print(f"peak memory          main {rss['main']:.0f} MB, largest worker {rss['worker_max']:.0f} MB "
               f"(resident set)")
         quarter = runs["a quarter"]

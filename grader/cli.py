@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", metavar="SCORE", type=_score_threshold,
                    help="exit 3 when a student scores below SCORE points (or SCORE%% of the maximum)")
     p.add_argument("--cache-size", type=int, default=None,
-                   help="verdicts kept per worker (default 50000; 0 turns the cache off)")
+                   help="comparisons remembered per worker (default 50000; 0 turns the cache off)")
 
     p = sub.add_parser("merge", help="join the outputs of `grader grade --shard` into one batch")
     p.add_argument("dirs", nargs="+", metavar="DIR", help="shard output folders")

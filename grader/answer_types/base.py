@@ -59,6 +59,7 @@ class AnswerType:
     name: str = ""
     fields: tuple[Field, ...] = ()
     few_answers: bool = False   # a handful of possible answers (choice, yes/no): repetition is expected
+    reads_params: bool = False  # compare() looks at the drawn parameters (property checks)
 
     def __init__(self, options: dict):
         self.options = options

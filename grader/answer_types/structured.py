@@ -17,6 +17,7 @@ from .numeric import array_latex, array_plain, read_array, read_scalar, shape_te
 
 class PropertyAnswer(AnswerType):
     name = "property"
+    reads_params = True
     fields = (
         Field("check", "str", "The property check, `module:function` in reference/.", required=True),
         Field("fields", "mapping", "Named parts of the answer with shapes: `{W1: [2, 2], b1: [2], b2: []}`."),

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reference import Reject
+
 from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part
 from ..lang import AnswerError
@@ -32,12 +34,18 @@ UNDECIDED_TEXT = {
 class ProblemGrader:
     """Grades the parts of one problem variant for one student, in order."""
 
-    def __init__(self, key: str, variant: Variant, scale: float, lang: str):
+    def __init__(self, key: str, variant: Variant, scale: float, lang: str, *,
+                 sampling_seed: int | None = None, memo=None):
+        """``sampling_seed``: where expression checks sample (default: from the variant's seed).
+        ``memo``: a ``grading.cache.ComparisonCache`` shared across students, or None."""
         self.key = key
         self.variant = variant
         self.scale = scale
         self.lang = lang
-        self.ctx = Context(params=variant.params, seed=variant.seed & 0xFFFFFFFF, lang=lang)
+        seed = variant.seed & 0xFFFFFFFF if sampling_seed is None else sampling_seed
+        self.ctx = Context(params=variant.params, seed=seed, lang=lang)
+        self.memo = memo
+        self.raw: dict[str, object] = {}
         self.readings: dict[str, Reading] = {}     # the student's readable answers so far
         self.refs: dict[str, Reading] = {}
         self.correct: set[str] = set()
@@ -51,6 +59,7 @@ class ProblemGrader:
         points = part.points * self.scale
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return self._result(part, "missing", 0.0, "none", "")
+        self.raw[part.id] = raw
         ref = self.reference(part)
         ctx = replace(self.ctx, reference=ref)
         try:
@@ -59,7 +68,7 @@ class ProblemGrader:
             return self._result(part, "invalid", 0.0, "parse", exc.message)
         interpreted = {"plain": reading.plain, "latex": reading.latex}
         try:
-            first = part.answer.compare(ref, reading, ctx)
+            first = self._compare(part, self.variant.answers[part.id], ref, reading)
         except AnswerError as exc:
             # readable but the wrong shape or kind: invalid, unless it is a known slip
             named = self._misconception(part, reading, interpreted, 0.0)
@@ -97,8 +106,7 @@ class ProblemGrader:
         if value is None:
             return None
         try:
-            wrong = part.answer.read_reference(value, self.ctx)
-            return part.answer.compare(wrong, reading, self.ctx)
+            return self._compare(part, value, None, reading)
         except AnswerError:
             return None
 
@@ -121,13 +129,9 @@ class ProblemGrader:
             return None
         try:
             rerun = self.variant.solve(given=given)
-            ref = part.answer.read_reference(rerun[part.id], self.ctx)
-        except (AnswerError, ArithmeticError, ValueError, KeyError):
+            comp = self._compare(part, rerun[part.id], None, reading)
+        except (Reject, AnswerError, ArithmeticError, ValueError, KeyError):
             return None  # the student's earlier value makes the later part meaningless
-        try:
-            comp = part.answer.compare(ref, reading, self.ctx)
-        except AnswerError:
-            return None
         if comp.score is None or comp.score < 1.0:
             return None
         deps = ", ".join(given)
@@ -137,6 +141,21 @@ class ProblemGrader:
         return self._result(part, verdict, points, f"follow-through:{deps}",
                             FOLLOW_TEXT[self.lang].format(parts=deps),
                             {"plain": reading.plain, "latex": reading.latex})
+
+    def _compare(self, part: Part, value, against: Reading | None, reading: Reading) -> Comparison:
+        """Compare the student's reading with a solver value (reference, bug or re-run).
+
+        Memoised when a memo is given: the outcome depends only on the part, that value,
+        the raw answer, the sampling seed and, for checks that read them, the parameters.
+        """
+        def compute():
+            other = against if against is not None else part.answer.read_reference(value, self.ctx)
+            return part.answer.compare(other, reading, self.ctx)
+        if self.memo is None:
+            return compute()
+        params = self.ctx.params if part.answer.reads_params else None
+        return self.memo.compare((self.variant.problem.id, part.id, self.ctx.seed),
+                                 (value, self.raw[part.id], params), compute)
 
     def _result(self, part, verdict, score, check, feedback, interpreted=None, misconception=None):
         return PartResult(key=self.key, part=part.id, verdict=verdict, score=round(score, 6),

@@ -58,5 +58,5 @@ def run_lines(summary: dict, stats: dict) -> list[str]:
         resumed = f" (+{stats['resumed_from']} kept from the interrupted run)" if stats["resumed_from"] else ""
         lines.append(f"{stats['graded']} graded{resumed} in {stats['seconds']:.1f} s with {stats['workers']} "
                      f"worker(s): {stats['submissions_per_second']:g} submissions/s; verdict cache hit rate "
-                     f"{100 * cache['hit_rate']:.1f}% ({cache['hits']} of {cache['lookups']} part verdicts)")
+                     f"{100 * cache['hit_rate']:.1f}% ({cache['hits']} of {cache['lookups']} comparisons)")
     return lines
