@@ -85,7 +85,8 @@ class MatrixExpressionAnswer(AnswerType):
 
 
 def _norm(shape):
-    return tuple(shape) if shape else ()
+    # a 1×1 result (x^T A x) is a scalar: tr(A x x^T) answers it
+    return () if not shape or tuple(shape) == (1, 1) else tuple(shape)
 
 
 def _show(shape):

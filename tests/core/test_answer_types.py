@@ -194,6 +194,12 @@ class TestRegressions:
         """An expression part answered with a bracket list once raised out of compare()."""
         assert judge("expression", {"variables": {"x": {}}}, "x", "[1, 2]")[0] == "invalid"
 
+    def test_one_by_one_result_equals_a_scalar(self):
+        """x^T A x is 1×1 and tr(A x x^T) is a scalar: the same answer (once judged a shape error)."""
+        v = {"A": {"shape": [3, 3]}, "x": {"shape": [3, 1]}}
+        assert judge("matrix-expression", {"variables": v}, "x^T A x", "tr(A x x^T)")[0] == 1.0
+        assert judge("matrix-expression", {"variables": v}, "tr(A x x^T)", "x^T A x")[0] == 1.0
+
     def test_lone_identity_takes_its_size_from_the_reference(self):
         t = ANSWER_TYPES["matrix-expression"]({"variables": {"x": {"shape": [3, 1]}}})
         ref = t.read_reference("x^T x I + 2 x x^T", CTX)
