@@ -222,6 +222,10 @@ def evaluate(node: t.Node, env: Mapping[str, object]):
     ``env`` maps names to numbers, vectors (as columns) or matrices. Results are
     real (float, float64 array) when every imaginary part is zero.
     """
+    if not env and isinstance(node, (t.Vector, t.Matrix)):
+        literal = _plain_array(node)      # [0.5, 0.75]: the commonest array answer
+        if literal is not None:
+            return literal
     batch, names = {}, {}
     for name, value in env.items():
         batch[name], names[name] = _as_batch(name, value)
@@ -242,8 +246,34 @@ def constant_value(node: t.Node) -> complex | None:
     return complex(value) if np.ndim(value) == 0 else None
 
 
+def _plain_number(node: t.Node) -> float | None:
+    """The value of a plain number (``0.75``, ``-2``, ``3/4``), the commonest answer, without numpy."""
+    sign = 1.0
+    if isinstance(node, t.Neg):
+        node, sign = node.arg, -1.0
+    if isinstance(node, t.Num):
+        return sign * float(node.value)
+    if isinstance(node, t.Div) and isinstance(node.right, t.Num) and node.right.value != 0:
+        top = _plain_number(node.left)
+        return None if top is None else sign * top / float(node.right.value)
+    return None
+
+
+def _plain_array(node) -> np.ndarray | None:
+    """A bracket literal of plain numbers as a float array (a vector as a column), else None."""
+    rows = [(item,) for item in node.items] if isinstance(node, t.Vector) else node.rows
+    values = [[_plain_number(item) for item in row] for row in rows]
+    if any(v is None for row in values for v in row):
+        return None
+    array = np.array(values, dtype=float)
+    return array if np.all(np.isfinite(array)) else None
+
+
 def to_number(node: t.Node) -> float:
     """A constant expression as a float; ``AnswerError`` for variables or a non-finite value."""
+    plain = _plain_number(node)
+    if plain is not None and math.isfinite(plain):
+        return plain
     names = sorted(t.free_names(node))
     if names:
         listed = ", ".join(f"'{n}'" for n in names)
