@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from reference import Reject
-from reference.common import exact, require_distinct
+from reference.common import exact, keeps_slips_visible
 
 
 def _plain(v: Fraction) -> int | Fraction:
@@ -93,11 +93,10 @@ GRAM_VISIBLE = {
 }
 
 
+@keeps_slips_visible(GRAM_VISIBLE)
 def gram_matrices(p, *, bug=None, given=None):
     """Linear, polynomial (<x,z> + R)^m and Gaussian Gram matrices of three points, and the
     squared distance between the Gaussian feature images of the first two."""
-    if bug is None and not given:
-        return require_distinct(_gram, p, GRAM_VISIBLE)
     return _gram(p, bug=bug, given=given)
 
 
@@ -140,12 +139,11 @@ SVM_VISIBLE = {
 }
 
 
+@keeps_slips_visible(SVM_VISIBLE)
 def svm_dual(p, *, bug=None, given=None):
     """Object types from the dual variables, then w, b and the slacks of a soft-margin SVM.
 
     Types: lambda = 0 non-support; 0 < lambda < C on the margin; lambda = C violator."""
-    if bug is None and not given:
-        return require_distinct(_svm, p, SVM_VISIBLE)
     return _svm(p, bug=bug, given=given)
 
 
@@ -209,13 +207,12 @@ KKT_CONDITIONS = ("stat", "primal", "dual", "slack")
 DUAL_VISIBLE = {"z": (("no-half", "forget-centre"), 0.0001, 0)}
 
 
+@keeps_slips_visible(DUAL_VISIBLE)
 def lagrange_dual(p, *, bug=None, given=None):
     """min (x-u1)^2 + (y-u2)^2 s.t. a1 x + a2 y >= c, with L = f0 + lambda (c - a1 x - a2 y).
 
     Minimising L over (x, y) gives (x, y) = u + lambda a / 2 and
     g(lambda) = lambda (c - a.u) - lambda^2 |a|^2 / 4; then KKT checks of two candidates."""
-    if bug is None and not given:
-        return require_distinct(_dual, p, DUAL_VISIBLE)
     return _dual(p, bug=bug, given=given)
 
 
@@ -267,12 +264,11 @@ RFF_VISIBLE = {
 }
 
 
+@keeps_slips_visible(RFF_VISIBLE)
 def random_fourier_features(p, *, bug=None, given=None):
     """phi(x)_j = sqrt(2/D) cos(w_j.x + b_j) with w_j ~ N(0, I/sigma^2), b_j ~ U[0, 2 pi];
     the sin/cos-pair map psi(x) = (cos w_j.x, sin w_j.x)_j / sqrt(D) gives
     <psi(x), psi(z)> = mean_j cos(w_j.(x - z))."""
-    if bug is None and not given:
-        return require_distinct(_rff, p, RFF_VISIBLE)
     return _rff(p, bug=bug, given=given)
 
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from reference.common import exact, require_distinct, sigmoid
+from reference.common import exact, keeps_slips_visible, sigmoid
 
 
 # ---------------------------------------------------------------- helpers
@@ -233,6 +233,11 @@ def _summed_logloss(x, y, a, b) -> float:
     return float(np.sum(np.logaddexp(0.0, np.where(np.asarray(y) == 1, -z, z))))
 
 
+# the loss value is asked within 0.002: redraw a point where a slip lands on it
+LOGISTIC_VISIBLE = {"loss_value": (["labels-swapped", "mean-not-sum", "log10", "missing-minus"], 0.002, 0)}
+
+
+@keeps_slips_visible(LOGISTIC_VISIBLE)
 def logistic_loss(p, *, bug=None, given=None):
     """Logistic regression ``P(y=1) = sigmoid(a + b x)`` on the points ``x``, labels ``y``:
     the summed log-loss as a formula in a, b, its value at ``(a0, b0)``, and whether a
@@ -244,13 +249,7 @@ def logistic_loss(p, *, bug=None, given=None):
       ``mean-not-sum`` / ``log10``: averaged, or with decimal logarithms;
       ``confused-separability``: the opposite verdict on the minimum.
     """
-    if bug is None and not given:
-        return require_distinct(_logistic_sheet, p, LOGISTIC_VISIBLE)
     return _logistic_sheet(p, bug=bug)
-
-
-# the loss value is asked within 0.002: redraw a point where a slip lands on it
-LOGISTIC_VISIBLE = {"loss_value": (["labels-swapped", "mean-not-sum", "log10", "missing-minus"], 0.002, 0)}
 
 
 def _logistic_sheet(p, *, bug=None, given=None):
