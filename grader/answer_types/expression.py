@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..fields import Field
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
+from ..lang.tree import commuted
 from ..lang.equivalence import compare_scalar
 from .base import AnswerType, Comparison, Reading
 
@@ -63,13 +64,11 @@ class ExpressionAnswer(AnswerType):
         return Comparison(score, outcome.check, "", {"detail": outcome.detail})
 
     def rewrites(self, written):
-        """The reference in LaTeX, and expanded by sympy (the reference is trusted text)."""
+        """The reference in LaTeX, reordered, and expanded and factored by sympy (trusted text)."""
         node = parse(str(written), names=self.names)
-        forms = [f"${to_latex(node)}$"]
-        expanded = _expanded(node, self.names)
-        if expanded:
-            forms.append(expanded)
-        return forms
+        forms = [f"${to_latex(node)}$", to_plain(commuted(node, products=True))]
+        forms += [text for text in _sympy_forms(node, self.names) if text]
+        return list(dict.fromkeys(forms))   # expanded and factored often coincide
 
     def _example(self):
         names = list(self.variables) or ["t"]
@@ -88,14 +87,16 @@ class ExpressionAnswer(AnswerType):
                 else f"Запишите формулу; можно использовать {names}.")
 
 
-def _expanded(node, names) -> str | None:
-    """sympy's expanded form of a trusted reference, if our language can read it back."""
+def _sympy_forms(node, names) -> list:
+    """sympy's expanded and factored forms of a trusted reference, where our language reads them."""
     import sympy
     from ..lang import to_sympy
-    symbols = {n: sympy.Symbol(n) for n in names}
-    text = str(sympy.expand(to_sympy(node, symbols)))
-    try:
-        parse(text, names=names)
-    except AnswerError:
-        return None  # sympy wrote something outside our language (e.g. Abs); not a student form
-    return text
+    expr = to_sympy(node, {n: sympy.Symbol(n) for n in names})
+    forms = []
+    for text in (str(sympy.expand(expr)), str(sympy.factor(expr))):
+        try:
+            parse(text, names=names)
+        except AnswerError:
+            text = None   # sympy wrote something outside our language (e.g. Abs): not a student form
+        forms.append(text)
+    return forms

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..fields import Field
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
 from ..lang.equivalence import compare_matrix
+from ..lang.tree import commuted
 from .base import AnswerType, Comparison, Reading
 
 KINDS = ("general", "symmetric", "spd", "invertible", "diagonal")
@@ -70,8 +71,9 @@ class MatrixExpressionAnswer(AnswerType):
         return Comparison(score, outcome.check, "", {"detail": outcome.detail})
 
     def rewrites(self, written):
-        """The reference typed in LaTeX."""
-        return [f"${to_latex(parse(str(written), names=self.names))}$"]
+        """The reference typed in LaTeX, and with its sums reordered (products do not commute)."""
+        node = parse(str(written), names=self.names)
+        return [f"${to_latex(node)}$", to_plain(commuted(node, products=False))]
 
     def hint(self, lang):
         names = ", ".join(self.variables)

@@ -166,3 +166,12 @@ def map_children(node: Node, fn) -> Node:
     if isinstance(node, Matrix):
         return Matrix(tuple(tuple(fn(a) for a in row) for row in node.rows))
     return node
+
+
+def commuted(node: Node, *, products: bool) -> Node:
+    """``node`` with the operands of every sum (and, for scalar expressions, every product)
+    swapped: an equal expression written in another order (validate grades such rewrites)."""
+    swapped = map_children(node, lambda child: commuted(child, products=products))
+    if isinstance(swapped, Add) or (products and isinstance(swapped, Mul)):
+        return type(swapped)(swapped.right, swapped.left)
+    return swapped

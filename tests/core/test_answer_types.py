@@ -206,3 +206,21 @@ class TestRegressions:
         ctx = Context(params={}, reference=ref)
         assert t.compare(ref, t.read("(x^T x) I + 2 x x^T", ctx), ctx).score == 1.0
         assert t.compare(ref, t.read("(x^T x) I", ctx), ctx).score == 0.0
+
+
+class TestRewrites:
+    def test_expression_rewrites_are_equal_and_cover_each_form(self):
+        t = ANSWER_TYPES["expression"]({"variables": {"s": {}, "t": {}}})
+        forms = t.rewrites("s*(1 - s) + t")
+        assert forms[0].startswith("$")                        # LaTeX
+        assert "t + " in forms[1]                              # reordered
+        assert "s**2" in forms[2] and "s*(" not in forms[2]    # expanded
+        for form in forms:
+            assert judge("expression", {"variables": {"s": {}, "t": {}}}, "s*(1 - s) + t", form)[0] == 1.0
+
+    def test_matrix_rewrites_never_commute_products(self):
+        v = {"A": {"shape": [3, 3]}, "x": {"shape": [3, 1]}}
+        forms = ANSWER_TYPES["matrix-expression"]({"variables": v}).rewrites("(A + A^T) x")
+        assert "A^T + A" in forms[1] and forms[1].endswith("x")
+        for form in forms:
+            assert judge("matrix-expression", {"variables": v}, "(A + A^T) x", form)[0] == 1.0
