@@ -102,41 +102,44 @@ class BatchEvaluator:
         """(value, magnitude bound); the bound is ``None`` when not tracking.
 
         Callers outside ``run`` wrap this in ``np.errstate(all="ignore")``."""
-        if isinstance(node, (t.Num, t.Const, t.Sym, t.Identity)):
-            value = self.leaf(node)
-            return value, (np.abs(value) if self.track else None)
-        if isinstance(node, t.Neg):
-            value, mag = self.pair(node.arg)
-            return -value, mag
-        if isinstance(node, t.Transpose):
-            value, mag = self.pair(node.arg)
-            return np.swapaxes(value, 1, 2), (None if mag is None else np.swapaxes(mag, 1, 2))
-        if isinstance(node, t.Pow):
-            return self.power(node)
-        if isinstance(node, t.Call):
-            return self.call(node)
-        if isinstance(node, (t.Vector, t.Matrix)):
-            return self.literal(node)
-        (a, am), (b, bm) = self.pair(node.left), self.pair(node.right)
-        track = self.track
-        if isinstance(node, (t.Add, t.Sub)):
-            value = a + b if isinstance(node, t.Add) else a - b
-            return value, (am + bm if track else None)
-        if isinstance(node, t.Div):
-            value = a / b
-            return value, (am / np.abs(b) + np.abs(value) * bm / np.abs(b) if track else None)
-        if isinstance(node, t.Mul) and a.shape[1:] != (1, 1) and b.shape[1:] != (1, 1):
-            return np.matmul(a, b), (np.matmul(am, bm) if track else None)
-        return a * b, (am * bm if track else None)          # scaling, Hadamard
+        return _RULES[type(node)](self, node)        # a table: this runs for every node
 
-    def leaf(self, node: t.Node) -> np.ndarray:
+    def leaf(self, node: t.Num | t.Const | t.Sym | t.Identity):
         if isinstance(node, t.Num):
-            return _constant(node.value)
-        if isinstance(node, t.Const):
-            return _constant(_CONSTANTS[node.name])
-        if isinstance(node, t.Sym):
-            return self.env[node.name]
-        return np.eye(node.size, dtype=complex)[None]           # Identity
+            value = _constant(node.value)
+        elif isinstance(node, t.Const):
+            value = _constant(_CONSTANTS[node.name])
+        elif isinstance(node, t.Sym):
+            value = self.env[node.name]
+        else:
+            value = np.eye(node.size, dtype=complex)[None]
+        return value, (np.abs(value) if self.track else None)
+
+    def negate(self, node: t.Neg):
+        value, mag = self.pair(node.arg)
+        return -value, mag
+
+    def transpose(self, node: t.Transpose):
+        value, mag = self.pair(node.arg)
+        return np.swapaxes(value, 1, 2), (None if mag is None else np.swapaxes(mag, 1, 2))
+
+    def add(self, node: t.Add | t.Sub):
+        (a, am), (b, bm) = self.pair(node.left), self.pair(node.right)
+        value = a + b if type(node) is t.Add else a - b
+        return value, (am + bm if self.track else None)
+
+    def divide(self, node: t.Div):
+        (a, am), (b, bm) = self.pair(node.left), self.pair(node.right)
+        value = a / b
+        if not self.track:
+            return value, None
+        return value, am / np.abs(b) + np.abs(value) * bm / np.abs(b)
+
+    def multiply(self, node: t.Mul | t.Hadamard):
+        (a, am), (b, bm) = self.pair(node.left), self.pair(node.right)
+        if type(node) is t.Mul and a.shape[1:] != (1, 1) and b.shape[1:] != (1, 1):
+            return np.matmul(a, b), (np.matmul(am, bm) if self.track else None)
+        return a * b, (am * bm if self.track else None)          # scaling, Hadamard
 
     def literal(self, node: t.Vector | t.Matrix):
         rows = [node.items] if isinstance(node, t.Vector) else node.rows
@@ -201,6 +204,17 @@ class BatchEvaluator:
         if not self.track:
             return value, None
         return value, np.abs(value) + _SLOPES[func](a, value) * am
+
+
+_RULES = {
+    t.Num: BatchEvaluator.leaf, t.Const: BatchEvaluator.leaf, t.Sym: BatchEvaluator.leaf,
+    t.Identity: BatchEvaluator.leaf, t.Neg: BatchEvaluator.negate,
+    t.Transpose: BatchEvaluator.transpose, t.Add: BatchEvaluator.add,
+    t.Sub: BatchEvaluator.add, t.Div: BatchEvaluator.divide, t.Mul: BatchEvaluator.multiply,
+    t.Hadamard: BatchEvaluator.multiply, t.Pow: BatchEvaluator.power,
+    t.Call: BatchEvaluator.call, t.Vector: BatchEvaluator.literal,
+    t.Matrix: BatchEvaluator.literal,
+}
 
 
 def _as_batch(name: str, value) -> tuple[np.ndarray, t.Shape]:

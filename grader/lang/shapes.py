@@ -42,6 +42,7 @@ def describe(shape: t.Shape) -> str:
 class _Inference:
     def __init__(self, names: Mapping[str, t.Shape]):
         self.names = names
+        self.declared: dict[str, t.Shape] = {}     # names seen so far, shapes normalised
         self.parent: dict[_Var, Dim] = {}
         self.identities: list[_Var] = []
 
@@ -83,44 +84,54 @@ class _Inference:
 
     # -- rules ---------------------------------------------------------------------
     def shape(self, node: t.Node) -> tuple:
-        if isinstance(node, (t.Num, t.Const)):
-            return ()
-        if isinstance(node, t.Sym):
+        rule = _RULES.get(type(node))          # a table: this runs for every node
+        if rule is None:
+            raise TypeError(f"not an answer-language node: {node!r}")
+        return rule(self, node)
+
+    def scalar(self, node: t.Num | t.Const) -> tuple:
+        return ()
+
+    def symbol(self, node: t.Sym) -> tuple:
+        shape = self.declared.get(node.name)
+        if shape is None:
             if node.name not in self.names:
                 raise AnswerError(f"unknown name '{node.name}'")
-            return normalize_shape(self.names[node.name])
-        if isinstance(node, t.Identity):
-            var = _Var()
-            self.identities.append(var)
-            if node.size is not None:             # already sized (by an earlier pass)
-                self.unify(var, node.size)
-            return (var, var)
-        if isinstance(node, t.Neg):
-            return self.shape(node.arg)
-        if isinstance(node, t.Transpose):
-            inner = self.shape(node.arg)
-            return () if inner == () else (inner[1], inner[0])
-        if isinstance(node, (t.Add, t.Sub)):
-            return self.add(self.shape(node.left), self.shape(node.right),
-                            "add" if isinstance(node, t.Add) else "subtract")
-        if isinstance(node, t.Mul):
-            return self.multiply(self.shape(node.left), self.shape(node.right))
-        if isinstance(node, t.Div):
-            return self.divide(self.shape(node.left), self.shape(node.right))
-        if isinstance(node, t.Hadamard):
-            return self.elementwise(self.shape(node.left), self.shape(node.right),
-                                    "an element-wise product")
-        if isinstance(node, t.Pow):
-            return self.power(node)
-        if isinstance(node, t.Call):
-            return self.call(node)
-        if isinstance(node, t.Vector):
-            self.entries(node.items)
-            return (len(node.items), 1)
-        if isinstance(node, t.Matrix):
-            self.entries([item for row in node.rows for item in row])
-            return (len(node.rows), len(node.rows[0]))
-        raise TypeError(f"not an answer-language node: {node!r}")
+            shape = self.declared[node.name] = normalize_shape(self.names[node.name])
+        return shape
+
+    def identity(self, node: t.Identity) -> tuple:
+        var = _Var()
+        self.identities.append(var)
+        if node.size is not None:             # already sized (by an earlier pass)
+            self.unify(var, node.size)
+        return (var, var)
+
+    def negate(self, node: t.Neg) -> tuple:
+        return self.shape(node.arg)
+
+    def transpose(self, node: t.Transpose) -> tuple:
+        inner = self.shape(node.arg)
+        return () if inner == () else (inner[1], inner[0])
+
+    def binary(self, node: t.Add | t.Sub | t.Mul | t.Div | t.Hadamard) -> tuple:
+        a, b = self.shape(node.left), self.shape(node.right)
+        kind = type(node)
+        if kind is t.Mul:
+            return self.multiply(a, b)
+        if kind is t.Div:
+            return self.divide(a, b)
+        if kind is t.Hadamard:
+            return self.elementwise(a, b, "an element-wise product")
+        return self.add(a, b, "add" if kind is t.Add else "subtract")
+
+    def vector(self, node: t.Vector) -> tuple:
+        self.entries(node.items)
+        return (len(node.items), 1)
+
+    def matrix(self, node: t.Matrix) -> tuple:
+        self.entries([item for row in node.rows for item in row])
+        return (len(node.rows), len(node.rows[0]))
 
     def add(self, a: tuple, b: tuple, verb: str) -> tuple:
         if a == () and b == ():
@@ -211,6 +222,16 @@ class _Inference:
         return [self.find(v) for v in self.identities]
 
 
+_RULES = {
+    t.Num: _Inference.scalar, t.Const: _Inference.scalar, t.Sym: _Inference.symbol,
+    t.Identity: _Inference.identity, t.Neg: _Inference.negate,
+    t.Transpose: _Inference.transpose, t.Add: _Inference.binary, t.Sub: _Inference.binary,
+    t.Mul: _Inference.binary, t.Div: _Inference.binary, t.Hadamard: _Inference.binary,
+    t.Pow: _Inference.power, t.Call: _Inference.call, t.Vector: _Inference.vector,
+    t.Matrix: _Inference.matrix,
+}
+
+
 def shape_of(node: t.Node, names: Mapping[str, t.Shape], *,
              expected: t.Shape | None = None) -> t.Shape:
     """The shape of ``node`` given the declared shapes; ``AnswerError`` names any mismatch.
@@ -221,9 +242,29 @@ def shape_of(node: t.Node, names: Mapping[str, t.Shape], *,
     return with_sizes(node, names, expected=expected)[1]
 
 
+# Reading an answer and comparing it ask for the same tree's sizes, and every answer
+# to a part for the reference's. Trees are immutable, so recent results are kept by
+# the tree's identity: an entry holds its tree, so that id is not reused while it lives.
+_RECENT: dict[tuple, tuple] = {}
+_RECENT_SIZE = 256
+
+
 def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
                expected: t.Shape | None = None) -> tuple[t.Node, t.Shape]:
     """``node`` with every ``I`` given its size, and the shape of the whole."""
+    key = (id(node), tuple((k, tuple(v)) for k, v in names.items()), tuple(expected or ()))
+    hit = _RECENT.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    result = _with_sizes(node, names, expected)
+    if len(_RECENT) >= _RECENT_SIZE:
+        _RECENT.clear()
+    _RECENT[key] = (node, result)
+    return result
+
+
+def _with_sizes(node: t.Node, names: Mapping[str, t.Shape],
+                expected: t.Shape | None) -> tuple[t.Node, t.Shape]:
     inference = _Inference(names)
     shape = inference.shape(node)
     if expected and len(shape) == 2:

@@ -203,6 +203,33 @@ def test_reference_and_declaration_problems_raise_value_error():
         scalar("a", "b", {"a": VarSpec(equals="b"), "b": VarSpec(equals="a")})
 
 
+def test_a_difference_at_rounding_level_is_weighed_against_the_magnitudes():
+    """The plain values differ beyond RTOL here; only the magnitude bound shows that the
+    difference is cancellation noise (the terms are a billion times the result)."""
+    assert scalar("(1000000000 + x) - 1000000000", "x", X).equal is True
+    assert scalar("(1000000000 + x) - 1000000000", "2 x", X).equal is False
+
+
+def test_agreeing_values_need_no_rounding_bound():
+    """sqrt(0) has no finite first-order bound, but where the values agree none is needed."""
+    outcome = scalar("x + sqrt(0)", "x", X)
+    assert (outcome.equal, outcome.check) == (True, "sampling")
+
+
+def test_one_reference_against_other_declarations_and_seeds():
+    """The reference's values are remembered per declarations and seed, never across them."""
+    ref = parse("s", names={"s": (), "t": ()})
+    ans = parse("sigmoid(t)", names={"s": (), "t": ()})
+    as_sigmoid = {"t": VarSpec(), "s": VarSpec(equals="sigmoid(t)")}
+    as_tanh = {"t": VarSpec(), "s": VarSpec(equals="tanh(t)")}
+    for seed in (0, 1):
+        assert compare_scalar(ref, ans, as_sigmoid, seed=seed).equal is True
+        assert compare_scalar(ref, ans, as_tanh, seed=seed).equal is False
+    x = parse("x", names={"x": ()})
+    assert compare_scalar(x, parse("abs(x)", names={"x": ()}), {"x": VarSpec((0.5, 2.0))}).equal
+    assert not compare_scalar(x, parse("abs(x)", names={"x": ()}), {"x": VarSpec((-2.0, -0.5))}).equal
+
+
 # -- the sympy fallback and its budget --------------------------------------------------
 
 NOWHERE_REAL = "log(-1 - x^2)"      # no real value anywhere: sampling cannot decide

@@ -82,3 +82,15 @@ def test_expected_shape_sizes_a_lone_identity():
     """An answer of just I (or c*I) takes its size from the expected shape."""
     assert shape_of(parse("2 I"), {}, expected=(4, 4)) == (4, 4)
     assert shape_of(parse("A + I", names=NAMES), NAMES, expected=(2, 2)) == (3, 3)
+
+
+def test_one_tree_sized_against_other_declarations_and_expectations():
+    """Results are remembered per tree, but never across declarations or expected shapes."""
+    node = parse("c I")
+    assert shape_of(node, {"c": ()}, expected=(2, 2)) == (2, 2)
+    assert shape_of(node, {"c": ()}, expected=(3, 3)) == (3, 3)
+    assert shape_of(node, {"c": (1, 1)}, expected=(4, 4)) == (4, 4)
+    with pytest.raises(AnswerError, match="unknown name 'c'"):
+        shape_of(node, {}, expected=(2, 2))
+    with pytest.raises(AnswerError, match="size of I"):
+        shape_of(node, {"c": ()})
