@@ -69,7 +69,7 @@ class _ArrayAnswer(AnswerType):
         more = "" if len(wrong) <= 8 else f" and {len(wrong) - 8} more"
         message = f"{len(wrong)} of {ok.size} entries are off: {where}{more}."
         score = float(ok.mean()) if self.options.get("partial") else 0.0
-        return Comparison(score, "tolerance", message, {"wrong_entries": [list(w) for w in wrong]})
+        return Comparison(score, "tolerance", message)
 
     def plausible(self, ans, ref):
         if ans.value.shape != ref.value.shape or not np.all(np.isfinite(ans.value)):

@@ -17,7 +17,7 @@ The core never branches on the kind of answer; everything kind-specific lives he
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..fields import Field
 
@@ -42,7 +42,6 @@ class Comparison:
     score: float | None
     check: str
     message: str = ""
-    details: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

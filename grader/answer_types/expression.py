@@ -61,7 +61,7 @@ class ExpressionAnswer(AnswerType):
     def compare(self, ref, ans, ctx):
         outcome = compare_scalar(ref.value, ans.value, self.variables, seed=ctx.seed)
         score = None if outcome.equal is None else float(outcome.equal)   # None: undecided
-        return Comparison(score, outcome.check, "", {"detail": outcome.detail})
+        return Comparison(score, outcome.check)
 
     def rewrites(self, written):
         """The reference in LaTeX, reordered, and expanded and factored by sympy (trusted text)."""

@@ -68,7 +68,7 @@ class MatrixExpressionAnswer(AnswerType):
             raise AnswerError(msg)   # a wrong shape is `invalid` (SPEC)
         outcome = compare_matrix(rnode, anode, self.variables, seed=ctx.seed)
         score = None if outcome.equal is None else float(outcome.equal)   # None: undecided
-        return Comparison(score, outcome.check, "", {"detail": outcome.detail})
+        return Comparison(score, outcome.check)
 
     def rewrites(self, written):
         """The reference typed in LaTeX, and with its sums reordered (products do not commute)."""

@@ -40,12 +40,12 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from ..errors import UsageError
-from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader, report_internal_error
+from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader
 from .report_html import report_html
 from .reports import (GradebookWriter, JUnitWriter, SummaryBuilder, feedback_md, gradescope_json,
                       summary_json)
 from .results import PartResult, SubmissionResult
-from .submission import student_from_path
+from .submission import report_internal_error, student_from_path
 
 MANIFEST = "batch.json"
 STATS = "stats.json"

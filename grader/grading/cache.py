@@ -18,23 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import sys
-import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..bank.model import ProblemSet
 from ..lang import AnswerError
-from .part import ProblemGrader
-from .results import PartResult, SubmissionResult
 from .submission import SubmissionGrader
 
 MAX_CANON_NODES = 20_000          # nodes visited when keying one value
 DEFAULT_CACHE_ENTRIES = 50_000    # comparisons kept per process
-INTERNAL_ERROR_TEXT = {
-    "en": "The grader failed on this answer (an internal error); it is listed for the instructor's review.",
-    "ru": "Проверка этого ответа завершилась внутренней ошибкой; ответ передан преподавателю.",
-}
 
 
 class _TooBig(Exception):
@@ -82,12 +74,6 @@ def sampling_seed(secret: bytes, set_id: str, key: str) -> int:
     """The seed expression comparisons of one problem sample with, shared by the class."""
     message = "\x1f".join(("sampling", set_id, key)).encode("utf-8")
     return int.from_bytes(hmac.new(secret, message, hashlib.sha256).digest()[:4], "big")
-
-
-def report_internal_error(where: str, exc: BaseException) -> None:
-    """A grader bug surfaces on stderr (the verdict itself says only "undecided")."""
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    print(f"grader: internal error while grading {where}: {text}", file=sys.stderr)
 
 
 @dataclass
@@ -146,38 +132,16 @@ class ComparisonCache:
 
 
 class CachingSubmissionGrader(SubmissionGrader):
-    """The batch's grader: comparisons memoised, sampling seeded per problem key, and a
-    grader bug on one part turned into an `undecided` verdict instead of a crash.
+    """The batch's grader: comparisons memoised and sampling seeded per problem key.
 
     ``cache_size=0`` turns the memo off; results are otherwise identical.
     """
 
     def __init__(self, pset: ProblemSet, secret: bytes, lang: str | None = None,
                  cache_size: int = DEFAULT_CACHE_ENTRIES):
-        super().__init__(pset, secret, lang)
-        self.cache = ComparisonCache(cache_size)
-        self.seeds = {e.key: sampling_seed(secret, pset.id, e.key) for e in pset.entries}
+        super().__init__(pset, secret, lang, memo=ComparisonCache(cache_size),
+                         sampling_seeds={e.key: sampling_seed(secret, pset.id, e.key) for e in pset.entries})
 
     @property
     def stats(self) -> CacheStats:
-        return self.cache.stats
-
-    def grade_answers(self, student: str, answers: dict, source: str = "",
-                      warnings: tuple = ()) -> SubmissionResult:
-        parts: list[PartResult] = []
-        for entry, variant in self.variants(student):
-            scale = entry.points / entry.problem.points if entry.problem.points else 0.0
-            grader = ProblemGrader(entry.key, variant, scale, self.lang,
-                                   sampling_seed=self.seeds[entry.key], memo=self.cache)
-            given = answers.get(entry.key, {})
-            for part in entry.problem.parts:
-                try:
-                    parts.append(grader.grade(part, given.get(part.id)))
-                except Exception as exc:  # noqa: BLE001 -- a grader bug: undecided, never silently wrong
-                    report_internal_error(f"{student}: {entry.key}.{part.id}", exc)
-                    parts.append(PartResult(key=entry.key, part=part.id, verdict="undecided", score=0.0,
-                                            max=round(part.points * scale, 6),
-                                            check=f"internal-error:{type(exc).__name__}",
-                                            feedback=INTERNAL_ERROR_TEXT[self.lang]))
-        return SubmissionResult(student=student, source=source, status="ok", parts=tuple(parts),
-                                max=self.pset.points, warnings=tuple(warnings))
+        return self.memo.stats

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,16 @@ from .results import PartResult, SubmissionResult
 
 MAX_ANSWER_FILE_BYTES = 256 * 1024   # a full set of answers is a few kB
 MAX_ANSWER_NODES = 100_000           # values in an answer file, aliases expanded
+INTERNAL_ERROR_TEXT = {
+    "en": "The grader failed on this answer (an internal error); it is listed for the instructor's review.",
+    "ru": "Проверка этого ответа завершилась внутренней ошибкой; ответ передан преподавателю.",
+}
+
+
+def report_internal_error(where: str, exc: BaseException) -> None:
+    """A grader bug surfaces on stderr (the verdict itself says only "undecided")."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    print(f"grader: internal error while grading {where}: {text}", file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -82,10 +94,15 @@ def read_answer_file(path: Path, pset: ProblemSet, expected_student: str | None)
 class SubmissionGrader:
     """Grades answer files of one set with one secret."""
 
-    def __init__(self, pset: ProblemSet, secret: bytes, lang: str | None = None):
+    def __init__(self, pset: ProblemSet, secret: bytes, lang: str | None = None, *,
+                 memo=None, sampling_seeds: dict | None = None):
+        """``memo`` and ``sampling_seeds`` (per problem key) are what the batch shares across
+        students (see ``grading.cache``); without them each student is graded on its own."""
         self.pset = pset
         self.secret = secret
         self.lang = lang or pset.lang
+        self.memo = memo
+        self.sampling_seeds = sampling_seeds or {}
 
     def variants(self, student: str):
         for entry in self.pset.entries:
@@ -97,10 +114,18 @@ class SubmissionGrader:
         parts: list[PartResult] = []
         for entry, variant in self.variants(student):
             scale = entry.points / entry.problem.points if entry.problem.points else 0.0
-            grader = ProblemGrader(entry.key, variant, scale, self.lang)
+            grader = ProblemGrader(entry.key, variant, scale, self.lang,
+                                   sampling_seed=self.sampling_seeds.get(entry.key), memo=self.memo)
             given = answers.get(entry.key, {})
             for part in entry.problem.parts:
-                parts.append(grader.grade(part, given.get(part.id)))
+                try:
+                    parts.append(grader.grade(part, given.get(part.id)))
+                except Exception as exc:  # noqa: BLE001 -- a grader bug: undecided, never silently wrong
+                    report_internal_error(f"{student}: {entry.key}.{part.id}", exc)
+                    parts.append(PartResult(key=entry.key, part=part.id, verdict="undecided", score=0.0,
+                                            max=round(part.points * scale, 6),
+                                            check=f"internal-error:{type(exc).__name__}",
+                                            feedback=INTERNAL_ERROR_TEXT[self.lang]))
         return SubmissionResult(student=student, source=source, status="ok", parts=tuple(parts),
                                 max=self.pset.points, warnings=tuple(warnings))
 
