@@ -44,12 +44,11 @@ class _ArrayAnswer(AnswerType):
         return Reading(arr, array_plain(arr), array_latex(arr))
 
     def read_reference(self, value, ctx):
-        arr = read_array(value, self.ndim)
-        return Reading(arr, array_plain(arr), array_latex(arr))
+        # trusted, and never shown: the value is enough
+        return Reading(read_array(value, self.ndim), "")
 
     def _entry_ok(self, ref, ans):
-        allowed = np.vectorize(self.tolerance.allowed)(ref) if ref.size else ref
-        return np.abs(ans - ref) <= allowed
+        return np.abs(ans - ref) <= self.tolerance.allowed_array(ref)
 
     def compare(self, ref, ans, ctx):
         r, a = ref.value, ans.value

@@ -7,10 +7,12 @@ sampling cannot settle it. An unsettled comparison is ``undecided``, never wrong
 
 from __future__ import annotations
 
+import functools
+
 from ..fields import Field
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
 from ..lang.tree import commuted
-from ..lang.equivalence import compare_scalar
+from ..lang.equivalence import Declarations, compare_scalar
 from .base import AnswerType, Comparison, Reading
 
 DEFAULT_DOMAIN = (-2.0, 2.0)
@@ -34,6 +36,11 @@ class ExpressionAnswer(AnswerType):
             spec["domain"] = (float(domain[0]), float(domain[1]))
             self.variables[str(name)] = spec
         self.names = {name: () for name in self.variables}
+
+    @functools.cached_property
+    def declared(self) -> Declarations:
+        # built on first use: check_config reports bad declarations with their place
+        return Declarations(self.variables)
 
     def check_config(self, doc, path):
         for name, spec in (self.options.get("variables") or {}).items():
@@ -59,7 +66,7 @@ class ExpressionAnswer(AnswerType):
         return Reading(parse(str(value), names=self.names), "")
 
     def compare(self, ref, ans, ctx):
-        outcome = compare_scalar(ref.value, ans.value, self.variables, seed=ctx.seed)
+        outcome = compare_scalar(ref.value, ans.value, self.declared, seed=ctx.seed)
         score = None if outcome.equal is None else float(outcome.equal)   # None: undecided
         return Comparison(score, outcome.check)
 

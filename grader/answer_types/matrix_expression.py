@@ -7,9 +7,11 @@ marked; equality is then judged by random instantiation of the declared symbols
 
 from __future__ import annotations
 
+import functools
+
 from ..fields import Field
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
-from ..lang.equivalence import compare_matrix
+from ..lang.equivalence import Declarations, compare_matrix
 from ..lang.tree import commuted
 from .base import AnswerType, Comparison, Reading
 
@@ -31,6 +33,11 @@ class MatrixExpressionAnswer(AnswerType):
             shape = tuple(spec.get("shape", ()))
             self.variables[str(name)] = {"shape": shape, "kind": spec.get("kind", "general")}
         self.names = {n: v["shape"] for n, v in self.variables.items()}
+
+    @functools.cached_property
+    def declared(self) -> Declarations:
+        # built on first use: check_config reports bad declarations with their place
+        return Declarations(self.variables)
 
     def check_config(self, doc, path):
         for name, spec in (self.options.get("variables") or {}).items():
@@ -66,7 +73,7 @@ class MatrixExpressionAnswer(AnswerType):
             if _norm(ashape) == _norm(rshape)[::-1]:
                 msg += "; a transpose is missing or extra"
             raise AnswerError(msg)   # a wrong shape is `invalid` (SPEC)
-        outcome = compare_matrix(rnode, anode, self.variables, seed=ctx.seed)
+        outcome = compare_matrix(rnode, anode, self.declared, seed=ctx.seed)
         score = None if outcome.equal is None else float(outcome.equal)   # None: undecided
         return Comparison(score, outcome.check)
 

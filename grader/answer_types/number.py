@@ -25,7 +25,7 @@ class NumberAnswer(AnswerType):
         # never shown: the value is enough
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return Reading(float(value), "")
-        return Reading(read_scalar(value)[0], "")
+        return Reading(read_scalar(value, printed=False)[0], "")
 
     def compare(self, ref, ans, ctx):
         if self.tolerance.accepts(ref.value, ans.value):

@@ -33,6 +33,12 @@ class Tolerance:
             return 0.5 * 10.0 ** exponent * (1 + 1e-9)
         return max(self.abs, self.rel * abs(ref))
 
+    def allowed_array(self, ref: np.ndarray) -> np.ndarray:
+        """``allowed`` for every entry of an array (the same floats, without np.vectorize)."""
+        if self.sigfigs is None:
+            return np.maximum(self.abs, self.rel * np.abs(ref))
+        return np.array([self.allowed(float(v)) for v in ref.flat]).reshape(ref.shape)
+
     def accepts(self, ref: float, ans: float) -> bool:
         """Monotone in the tolerance: a looser tolerance never rejects what a tighter one accepts."""
         if not (math.isfinite(ref) and math.isfinite(ans)):
@@ -93,8 +99,10 @@ def format_number(x) -> str:
     return format(x, ".10g")
 
 
-def read_scalar(raw, what: str = "a number") -> tuple[float, str, str]:
-    """A scalar from YAML (number or answer-language string): value, plain, LaTeX."""
+def read_scalar(raw, what: str = "a number", *, printed: bool = True) -> tuple[float, str, str]:
+    """A scalar from YAML (number or answer-language string): value, plain, LaTeX.
+
+    ``printed=False`` leaves both texts empty, for values nobody is shown."""
     if isinstance(raw, bool) or raw is None:
         raise AnswerError(f"expected {what}, got {'nothing' if raw is None else raw!r}")
     if isinstance(raw, (int, float, Fraction, np.integer, np.floating)):
@@ -105,6 +113,8 @@ def read_scalar(raw, what: str = "a number") -> tuple[float, str, str]:
         return value, text, text
     if isinstance(raw, str):
         node = parse(raw)
+        if not printed:
+            return to_number(node), "", ""
         return to_number(node), to_plain(node), to_latex(node)
     raise AnswerError(f"expected {what}, got {_kind(raw)}")
 

@@ -75,25 +75,52 @@ class Outcome:
     detail: str = ""
 
 
-def compare_scalar(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
+def compare_scalar(ref: t.Node, ans: t.Node, variables: Mapping[str, object] | Declarations, *,
                    budget_s: float = DEFAULT_LIMITS.time_budget_s, seed: int = 0) -> Outcome:
-    """Compare two scalar expressions; see the module docstring for the checks."""
-    return _compare(ref, ans, _specs(variables), budget_s, seed, scalar=True)
+    """Compare two scalar expressions; see the module docstring for the checks.
+
+    ``variables`` maps names to specs (``VarSpec``, ``MatVarSpec`` or YAML-style
+    dicts); callers that compare many answers pass a ``Declarations`` built once."""
+    return _compare(ref, ans, _declared(variables), budget_s, seed, scalar=True)
 
 
-def compare_matrix(ref: t.Node, ans: t.Node, variables: Mapping[str, object], *,
+def compare_matrix(ref: t.Node, ans: t.Node, variables: Mapping[str, object] | Declarations, *,
                    budget_s: float = DEFAULT_LIMITS.time_budget_s, seed: int = 0) -> Outcome:
     """Compare two matrix (or scalar) expressions over scalar and matrix variables."""
-    return _compare(ref, ans, _specs(variables), budget_s, seed, scalar=False)
+    return _compare(ref, ans, _declared(variables), budget_s, seed, scalar=False)
 
 
 # ---------------------------------------------------------------------------------
 # Variable declarations.
 
+class Declarations:
+    """Variable declarations checked and frozen once: an answer type builds one per
+    part, so that comparing an answer neither re-checks nor re-hashes them (they key
+    the memoised sample points)."""
+
+    __slots__ = ("specs", "names", "key", "_hash")
+
+    def __init__(self, variables: Mapping[str, object]):
+        self.specs = _specs(variables)
+        self.names = _names(self.specs)
+        self.key = tuple(sorted(self.specs.items()))
+        self._hash = hash(self.key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Declarations) and self.key == other.key
+
+
+def _declared(variables) -> Declarations:
+    return variables if isinstance(variables, Declarations) else Declarations(variables)
+
+
 def clear_cache() -> None:
     """Forget memoised sample points and values (benchmarks time cold comparisons with this)."""
     _environment.cache_clear()
-    _reference_value.cache_clear()
+    _REFERENCE_VALUES.clear()
 
 
 def _specs(variables: Mapping[str, object]) -> dict[str, VarSpec | MatVarSpec]:
@@ -152,9 +179,9 @@ def _dependents(specs, names) -> list[tuple[str, t.Node]]:
 # ---------------------------------------------------------------------------------
 # The chain.
 
-def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
+def _compare(ref, ans, declared: Declarations, budget_s, seed, *, scalar: bool) -> Outcome:
     started = time.monotonic()
-    names = _names(specs)
+    names = declared.names
     try:
         ref_sized, ref_shape = with_sizes(ref, names)
     except AnswerError as exc:
@@ -164,26 +191,24 @@ def _compare(ref, ans, specs, budget_s, seed, *, scalar: bool) -> Outcome:
         raise ValueError(f"compare_scalar got a reference that is {describe(ref_shape)}")
     if _flat(ref_shape) != _flat(ans_shape):
         raise AnswerError(f"expected {describe(ref_shape)}, got {describe(ans_shape)}")
-    key = tuple(sorted(specs.items()))
-
     for batch, points in enumerate((POINTS, EXTRA_POINTS)):
-        env = _environment(key, seed, batch, points)
+        env = _environment(declared, seed, batch, points)
         with np.errstate(all="ignore"):
             # Most answers, right or wrong, are settled by the plain values; the
             # magnitude bounds cost as much again and are computed only when the
             # values differ somewhere (a difference that may be rounding noise).
-            a = _reference_value(ref_sized, key, seed, batch, points)[0]
+            a = _reference_value(ref_sized, declared, seed, batch, points)[0]
             b = BatchEvaluator(env).pair(ans_sized)[0]
             if _agree_everywhere(a, b):
                 return Outcome(True, "sampling", f"agrees at {points} sample points")
-            a, a_mag = _reference_value(ref_sized, key, seed, batch, points, magnitudes=True)
+            a, a_mag = _reference_value(ref_sized, declared, seed, batch, points, magnitudes=True)
             b, b_mag = BatchEvaluator(env, magnitudes=True).pair(ans_sized)
             a, a_mag, b, b_mag = (_broadcast(v, points) for v in (a, a_mag, b, b_mag))
-            outcome = _judge(a, b, np.maximum(a_mag, b_mag), env, specs)
+            outcome = _judge(a, b, np.maximum(a_mag, b_mag), env, declared.specs)
         if outcome is not None:
             return outcome
     remaining = budget_s - (time.monotonic() - started)
-    return _sympy_check(ref_sized, ans_sized, specs, remaining)
+    return _sympy_check(ref_sized, ans_sized, declared.specs, remaining)
 
 
 def _flat(shape: t.Shape) -> t.Shape:
@@ -241,28 +266,40 @@ def _real_finite(z: np.ndarray) -> np.ndarray:
 # Sampling.
 
 @functools.lru_cache(maxsize=256)
-def _environment(specs: tuple, seed: int, batch: int, points: int) -> dict[str, np.ndarray]:
+def _environment(declared: Declarations, seed: int, batch: int, points: int) -> dict[str, np.ndarray]:
     """Every variable's values at the sample points: drawn, then the ``equals`` ones
-    computed from them. A pure function of its arguments (``specs`` sorted by name),
-    memoised because every answer to a part uses the same points. Read-only."""
-    env = dict(_draw(specs, seed, batch, points))
-    specs = dict(specs)
-    names = _names(specs)
+    computed from them. A pure function of its arguments, memoised because every
+    answer to a part uses the same points. Read-only."""
+    env = dict(_draw(declared.key, seed, batch, points))
+    names = declared.names
     evaluator = BatchEvaluator(env)
     with np.errstate(all="ignore"):
-        for name, node in _dependents(specs, names):
+        for name, node in _dependents(declared.specs, names):
             env[name] = _broadcast(evaluator.pair(with_sizes(node, names)[0])[0], points)
     for value in env.values():
         value.flags.writeable = False
     return env
 
 
-@functools.lru_cache(maxsize=256)
-def _reference_value(ref: t.Node, specs: tuple, seed: int, batch: int, points: int,
+# Every answer to a part is compared with the same reference at the same points.
+# Keyed by the tree's identity (hashing a whole tree per lookup cost as much as the
+# evaluation); an entry holds its tree, so that the id is not reused while it lives.
+_REFERENCE_VALUES: dict[tuple, tuple] = {}
+_REFERENCE_VALUES_SIZE = 256
+
+
+def _reference_value(ref: t.Node, declared: Declarations, seed: int, batch: int, points: int,
                      magnitudes: bool = False):
-    """``BatchEvaluator.pair`` of the reference at the sample points, memoised: every
-    answer to a part is compared with the same reference at the same points."""
-    return BatchEvaluator(_environment(specs, seed, batch, points), magnitudes).pair(ref)
+    """``BatchEvaluator.pair`` of the reference at the sample points, memoised."""
+    key = (id(ref), declared, seed, batch, points, magnitudes)
+    hit = _REFERENCE_VALUES.get(key)
+    if hit is not None and hit[0] is ref:
+        return hit[1]
+    value = BatchEvaluator(_environment(declared, seed, batch, points), magnitudes).pair(ref)
+    if len(_REFERENCE_VALUES) >= _REFERENCE_VALUES_SIZE:
+        _REFERENCE_VALUES.clear()
+    _REFERENCE_VALUES[key] = (ref, value)
+    return value
 
 
 def _draw(specs: tuple, seed: int, batch: int, points: int) -> dict[str, np.ndarray]:

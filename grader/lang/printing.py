@@ -20,7 +20,12 @@ _LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\co
 
 def format_decimal(value: Fraction) -> str:
     """The exact decimal for a non-negative number with a finite expansion."""
-    if value == 0:
+    if value.denominator == 1:
+        # Integers, most numbers in answers: plain unless more than six trailing zeros.
+        digits = str(value.numerator)
+        if len(digits) - len(digits.rstrip("0")) <= 6:
+            return digits
+    elif value == 0:
         return "0"
     rest, twos, fives = value.denominator, 0, 0
     while rest % 2 == 0:
@@ -45,74 +50,74 @@ def format_decimal(value: Fraction) -> str:
     return f"{mantissa}e{exponent + len(stripped) - 1}"
 
 
-def _level(node: t.Node) -> int:
-    if isinstance(node, (t.Add, t.Sub)):
-        return SUM
-    if isinstance(node, (t.Mul, t.Div, t.Hadamard)):
-        return PRODUCT
-    if isinstance(node, t.Neg):
-        return SIGNED
-    if isinstance(node, (t.Pow, t.Transpose)):
-        return POWER
-    return ATOM
+_LEVELS = {t.Add: SUM, t.Sub: SUM, t.Mul: PRODUCT, t.Div: PRODUCT, t.Hadamard: PRODUCT,
+           t.Neg: SIGNED, t.Pow: POWER, t.Transpose: POWER}
 
+
+def _level(node: t.Node) -> int:
+    return _LEVELS.get(type(node), ATOM)
+
+
+# Both printers dispatch on the node's type through a table: they run for every
+# answer read, and a chain of isinstance tests cost as much as the printing itself.
 
 # ---------------------------------------------------------------------------------
 
 def to_plain(node: t.Node) -> str:
     """Canonical plain text; ``parse(to_plain(n))`` gives back ``n``."""
-    return _Plain().show(node)
+    return _plain(node)
 
 
-class _Plain:
-    def show(self, node: t.Node) -> str:
-        if isinstance(node, t.Num):
-            return format_decimal(node.value)
-        if isinstance(node, (t.Const, t.Sym)):
-            return node.name
-        if isinstance(node, t.Identity):
-            return "I"
-        if isinstance(node, (t.Add, t.Sub)):
-            op = " + " if isinstance(node, t.Add) else " - "
-            return self.at(node.left, SUM) + op + self.at(node.right, PRODUCT, tidy=True)
-        if isinstance(node, (t.Mul, t.Div, t.Hadamard)):
-            op = {t.Mul: "*", t.Div: "/", t.Hadamard: " .* "}[type(node)]
-            return self.at(node.left, PRODUCT) + op + self.at(node.right, POWER)
-        if isinstance(node, t.Neg):
-            return "-" + self.at(node.arg, POWER)
-        if isinstance(node, t.Pow):
-            return self.at(node.base, ATOM) + "^" + self.exponent(node.exp)
-        if isinstance(node, t.Transpose):
-            return self.at(node.arg, ATOM) + "^T"
-        if isinstance(node, t.Call):
-            return node.func + "(" + ", ".join(self.show(a) for a in node.args) + ")"
-        if isinstance(node, t.Vector):
-            return "[" + ", ".join(self.show(a) for a in node.items) + "]"
-        if isinstance(node, t.Matrix):
-            return "[" + ", ".join("[" + ", ".join(self.show(a) for a in row) + "]"
-                                   for row in node.rows) + "]"
+def _plain(node: t.Node) -> str:
+    rule = _PLAIN.get(type(node))
+    if rule is None:
         raise TypeError(f"not an answer-language node: {node!r}")
+    return rule(node)
 
-    def at(self, node: t.Node, level: int, tidy: bool = False) -> str:
-        """``node`` printed where the grammar expects at least ``level``."""
-        text = self.show(node)
-        needs = _level(node) < level or (tidy and isinstance(node, t.Neg))
-        return "(" + text + ")" if needs else text
 
-    def exponent(self, node: t.Node) -> str:
-        # A bare T exponent would read as a transpose, so it gets parentheses.
-        if isinstance(node, t.Sym) and node.name == "T":
-            return "(T)"
-        if _level(node) >= POWER and not isinstance(node, t.Transpose):
-            return self.show(node)
-        return "(" + self.show(node) + ")"
+def _plain_at(node: t.Node, level: int, tidy: bool = False) -> str:
+    """``node`` printed where the grammar expects at least ``level``."""
+    text = _plain(node)
+    kind = type(node)
+    needs = _LEVELS.get(kind, ATOM) < level or (tidy and kind is t.Neg)
+    return "(" + text + ")" if needs else text
+
+
+def _plain_exponent(node: t.Node) -> str:
+    # A bare T exponent would read as a transpose, so it gets parentheses.
+    kind = type(node)
+    if kind is t.Sym and node.name == "T":
+        return "(T)"
+    if _LEVELS.get(kind, ATOM) >= POWER and kind is not t.Transpose:
+        return _plain(node)
+    return "(" + _plain(node) + ")"
+
+
+_PLAIN_OPS = {t.Add: " + ", t.Sub: " - ", t.Mul: "*", t.Div: "/", t.Hadamard: " .* "}
+_PLAIN = {
+    t.Num: lambda n: format_decimal(n.value),
+    t.Const: lambda n: n.name,
+    t.Sym: lambda n: n.name,
+    t.Identity: lambda n: "I",
+    t.Add: lambda n: _plain_at(n.left, SUM) + _PLAIN_OPS[type(n)] + _plain_at(n.right, PRODUCT, True),
+    t.Mul: lambda n: _plain_at(n.left, PRODUCT) + _PLAIN_OPS[type(n)] + _plain_at(n.right, POWER),
+    t.Neg: lambda n: "-" + _plain_at(n.arg, POWER),
+    t.Pow: lambda n: _plain_at(n.base, ATOM) + "^" + _plain_exponent(n.exp),
+    t.Transpose: lambda n: _plain_at(n.arg, ATOM) + "^T",
+    t.Call: lambda n: n.func + "(" + ", ".join(map(_plain, n.args)) + ")",
+    t.Vector: lambda n: "[" + ", ".join(map(_plain, n.items)) + "]",
+    t.Matrix: lambda n: "[" + ", ".join("[" + ", ".join(map(_plain, row)) + "]"
+                                        for row in n.rows) + "]",
+}
+_PLAIN[t.Sub] = _PLAIN[t.Add]
+_PLAIN[t.Div] = _PLAIN[t.Hadamard] = _PLAIN[t.Mul]
 
 
 # ---------------------------------------------------------------------------------
 
 def to_latex(node: t.Node) -> str:
     """LaTeX for feedback ("how your answer was read"); parses back to an equal value."""
-    return _Latex().show(node)
+    return _latex(node)
 
 
 def _latex_name(name: str) -> str:
@@ -126,59 +131,65 @@ def _latex_name(name: str) -> str:
     return head + ("_{" + sub + "}" if sub else "")
 
 
-class _Latex:
-    def show(self, node: t.Node) -> str:
-        if isinstance(node, t.Num):
-            text = format_decimal(node.value)
-            if "e" in text:
-                mantissa, exponent = text.split("e")
-                return mantissa + r" \cdot 10^{" + exponent + "}"
-            return text
-        if isinstance(node, t.Const):
-            return r"\pi" if node.name == "pi" else "e"
-        if isinstance(node, t.Sym):
-            return _latex_name(node.name)
-        if isinstance(node, t.Identity):
-            return "I"
-        if isinstance(node, (t.Add, t.Sub)):
-            op = " + " if isinstance(node, t.Add) else " - "
-            return self.at(node.left, SUM) + op + self.at(node.right, PRODUCT, tidy=True)
-        if isinstance(node, t.Div):
-            return r"\frac{" + self.show(node.left) + "}{" + self.show(node.right) + "}"
-        if isinstance(node, (t.Mul, t.Hadamard)):
-            op = r" \cdot " if isinstance(node, t.Mul) else r" \odot "
-            return self.at(node.left, PRODUCT) + op + self.at(node.right, POWER)
-        if isinstance(node, t.Neg):
-            return "-" + self.at(node.arg, POWER)
-        if isinstance(node, t.Pow):
-            exp = self.show(node.exp)
-            if isinstance(node.exp, t.Sym) and node.exp.name == "T":
-                exp = r"\left(" + exp + r"\right)"      # a bare T would read as a transpose
-            return "{" + self.at(node.base, ATOM) + "}^{" + exp + "}"
-        if isinstance(node, t.Transpose):
-            return "{" + self.at(node.arg, ATOM) + r"}^{\top}"
-        if isinstance(node, t.Call):
-            return self.call(node)
-        if isinstance(node, t.Vector):
-            return r"\begin{pmatrix} " + r" \\ ".join(self.show(a) for a in node.items) \
-                + r" \end{pmatrix}"
-        if isinstance(node, t.Matrix):
-            rows = (" & ".join(self.show(a) for a in row) for row in node.rows)
-            return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+def _latex(node: t.Node) -> str:
+    rule = _LATEX.get(type(node))
+    if rule is None:
         raise TypeError(f"not an answer-language node: {node!r}")
+    return rule(node)
 
-    def at(self, node: t.Node, level: int, tidy: bool = False) -> str:
-        text = self.show(node)
-        needs = (_level(node) < level and not isinstance(node, t.Div)) \
-            or (tidy and isinstance(node, t.Neg))
-        return r"\left(" + text + r"\right)" if needs else text
 
-    def call(self, node: t.Call) -> str:
-        args = ", ".join(self.show(a) for a in node.args)
-        if node.func == "sqrt":
-            return r"\sqrt{" + args + "}"
-        if node.func == "abs":
-            return r"\left|" + args + r"\right|"
-        if node.func == "inv":
-            return "{" + self.at(node.args[0], ATOM) + "}^{-1}"
-        return _LATEX_FUNCTIONS[node.func] + r"\left(" + args + r"\right)"
+def _latex_at(node: t.Node, level: int, tidy: bool = False) -> str:
+    text = _latex(node)
+    kind = type(node)
+    needs = (_LEVELS.get(kind, ATOM) < level and kind is not t.Div) or (tidy and kind is t.Neg)
+    return r"\left(" + text + r"\right)" if needs else text
+
+
+def _latex_number(node: t.Num) -> str:
+    text = format_decimal(node.value)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return mantissa + r" \cdot 10^{" + exponent + "}"
+    return text
+
+
+def _latex_power(node: t.Pow) -> str:
+    exp = _latex(node.exp)
+    if type(node.exp) is t.Sym and node.exp.name == "T":
+        exp = r"\left(" + exp + r"\right)"      # a bare T would read as a transpose
+    return "{" + _latex_at(node.base, ATOM) + "}^{" + exp + "}"
+
+
+def _latex_call(node: t.Call) -> str:
+    args = ", ".join(map(_latex, node.args))
+    if node.func == "sqrt":
+        return r"\sqrt{" + args + "}"
+    if node.func == "abs":
+        return r"\left|" + args + r"\right|"
+    if node.func == "inv":
+        return "{" + _latex_at(node.args[0], ATOM) + "}^{-1}"
+    return _LATEX_FUNCTIONS[node.func] + r"\left(" + args + r"\right)"
+
+
+def _latex_rows(rows) -> str:
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+
+
+_LATEX_OPS = {t.Add: " + ", t.Sub: " - ", t.Mul: r" \cdot ", t.Hadamard: r" \odot "}
+_LATEX = {
+    t.Num: _latex_number,
+    t.Const: lambda n: r"\pi" if n.name == "pi" else "e",
+    t.Sym: lambda n: _latex_name(n.name),
+    t.Identity: lambda n: "I",
+    t.Add: lambda n: _latex_at(n.left, SUM) + _LATEX_OPS[type(n)] + _latex_at(n.right, PRODUCT, True),
+    t.Div: lambda n: r"\frac{" + _latex(n.left) + "}{" + _latex(n.right) + "}",
+    t.Mul: lambda n: _latex_at(n.left, PRODUCT) + _LATEX_OPS[type(n)] + _latex_at(n.right, POWER),
+    t.Neg: lambda n: "-" + _latex_at(n.arg, POWER),
+    t.Pow: _latex_power,
+    t.Transpose: lambda n: "{" + _latex_at(n.arg, ATOM) + r"}^{\top}",
+    t.Call: _latex_call,
+    t.Vector: lambda n: _latex_rows(map(_latex, n.items)),
+    t.Matrix: lambda n: _latex_rows(" & ".join(map(_latex, row)) for row in n.rows),
+}
+_LATEX[t.Sub] = _LATEX[t.Add]
+_LATEX[t.Hadamard] = _LATEX[t.Mul]
