@@ -99,7 +99,8 @@ def _tokens(text: str) -> tuple[list[str], list[str], list[int]]:
 
 
 def _binary(kind: str, left: Raw, right: Raw) -> Raw:
-    return Raw(kind, (left, right), left.pos, max(left.depth, right.depth) + 1)
+    depth = left.depth if left.depth > right.depth else right.depth
+    return Raw(kind, (left, right), left.pos, depth + 1)
 
 
 class _Parser:
@@ -137,6 +138,8 @@ class _Parser:
                 return left
 
     def signed(self) -> Raw:
+        if self.kinds[self.i] not in _SIGNS:          # the usual case: no sign
+            return self.power()
         first = self.skip_signs()
         return self.apply_signs(first, self.i, self.power())
 

@@ -140,7 +140,26 @@ def clear_cache() -> None:
 def _parse_cached(text: str, names: tuple | None, limits: Limits) -> t.Node:
     # Trees are immutable, so a reference parsed for every answer to a part, or an
     # answer many students typed alike, is parsed once. Errors are not cached.
-    return _parse(text, None if names is None else dict(names), limits)
+    return _parse(text, None if names is None else _declared(names), limits)
+
+
+@functools.lru_cache(maxsize=256)
+def _declared(names: tuple) -> "_Declared":
+    return _Declared(dict(names))
+
+
+class _Declared(dict):
+    """Declared names → shapes, with the spellings a student may use for each (Greek
+    letters spelled out; underscores optional), built once per set of declarations."""
+
+    def __init__(self, names: Mapping[str, t.Shape]):
+        super().__init__(names)
+        self.exact: dict[str, str] = {}
+        self.loose: dict[str, str] = {}
+        for key in names:
+            spelled = _spell(key)
+            self.exact[spelled] = key
+            self.loose.setdefault(spelled.replace("_", ""), key)
 
 
 # Most answers are plain numbers ("0.25", "-3", "3/4"); they skip the grammar.
@@ -168,8 +187,14 @@ def _parse(text: str, names: Mapping[str, t.Shape] | None, limits: Limits) -> t.
     where = _Where(origin)
     if not plain.strip():
         raise AnswerError("the answer is empty")
-    _check_brackets(plain, limits, where)
-    raw = parse_raw(plain)
+    # The grammar only accepts balanced brackets, so a text with too few brackets to
+    # exceed the depth cap goes straight to the fast parser; the bracket walk (and its
+    # messages) is for texts that could nest too deeply or that fail to parse.
+    shallow = sum(map(plain.count, _OPEN)) <= limits.max_depth
+    raw = parse_raw(plain) if shallow else None
+    if raw is None:
+        _check_brackets(plain, limits, where)
+        raw = parse_raw(plain) if not shallow else None
     if raw is None:
         raw = _lark_parse(plain, where)
     if raw.depth > limits.max_tree_depth:
@@ -304,13 +329,13 @@ class _Resolver:
         self.names = names
         self.limits = limits
         self.where = where
-        self.exact: dict[str, str] = {}
-        self.loose: dict[str, str] = {}
-        if names is not None:
-            for key in names:
-                spelled = _spell(key)
-                self.exact[spelled] = key
-                self.loose.setdefault(spelled.replace("_", ""), key)
+        if names is None:
+            self.exact: dict[str, str] = {}
+            self.loose: dict[str, str] = {}
+        else:
+            if not isinstance(names, _Declared):
+                names = self.names = _Declared(names)
+            self.exact, self.loose = names.exact, names.loose
 
     # -- dispatch ------------------------------------------------------------------
     def node(self, r: Raw) -> t.Node:
@@ -320,51 +345,41 @@ class _Resolver:
         return value
 
     def operand(self, r: Raw) -> t.Node | _FuncRef:
-        kind = r.kind
-        if kind == "num":
-            return self.number(r)
-        if kind == "name":
-            factors = self.name(r.parts[0], r.pos)
-            return factors if isinstance(factors, _FuncRef) else _product(factors)
-        if kind in ("paren", "brace"):
-            return self.node(r.parts[0])
-        if kind == "neg" or kind == "pos":
-            inner = self.operand(r.parts[0])
-            if isinstance(inner, _FuncRef):
-                return _FuncRef(inner.func, inner.pos, inner.negated != (kind == "neg"))
-            return t.Neg(inner) if kind == "neg" else inner
-        if kind in ("add", "sub"):
-            cls = t.Add if kind == "add" else t.Sub
-            return cls(self.node(r.parts[0]), self.node(r.parts[1]))
-        if kind in _MULTIPLY_KINDS:
-            return self.product_chain(r)
-        if kind == "pow":
-            return self.power(r)
-        if kind == "prime":
-            factors = self.factors(r.parts[0])
-            return _product(factors[:-1] + [t.Transpose(factors[-1])])
-        if kind == "call":
-            return self.call(r)
-        if kind == "bracket":
-            return self.bracket(r)
-        raise AssertionError(f"unknown raw node {kind}")
+        return _OPERAND[r.kind](self, r)      # a table: this runs for every raw node
+
+    def name_operand(self, r: Raw) -> t.Node | _FuncRef:
+        factors = self.name(r.parts[0], r.pos)
+        return factors if isinstance(factors, _FuncRef) else _product(factors)
+
+    def group(self, r: Raw) -> t.Node:
+        return self.node(r.parts[0])
+
+    def signed(self, r: Raw) -> t.Node | _FuncRef:
+        negate = r.kind == "neg"
+        inner = self.operand(r.parts[0])
+        if isinstance(inner, _FuncRef):
+            return _FuncRef(inner.func, inner.pos, inner.negated != negate)
+        return t.Neg(inner) if negate else inner
+
+    def sum(self, r: Raw) -> t.Node:
+        cls = t.Add if r.kind == "add" else t.Sub
+        return cls(self.node(r.parts[0]), self.node(r.parts[1]))
+
+    def prime(self, r: Raw) -> t.Node:
+        factors = self.factors(r.parts[0])
+        return _product(factors[:-1] + [t.Transpose(factors[-1])])
 
     # -- leaves --------------------------------------------------------------------
     def number(self, r: Raw) -> t.Num:
         text = r.parts[0]
-        whole, frac, exp = _NUMBER.match(text).groups()
-        digits = (whole + (frac or "")).lstrip("0")
-        if len(digits) > self.limits.max_digits:
+        node = _number(text, self.limits.max_digits, self.limits.max_exponent)
+        if node == "digits":
             raise AnswerError(f"the number at character {self.where(r.pos) + 1} has too many "
                               f"digits (at most {self.limits.max_digits})", self.where(r.pos))
-        power = int(exp) if exp else 0
-        if abs(power) > self.limits.max_exponent:
+        if node == "exponent":
             raise AnswerError(f"the number '{text}' is out of range (exponent at most "
                               f"{self.limits.max_exponent})", self.where(r.pos))
-        power -= len(frac or "")
-        mantissa = int(whole + (frac or "") or "0")
-        value = Fraction(mantissa * 10 ** power) if power >= 0 else Fraction(mantissa, 10 ** -power)
-        return t.Num(value)
+        return node
 
     def name(self, text: str, pos: int) -> list[t.Node] | _FuncRef:
         """A name as a list of factors (``xy`` → [x, y]) or an unapplied function."""
@@ -508,6 +523,8 @@ class _Resolver:
         """Cap constant exponents so that exact (sympy) arithmetic stays small."""
         literal = exp.arg if isinstance(exp, t.Neg) else exp
         if isinstance(literal, t.Num):                       # the usual case: x^2, x^-1
+            if literal.value.denominator == 1 and literal.value.numerator <= self.limits.max_exponent:
+                return
             value = complex(float(literal.value)) if literal.value < 10 ** 300 else None
         elif t.free_names(exp) or t.has_identity(exp):
             return
@@ -570,6 +587,34 @@ class _Resolver:
         if not any(nested) and len(rows) == 1:
             return t.Vector(tuple(self.node(item) for item in rows[0]))
         return t.Matrix(tuple(tuple(self.node(item) for item in row) for row in rows))
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(text: str, max_digits: int, max_exponent: int) -> t.Num | str:
+    """The exact value of a NUMBER token, or which cap it breaks ("digits", "exponent").
+
+    Memoised: the same few numbers (1, 2, 0.5) fill most answers, and building the
+    Fraction is the dearest step of reading a number."""
+    whole, frac, exp = _NUMBER.match(text).groups()
+    digits = (whole + (frac or "")).lstrip("0")
+    if len(digits) > max_digits:
+        return "digits"
+    power = int(exp) if exp else 0
+    if abs(power) > max_exponent:
+        return "exponent"
+    power -= len(frac or "")
+    mantissa = int(whole + (frac or "") or "0")
+    value = Fraction(mantissa * 10 ** power) if power >= 0 else Fraction(mantissa, 10 ** -power)
+    return t.Num(value)
+
+
+_OPERAND = {
+    "num": _Resolver.number, "name": _Resolver.name_operand, "paren": _Resolver.group,
+    "brace": _Resolver.group, "neg": _Resolver.signed, "pos": _Resolver.signed,
+    "add": _Resolver.sum, "sub": _Resolver.sum, "pow": _Resolver.power,
+    "prime": _Resolver.prime, "call": _Resolver.call, "bracket": _Resolver.bracket,
+    **{kind: _Resolver.product_chain for kind in _MULTIPLY_KINDS},
+}
 
 
 def _is_bare_t(r: Raw) -> bool:
