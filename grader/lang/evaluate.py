@@ -9,6 +9,7 @@ cost: overflow gives inf/nan, never an exception or a big-integer blow-up.
 
 from __future__ import annotations
 
+import cmath
 import functools
 import math
 from collections.abc import Mapping
@@ -236,10 +237,16 @@ def evaluate(node: t.Node, env: Mapping[str, object]):
     ``env`` maps names to numbers, vectors (as columns) or matrices. Results are
     real (float, float64 array) when every imaginary part is zero.
     """
-    if not env and isinstance(node, (t.Vector, t.Matrix)):
-        literal = _plain_array(node)      # [0.5, 0.75]: the commonest array answer
-        if literal is not None:
-            return literal
+    if not env:
+        # Constants (number answers, bracket literals) skip numpy when plain Python can.
+        if isinstance(node, (t.Vector, t.Matrix)):
+            literal = _literal_array(node)
+            if literal is not None:
+                return literal
+        else:
+            z = _scalar(node)
+            if z is not None:
+                return z.real if z.imag == 0 else z
     batch, names = {}, {}
     for name, value in env.items():
         batch[name], names[name] = _as_batch(name, value)
@@ -273,14 +280,80 @@ def _plain_number(node: t.Node) -> float | None:
     return None
 
 
-def _plain_array(node) -> np.ndarray | None:
-    """A bracket literal of plain numbers as a float array (a vector as a column), else None."""
+def _literal_array(node) -> np.ndarray | None:
+    """A bracket literal of constant scalars as an array (a vector as a column), else None."""
     rows = [(item,) for item in node.items] if isinstance(node, t.Vector) else node.rows
-    values = [[_plain_number(item) for item in row] for row in rows]
+    values = [[_scalar(item) for item in row] for row in rows]
     if any(v is None for row in values for v in row):
         return None
-    array = np.array(values, dtype=float)
-    return array if np.all(np.isfinite(array)) else None
+    if all(v.imag == 0 for row in values for v in row):
+        return np.array([[v.real for v in row] for row in values], dtype=float)
+    return np.array(values, dtype=complex)
+
+
+# -- Constant scalars in plain Python ------------------------------------------------
+# The same complex arithmetic and principal branches as BatchEvaluator, one value at
+# a time: for a number answer, numpy's per-call cost is most of the work. Anything
+# this path does not cover (names, matrices, I) or that fails or leaves the finite
+# numbers (overflow, division by zero, log 0) returns None, and numpy decides.
+
+def _scalar_sigmoid(z: complex) -> complex:
+    if z.real >= 0:
+        return 1 / (1 + cmath.exp(-z))
+    ez = cmath.exp(z)
+    return ez / (1 + ez)
+
+
+_SCALAR_FUNCTIONS = {
+    "exp": cmath.exp, "log": lambda z: cmath.log(z + 0j), "sqrt": lambda z: cmath.sqrt(z + 0j),
+    "sin": cmath.sin, "cos": cmath.cos, "tan": cmath.tan, "tanh": cmath.tanh,
+    "sigmoid": _scalar_sigmoid, "abs": lambda z: complex(abs(z)),
+}
+
+
+def _scalar(node: t.Node) -> complex | None:
+    try:
+        z = _SCALAR_RULES[type(node)](node)
+    except (KeyError, ArithmeticError, ValueError, _NotScalar):
+        return None
+    return z if cmath.isfinite(z) else None
+
+
+class _NotScalar(Exception):
+    pass
+
+
+def _scalar_call(node: t.Call) -> complex:
+    args = [_scalar_value(a) for a in node.args]
+    if node.func in t.VARIADIC_FUNCTIONS:
+        value = args[0]
+        larger = node.func == "max"
+        for b in args[1:]:
+            value = value if (value.real >= b.real if larger else value.real <= b.real) else b
+        return value
+    function = _SCALAR_FUNCTIONS.get(node.func)
+    if function is None:
+        raise _NotScalar                       # inv, det, tr
+    return function(args[0])
+
+
+def _scalar_value(node: t.Node) -> complex:
+    return _SCALAR_RULES[type(node)](node)    # KeyError: a node kind left to numpy
+
+
+
+
+_SCALAR_RULES = {
+    t.Num: lambda n: complex(float(n.value)),
+    t.Const: lambda n: complex(_CONSTANTS[n.name]),
+    t.Neg: lambda n: -_scalar_value(n.arg),
+    t.Add: lambda n: _scalar_value(n.left) + _scalar_value(n.right),
+    t.Sub: lambda n: _scalar_value(n.left) - _scalar_value(n.right),
+    t.Mul: lambda n: _scalar_value(n.left) * _scalar_value(n.right),
+    t.Div: lambda n: _scalar_value(n.left) / _scalar_value(n.right),
+    t.Pow: lambda n: (_scalar_value(n.base) + 0j) ** _scalar_value(n.exp),
+    t.Call: _scalar_call,
+}
 
 
 def to_number(node: t.Node) -> float:

@@ -4,9 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lang_strategies import small_numbers
 
 from grader.lang import AnswerError, evaluate, parse, to_number
-from grader.lang.evaluate import BatchEvaluator
+from grader.lang import tree as t
+from grader.lang.evaluate import BatchEvaluator, _scalar
 from grader.lang.shapes import with_sizes
 
 
@@ -93,3 +97,61 @@ def test_to_number_errors(text, fragment):
     with pytest.raises(AnswerError) as caught:
         to_number(parse(text))
     assert fragment in caught.value.message
+
+
+# -- constants in plain Python -------------------------------------------------------
+
+_SCALAR_FUNCTIONS = ("exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid")
+_constant_trees = st.recursive(
+    st.one_of(small_numbers, st.sampled_from([t.Const("e"), t.Const("pi")])),
+    lambda ch: st.one_of(
+        st.builds(t.Neg, ch), st.builds(t.Add, ch, ch), st.builds(t.Sub, ch, ch),
+        st.builds(t.Mul, ch, ch), st.builds(t.Div, ch, ch), st.builds(t.Pow, ch, ch),
+        st.builds(lambda f, a: t.Call(f, (a,)), st.sampled_from(_SCALAR_FUNCTIONS), ch),
+        st.builds(lambda f, a: t.Call(f, tuple(a)), st.sampled_from(["max", "min"]),
+                  st.lists(ch, min_size=2, max_size=3))),
+    max_leaves=12)
+
+
+def _trig_of_huge(node) -> bool:
+    """sin/cos/tan of a huge argument: one ulp of the argument changes the result
+    entirely, so two correct evaluators may disagree there."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, t.Call) and current.func in ("sin", "cos", "tan"):
+            z = _scalar(current.args[0])
+            if z is None or abs(z) > 1e4:
+                return True
+        stack.extend(t.children(current))
+    return False
+
+
+@settings(max_examples=400, suppress_health_check=list(HealthCheck), deadline=None)
+@given(_constant_trees)
+def test_plain_python_constants_match_numpy(node):
+    """The plain-Python path for constants gives numpy's value (same branches, same
+    sigmoid), or declines and leaves the case to numpy."""
+    fast = _scalar(node)
+    if fast is None or _trig_of_huge(node):
+        return
+    with np.errstate(all="ignore"):
+        slow = complex(BatchEvaluator({}).run(with_sizes(node, {})[0])[0, 0, 0])
+    assert abs(fast - slow) <= 1e-9 * max(1.0, abs(slow))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("exp(2)/(1 + exp(2))", math.exp(2) / (1 + math.exp(2))), ("sqrt(-4)", 2j),
+    ("log(-1)", complex(0, math.pi)), ("sigmoid(-800)", 0.0), ("2^10", 1024.0),
+    ("max(1, 2) - min(-1, 3)", 3.0), ("-(2)^0.5", -math.sqrt(2)),
+])
+def test_plain_python_constants_by_hand(text, expected):
+    z = _scalar(parse(text))
+    assert z is not None and abs(z - expected) <= 1e-12 * max(1.0, abs(expected))
+
+
+@pytest.mark.parametrize("text", ["x + 1", "det([[1, 2], [3, 4]])", "1/0", "exp(1000)",
+                                  "log(0)", "0^-1", "[1, 2]"])
+def test_plain_python_constants_decline(text):
+    """Names, matrices and anything non-finite are left to numpy (which gives inf/nan)."""
+    assert _scalar(parse(text)) is None
