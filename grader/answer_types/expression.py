@@ -11,7 +11,7 @@ import functools
 
 from ..fields import Field
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
-from ..lang.tree import commuted
+from ..lang.tree import Names, commuted
 from ..lang.equivalence import Declarations, compare_scalar
 from .base import AnswerType, Comparison, Reading
 
@@ -35,7 +35,7 @@ class ExpressionAnswer(AnswerType):
             domain = spec.get("domain", DEFAULT_DOMAIN)
             spec["domain"] = (float(domain[0]), float(domain[1]))
             self.variables[str(name)] = spec
-        self.names = {name: () for name in self.variables}
+        self.names = Names({name: () for name in self.variables})
 
     @functools.cached_property
     def declared(self) -> Declarations:

@@ -12,7 +12,7 @@ import functools
 from ..fields import Field
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
 from ..lang.equivalence import Declarations, compare_matrix
-from ..lang.tree import commuted
+from ..lang.tree import Names, commuted
 from .base import AnswerType, Comparison, Reading
 
 KINDS = ("general", "symmetric", "spd", "invertible", "diagonal")
@@ -32,7 +32,7 @@ class MatrixExpressionAnswer(AnswerType):
             spec = spec or {}
             shape = tuple(spec.get("shape", ()))
             self.variables[str(name)] = {"shape": shape, "kind": spec.get("kind", "general")}
-        self.names = {n: v["shape"] for n, v in self.variables.items()}
+        self.names = Names({n: v["shape"] for n, v in self.variables.items()})
 
     @functools.cached_property
     def declared(self) -> Declarations:

@@ -153,9 +153,9 @@ def _specs(variables: Mapping[str, object]) -> dict[str, VarSpec | MatVarSpec]:
     return out
 
 
-def _names(specs: Mapping[str, VarSpec | MatVarSpec]) -> dict[str, t.Shape]:
-    return {name: spec.shape if isinstance(spec, MatVarSpec) else ()
-            for name, spec in specs.items()}
+def _names(specs: Mapping[str, VarSpec | MatVarSpec]) -> t.Names:
+    return t.Names({name: spec.shape if isinstance(spec, MatVarSpec) else ()
+                    for name, spec in specs.items()})
 
 
 def _dependents(specs, names) -> list[tuple[str, t.Node]]:
@@ -249,9 +249,12 @@ def _agree_everywhere(a: np.ndarray, b: np.ndarray) -> bool:
     if np.count_nonzero(a.imag) or np.count_nonzero(b.imag):
         return False                          # rare: let _judge weigh the imaginary parts
     # With no imaginary parts, complex moduli are the absolute values (and cheaper
-    # than arithmetic on the strided .real views).
+    # than arithmetic on the strided .real views). count_nonzero, not .all(): the
+    # method's Python wrapper costs more than the test on a few dozen values.
     scale = np.maximum(np.abs(a), np.abs(b))               # nan stays nan
-    return bool((np.abs(a - b) <= RTOL * scale).all() and np.isfinite(scale).all())
+    close = np.abs(a - b) <= RTOL * scale
+    return (np.count_nonzero(close) == close.size
+            and np.count_nonzero(np.isfinite(scale)) == scale.size)
 
 
 def _real_finite(z: np.ndarray) -> np.ndarray:

@@ -105,13 +105,22 @@ class BatchEvaluator:
         Callers outside ``run`` wrap this in ``np.errstate(all="ignore")``."""
         return _RULES[type(node)](self, node)        # a table: this runs for every node
 
-    def leaf(self, node: t.Num | t.Const | t.Sym | t.Identity):
-        if isinstance(node, t.Num):
-            value = _constant(node.value)
-        elif isinstance(node, t.Const):
-            value = _constant(_CONSTANTS[node.name])
-        elif isinstance(node, t.Sym):
+    def number(self, node: t.Num):
+        # By the node's identity: hashing a Fraction costs more than the look-up it
+        # serves, and the parser hands out one node per distinct number token.
+        hit = _NUMBERS.get(id(node))
+        if hit is None or hit[0] is not node:
+            if len(_NUMBERS) >= _NUMBERS_SIZE:
+                _NUMBERS.clear()
+            hit = _NUMBERS[id(node)] = (node, _constant(node.value))
+        value = hit[1]
+        return value, (np.abs(value) if self.track else None)
+
+    def leaf(self, node: t.Const | t.Sym | t.Identity):
+        if type(node) is t.Sym:
             value = self.env[node.name]
+        elif type(node) is t.Const:
+            value = _constant(_CONSTANTS[node.name])
         else:
             value = np.eye(node.size, dtype=complex)[None]
         return value, (np.abs(value) if self.track else None)
@@ -207,8 +216,11 @@ class BatchEvaluator:
         return value, np.abs(value) + _SLOPES[func](a, value) * am
 
 
+_NUMBERS: dict[int, tuple] = {}     # id(Num) → (the node, its constant array)
+_NUMBERS_SIZE = 4096
+
 _RULES = {
-    t.Num: BatchEvaluator.leaf, t.Const: BatchEvaluator.leaf, t.Sym: BatchEvaluator.leaf,
+    t.Num: BatchEvaluator.number, t.Const: BatchEvaluator.leaf, t.Sym: BatchEvaluator.leaf,
     t.Identity: BatchEvaluator.leaf, t.Neg: BatchEvaluator.negate,
     t.Transpose: BatchEvaluator.transpose, t.Add: BatchEvaluator.add,
     t.Sub: BatchEvaluator.add, t.Div: BatchEvaluator.divide, t.Mul: BatchEvaluator.multiply,

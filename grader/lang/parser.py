@@ -127,7 +127,7 @@ def parse(text: str, *, names: Mapping[str, t.Shape] | None = None,
     if len(text) > limits.max_length:
         raise AnswerError(f"the answer is too long: {len(text)} characters "
                           f"(at most {limits.max_length})", limits.max_length)
-    key = None if names is None else tuple(sorted((k, tuple(v)) for k, v in names.items()))
+    key = None if names is None else t.names_key(names)
     return _parse_cached(text, key, limits)
 
 

@@ -252,7 +252,7 @@ _RECENT_SIZE = 256
 def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
                expected: t.Shape | None = None) -> tuple[t.Node, t.Shape]:
     """``node`` with every ``I`` given its size, and the shape of the whole."""
-    key = (id(node), tuple((k, tuple(v)) for k, v in names.items()), tuple(expected or ()))
+    key = (id(node), t.names_key(names), tuple(expected or ()))
     hit = _RECENT.get(key)
     if hit is not None and hit[0] is node:
         return hit[1]

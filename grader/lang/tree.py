@@ -107,6 +107,35 @@ class Matrix:
     rows: tuple[tuple[Node, ...], ...]
 
 
+class Names(dict):
+    """Declared names → shapes, read-only once built, with a precomputed ``key``.
+
+    Parsing, shape inference and sampling are memoised per set of declarations; a
+    part builds its ``Names`` once, so those caches find it without rebuilding and
+    sorting a key for every answer. Any mapping works where a ``Names`` is expected.
+    """
+
+    def __init__(self, names=()):
+        super().__init__(names)
+        self.key = tuple(sorted((name, tuple(shape)) for name, shape in self.items()))
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("Names is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self):
+        # pickle and copy would otherwise refill the dict through __setitem__
+        return Names, (dict(self),)
+
+
+def names_key(names) -> tuple:
+    """A hashable key for a mapping of declared names to shapes."""
+    if type(names) is Names:
+        return names.key
+    return tuple(sorted((name, tuple(shape)) for name, shape in names.items()))
+
+
 Node = Union[Num, Const, Sym, Identity, Neg, Add, Sub, Mul, Div, Hadamard, Pow,
              Transpose, Call, Vector, Matrix]
 BINARY = (Add, Sub, Mul, Div, Hadamard)
