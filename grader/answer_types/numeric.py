@@ -175,15 +175,27 @@ def _shape_to(value: np.ndarray, ndim: int, raw: str) -> np.ndarray:
 
 
 def array_plain(arr: np.ndarray) -> str:
-    if arr.ndim == 1:
-        return "[" + ", ".join(format_number(x) for x in arr) + "]"
-    return "[" + ", ".join(array_plain(r) for r in arr) + "]"
+    return _plain_rows(_entries(arr))
+
+
+def _plain_rows(rows) -> str:
+    if rows and not isinstance(rows[0], list):
+        return "[" + ", ".join(rows) + "]"
+    return "[" + ", ".join(_plain_rows(r) for r in rows) + "]"
 
 
 def array_latex(arr: np.ndarray) -> str:
-    rows = [arr] if arr.ndim == 1 else arr
-    body = r" \\ ".join(" & ".join(format_number(x) for x in r) for r in rows)
+    rows = _entries(arr)
+    rows = [rows] if arr.ndim == 1 else rows
+    body = r" \\ ".join(" & ".join(r) for r in rows)
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def _entries(arr: np.ndarray) -> list:
+    """The entries as text, nested like the array (Python floats: numpy scalars are slow)."""
+    if arr.ndim == 1:
+        return [format_number(x) for x in arr.tolist()]
+    return [_entries(row) for row in arr]
 
 
 def shape_text(shape) -> str:

@@ -223,21 +223,29 @@ def _broadcast(value: np.ndarray, points: int) -> np.ndarray:
 
 def _judge(a: np.ndarray, b: np.ndarray, mag: np.ndarray, env, specs) -> Outcome | None:
     """Sampling verdict, or ``None`` when too few points are usable."""
-    usable = (_real_finite(a) & _real_finite(b) & np.isfinite(mag)).all(axis=(1, 2))
+    usable = _each_point(_real_finite(a) & _real_finite(b) & np.isfinite(mag))
     count = np.count_nonzero(usable)
     if count < MIN_USABLE:
         return None
     ra, rb = a.real, b.real
     tol = RTOL * np.maximum(np.abs(ra), np.abs(rb)) + ROUNDING * mag
     # Unusable points compare as anything; the mask drops them.
-    far = usable & ~(np.abs(ra - rb) <= tol).all(axis=(1, 2))
-    if not far.any():
+    far = usable & ~_each_point(np.abs(ra - rb) <= tol)
+    differing = np.count_nonzero(far)
+    if not differing:
         return Outcome(True, "sampling", f"agrees at {count} sample points")
     first = int(np.argmax(far))
     where = ", ".join(f"{name}={env[name][first, 0, 0].real:.4g}"
                       for name, spec in sorted(specs.items()) if isinstance(spec, VarSpec))
-    detail = f"differs at {np.count_nonzero(far)} of {count} usable sample points"
+    detail = f"differs at {differing} of {count} usable sample points"
     return Outcome(False, "sampling", detail + (f", e.g. at {where}" if where else ""))
+
+
+def _each_point(test: np.ndarray) -> np.ndarray:
+    """A (points, rows, cols) test → one flag per point: true where it holds for every entry."""
+    if test.shape[1:] == (1, 1):
+        return test.reshape(test.shape[0])
+    return np.logical_and.reduce(test.reshape(test.shape[0], -1), axis=1)
 
 
 def _agree_everywhere(a: np.ndarray, b: np.ndarray) -> bool:

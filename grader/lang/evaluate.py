@@ -80,6 +80,25 @@ def _constant(value) -> np.ndarray:
     return array
 
 
+_MODULI: dict[int, tuple] = {}      # id(array) → (the array, its absolute value)
+_MODULI_SIZE = 4096
+
+
+def _modulus(value: np.ndarray) -> np.ndarray:
+    """``np.abs(value)``, memoised for read-only arrays (constants and the cached sample
+    values): every magnitude pass starts from the same leaves."""
+    if value.flags.writeable:
+        return np.abs(value)
+    hit = _MODULI.get(id(value))
+    if hit is None or hit[0] is not value:
+        if len(_MODULI) >= _MODULI_SIZE:
+            _MODULI.clear()
+        modulus = np.abs(value)
+        modulus.flags.writeable = False
+        hit = _MODULI[id(value)] = (value, modulus)
+    return hit[1]
+
+
 class BatchEvaluator:
     """Evaluates sized trees (see ``shapes.with_sizes``) over a batch of points.
 
@@ -114,7 +133,7 @@ class BatchEvaluator:
                 _NUMBERS.clear()
             hit = _NUMBERS[id(node)] = (node, _constant(node.value))
         value = hit[1]
-        return value, (np.abs(value) if self.track else None)
+        return value, (_modulus(value) if self.track else None)
 
     def leaf(self, node: t.Const | t.Sym | t.Identity):
         if type(node) is t.Sym:
@@ -123,7 +142,7 @@ class BatchEvaluator:
             value = _constant(_CONSTANTS[node.name])
         else:
             value = np.eye(node.size, dtype=complex)[None]
-        return value, (np.abs(value) if self.track else None)
+        return value, (_modulus(value) if self.track else None)
 
     def negate(self, node: t.Neg):
         value, mag = self.pair(node.arg)
@@ -143,7 +162,7 @@ class BatchEvaluator:
         value = a / b
         if not self.track:
             return value, None
-        return value, am / np.abs(b) + np.abs(value) * bm / np.abs(b)
+        return value, (am + np.abs(value) * bm) / np.abs(b)
 
     def multiply(self, node: t.Mul | t.Hadamard):
         (a, am), (b, bm) = self.pair(node.left), self.pair(node.right)
@@ -174,9 +193,12 @@ class BatchEvaluator:
             value = np.power(base + 0j, exp)                    # +0j: see _principal
             if not self.track:
                 return value, None
-            # d(b^e) = e b^(e-1) db + b^e log(b) de
-            mag = np.abs(value) * (1 + np.abs(exp) * bm / np.abs(base)
-                                   + np.abs(np.log(base + 0j)) * em)
+            # d(b^e) = e b^(e-1) db + b^e log(b) de. A literal exponent (x^2, x^-1, x^0.5)
+            # is exact to half an ulp, far below the |b^e| term, so de is dropped there.
+            size = np.abs(value)
+            mag = size * (1 + np.abs(exp) * bm / np.abs(base))
+            if not _is_literal(node.exp):
+                mag = mag + size * np.abs(np.log(base + 0j)) * em
             return value, mag
         k = int(exp.reshape(-1)[0].real)          # shapes.py checked: a constant integer
         if k < 0:
@@ -214,6 +236,10 @@ class BatchEvaluator:
         if not self.track:
             return value, None
         return value, np.abs(value) + _SLOPES[func](a, value) * am
+
+
+def _is_literal(node: t.Node) -> bool:
+    return type(node) is t.Num or (type(node) is t.Neg and type(node.arg) is t.Num)
 
 
 _NUMBERS: dict[int, tuple] = {}     # id(Num) → (the node, its constant array)
@@ -373,11 +399,13 @@ def to_number(node: t.Node) -> float:
     plain = _plain_number(node)
     if plain is not None and math.isfinite(plain):
         return plain
-    names = sorted(t.free_names(node))
-    if names:
-        listed = ", ".join(f"'{n}'" for n in names)
-        raise AnswerError(f"expected a number, but the answer contains {listed}")
-    value = evaluate(node, {})
+    value = _scalar(node)           # finite, and no names in it, when not None
+    if value is None:
+        names = sorted(t.free_names(node))
+        if names:
+            listed = ", ".join(f"'{n}'" for n in names)
+            raise AnswerError(f"expected a number, but the answer contains {listed}")
+        value = evaluate(node, {})
     if np.shape(value) == (1, 1):              # [[0.5]] or a 1×1 product is a number
         value = value[0, 0]
     if np.ndim(value) != 0:
