@@ -33,5 +33,14 @@ class Limits:
     max_digits: int = 60             # digits in one number
     time_budget_s: float = 2.0       # per comparison (sympy fallback)
 
+    def __hash__(self) -> int:
+        # Limits key the parse cache; a generated hash would rebuild a tuple per answer.
+        try:
+            return self._hash
+        except AttributeError:
+            value = hash(tuple(getattr(self, f) for f in self.__dataclass_fields__))
+            object.__setattr__(self, "_hash", value)
+            return value
+
 
 DEFAULT_LIMITS = Limits()

@@ -373,6 +373,8 @@ class _Resolver:
     def number(self, r: Raw) -> t.Num:
         text = r.parts[0]
         node = _number(text, self.limits.max_digits, self.limits.max_exponent)
+        if type(node) is t.Num:
+            return node
         if node == "digits":
             raise AnswerError(f"the number at character {self.where(r.pos) + 1} has too many "
                               f"digits (at most {self.limits.max_digits})", self.where(r.pos))
