@@ -133,11 +133,13 @@ def read_array(raw, ndim: int) -> np.ndarray:
         node = parse(raw)
         from ..lang import evaluate  # numeric value of a bracket literal or constant expression
         value = np.asarray(evaluate(node, {}))
-        if np.iscomplexobj(value):
-            if np.any(np.abs(value.imag) > 1e-12):
-                raise AnswerError("the answer has complex entries; expected real numbers")
-            value = value.real
-        return _shape_to(value.astype(float), ndim, raw)
+        if value.dtype != np.float64:
+            if np.iscomplexobj(value):
+                if np.any(np.abs(value.imag) > 1e-12):
+                    raise AnswerError("the answer has complex entries; expected real numbers")
+                value = value.real
+            value = value.astype(float)
+        return _shape_to(value, ndim, raw)
     if not isinstance(raw, (list, tuple)):
         raw = [raw]
     if ndim == 2 and raw and not any(isinstance(r, (list, tuple)) for r in raw):

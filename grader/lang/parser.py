@@ -339,7 +339,7 @@ class _Resolver:
 
     # -- dispatch ------------------------------------------------------------------
     def node(self, r: Raw) -> t.Node:
-        value = self.operand(r)
+        value = _OPERAND[r.kind](self, r)
         if isinstance(value, _FuncRef):
             raise self.needs_argument(value)
         return value
