@@ -6,6 +6,7 @@ first: sum < product < signed < power < postfix/atom.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 from . import tree as t
@@ -120,6 +121,7 @@ def to_latex(node: t.Node) -> str:
     return _latex(node)
 
 
+@functools.lru_cache(maxsize=1024)
 def _latex_name(name: str) -> str:
     base, _, sub = name.partition("_")
     if base in _GREEK_NAMES:
