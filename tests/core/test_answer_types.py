@@ -224,3 +224,25 @@ class TestRewrites:
         assert "A^T + A" in forms[1] and forms[1].endswith("x")
         for form in forms:
             assert judge("matrix-expression", {"variables": v}, "(A + A^T) x", form)[0] == 1.0
+
+
+@given(st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), min_size=1, max_size=12),
+       st.sampled_from([Tolerance(), Tolerance(abs=1e-12, rel=1e-12), Tolerance(abs=0.1, rel=0),
+                        Tolerance(sigfigs=1), Tolerance(sigfigs=3)]))
+def test_array_tolerance_matches_the_scalar_one(values, tolerance):
+    """Vectors and matrices are checked entry by entry with the numbers' own rule."""
+    ref = np.array(values)
+    expected = [tolerance.allowed(v) for v in values]
+    assert tolerance.allowed_array(ref).tolist() == expected
+    assert tolerance.allowed_array(ref.reshape(1, -1)).shape == (1, len(values))
+
+
+@pytest.mark.parametrize("value, plain, latex", [
+    ([0.5, 1.0, -2.25], "[0.5, 1, -2.25]", r"\begin{pmatrix} 0.5 & 1 & -2.25 \end{pmatrix}"),
+    ([[1.0, 2.0], [3.5, 0.1]], "[[1, 2], [3.5, 0.1]]",
+     r"\begin{pmatrix} 1 & 2 \\ 3.5 & 0.1 \end{pmatrix}"),
+])
+def test_how_an_array_was_read(value, plain, latex):
+    kind = "vector" if np.ndim(value) == 1 else "matrix"
+    reading = ANSWER_TYPES[kind]({}).read(value, CTX)
+    assert (reading.plain, reading.latex) == (plain, latex)

@@ -264,3 +264,16 @@ def test_sympy_fallback_keeps_the_size_of_a_lone_identity():
     ref = "sqrt(c) inv(A) A"          # sqrt of a negative: no real sample point
     outcome = matrix(ref, "sqrt(c) I", variables)
     assert (outcome.equal, outcome.check) == (True, "sympy")
+
+
+def test_declarations_built_once_give_the_same_outcomes():
+    """A part's frozen declarations compare exactly as the mapping they came from."""
+    from grader.lang.equivalence import Declarations
+    variables = {"x": VarSpec((-3.0, 3.0)), "s": VarSpec((0.1, 2.0))}
+    declared = Declarations(variables)
+    assert declared == Declarations(dict(variables)) and hash(declared) == hash(Declarations(variables))
+    assert declared != Declarations({"x": VarSpec()})
+    for ref, ans in (("x*s + x", "x*(s + 1)"), ("log(s)", "log(2*s)")):
+        a = compare_scalar(parse(ref), parse(ans), variables, seed=3)
+        b = compare_scalar(parse(ref), parse(ans), declared, seed=3)
+        assert (a.equal, a.detail) == (b.equal, b.detail)

@@ -94,3 +94,17 @@ def test_one_tree_sized_against_other_declarations_and_expectations():
         shape_of(node, {}, expected=(2, 2))
     with pytest.raises(AnswerError, match="size of I"):
         shape_of(node, {"c": ()})
+
+
+def test_names_are_read_only_and_survive_pickling():
+    import pickle
+
+    from grader.lang.tree import Names, names_key
+    names = Names({"x": (), "A": (3, 3)})
+    with pytest.raises(TypeError):
+        names["y"] = ()
+    with pytest.raises(TypeError):
+        names.update({"y": ()})
+    copy = pickle.loads(pickle.dumps(names))
+    assert copy == names and copy.key == names.key == names_key({"A": [3, 3], "x": ()})
+    assert shape_of(parse("A x", names=names), names) == shape_of(parse("A x", names=dict(names)), dict(names))
