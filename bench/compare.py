@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grader.answer_types.base import Context  # noqa: E402
 from grader.answer_types.registry import ANSWER_TYPES  # noqa: E402
-from grader.lang import AnswerError, equivalence, parser  # noqa: E402
+from grader.lang import AnswerError, clear_caches  # noqa: E402
 from grader.lang.equivalence import MatVarSpec, VarSpec  # noqa: E402
 
 EQUAL, DIFFERENT, INVALID = "equal", "different", "invalid"
@@ -275,8 +275,7 @@ def time_ours(pairs: list[Pair], repeat: int) -> list[tuple[str, float]]:
     best = [float("inf")] * len(pairs)
     verdicts = [""] * len(pairs)
     for _ in range(repeat):
-        parser.clear_cache()
-        equivalence.clear_cache()
+        clear_caches()
         types: dict = {}
         for i, pair in enumerate(pairs):
             started = time.perf_counter()

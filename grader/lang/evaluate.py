@@ -238,6 +238,13 @@ class BatchEvaluator:
         return value, np.abs(value) + _SLOPES[func](a, value) * am
 
 
+def clear_cache() -> None:
+    """Forget memoised constants and moduli."""
+    _NUMBERS.clear()
+    _MODULI.clear()
+    _constant.cache_clear()
+
+
 def _is_literal(node: t.Node) -> bool:
     return type(node) is t.Num or (type(node) is t.Neg and type(node.arg) is t.Num)
 

@@ -132,8 +132,10 @@ def parse(text: str, *, names: Mapping[str, t.Shape] | None = None,
 
 
 def clear_cache() -> None:
-    """Forget memoised parses (benchmarks time cold parsing with this)."""
+    """Forget memoised parses, number tokens and name tables."""
     _parse_cached.cache_clear()
+    _number.cache_clear()
+    _declared.cache_clear()
 
 
 @functools.lru_cache(maxsize=4096)

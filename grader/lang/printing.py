@@ -121,6 +121,11 @@ def to_latex(node: t.Node) -> str:
     return _latex(node)
 
 
+def clear_cache() -> None:
+    """Forget the memoised LaTeX spellings of names."""
+    _latex_name.cache_clear()
+
+
 @functools.lru_cache(maxsize=1024)
 def _latex_name(name: str) -> str:
     base, _, sub = name.partition("_")

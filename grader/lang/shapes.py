@@ -249,6 +249,11 @@ _RECENT: dict[tuple, tuple] = {}
 _RECENT_SIZE = 256
 
 
+def clear_cache() -> None:
+    """Forget the recent shapes."""
+    _RECENT.clear()
+
+
 def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
                expected: t.Shape | None = None) -> tuple[t.Node, t.Shape]:
     """``node`` with every ``I`` given its size, and the shape of the whole."""
