@@ -150,9 +150,9 @@ def _declared(names: tuple) -> "_Declared":
     return _Declared(dict(names))
 
 
-class _Declared(dict):
-    """Declared names → shapes, with the spellings a student may use for each (Greek
-    letters spelled out; underscores optional), built once per set of declarations."""
+class _Declared(t.Names):
+    """Declared names with the spellings a student may use for each (Greek letters
+    spelled out; underscores optional), built once per set of declarations."""
 
     def __init__(self, names: Mapping[str, t.Shape]):
         super().__init__(names)

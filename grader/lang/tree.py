@@ -131,7 +131,7 @@ class Names(dict):
 
 def names_key(names) -> tuple:
     """A hashable key for a mapping of declared names to shapes."""
-    if type(names) is Names:
+    if isinstance(names, Names):
         return names.key
     return tuple(sorted((name, tuple(shape)) for name, shape in names.items()))
 
