@@ -180,8 +180,44 @@ def _plain_number(text: str) -> t.Node | None:
     return t.Div(node, t.Num(Fraction(denominator))) if denominator else node
 
 
+# Next commonest: a bracket literal of plain numbers ("[0.5, -1]", "[[1, 2], [3, 4]]",
+# "[1, 2; 3, 4]"). Ragged rows and oversized literals go to the grammar for the message.
+_ENTRY = r"[ \t]*-?\d{1,30}(?:\.\d{1,30})?[ \t]*"
+_ROW = rf"{_ENTRY}(?:,{_ENTRY})*"
+_NESTED_ROW = rf"[ \t]*\[{_ROW}\][ \t]*"
+_PLAIN_LITERAL = re.compile(
+    rf"[ \t]*\[(?:(?P<rows>{_ROW}(?:;{_ROW})*)|(?P<nested>{_NESTED_ROW}(?:,{_NESTED_ROW})*))\][ \t]*\Z")
+
+
+_INNER_ROWS = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _plain_literal(text: str, limits: Limits) -> t.Node | None:
+    m = _PLAIN_LITERAL.match(text)
+    if m is None:
+        return None
+    if m["rows"] is not None:
+        rows = m["rows"].split(";")
+    else:
+        rows = _INNER_ROWS.findall(m["nested"])
+    cells = [row.split(",") for row in rows]
+    if len({len(row) for row in cells}) > 1 or sum(map(len, cells)) > limits.max_matrix_entries:
+        return None
+
+    def entry(cell: str) -> t.Node:
+        cell = cell.strip()
+        number = _number(cell.lstrip("-"), limits.max_digits, limits.max_exponent)
+        return t.Neg(number) if cell.startswith("-") else number
+
+    if m["rows"] is not None and len(cells) == 1:
+        return t.Vector(tuple(entry(cell) for cell in cells[0]))
+    return t.Matrix(tuple(tuple(entry(cell) for cell in row) for row in cells))
+
+
 def _parse(text: str, names: Mapping[str, t.Shape] | None, limits: Limits) -> t.Node:
     fast = _plain_number(text)
+    if fast is None and "[" in text:
+        fast = _plain_literal(text, limits)
     if fast is not None:
         return fast
     plain, origin = normalize(text)

@@ -160,3 +160,37 @@ class TestPlainNumberFastPath:
             finally:
                 parser_module._plain_number = original
             assert fast == slow, text
+
+
+class TestPlainLiteralFastPath:
+    """Bracket literals of plain numbers skip the grammar; the tree must be the grammar's,
+    and anything the fast path declines (ragged rows) still gets the grammar's message."""
+
+    entries = st.builds(lambda sign, whole, frac, pad: f"{pad}{sign}{whole}{frac}{pad}",
+                        st.sampled_from(["", "-"]), st.integers(0, 10 ** 6),
+                        st.sampled_from(["", ".5", ".25", ".000"]), st.sampled_from(["", " ", "\t"]))
+
+    @given(st.lists(st.lists(entries, min_size=1, max_size=4), min_size=1, max_size=4),
+           st.sampled_from(["vector", "nested", "semicolons"]))
+    def test_same_tree_or_same_error_as_the_grammar(self, rows, style):
+        from grader.lang.errors import DEFAULT_LIMITS
+        import grader.lang.parser as parser_module
+        if style == "vector":
+            text = "[" + ",".join(rows[0]) + "]"
+        elif style == "nested":
+            text = "[" + ", ".join("[" + ",".join(row) + "]" for row in rows) + "]"
+        else:
+            text = "[" + ";".join(",".join(row) for row in rows) + "]"
+        fast = parser_module._plain_literal(text, DEFAULT_LIMITS)
+        original = parser_module._plain_literal
+        parser_module._plain_literal = lambda *_: None          # force the grammar
+        try:
+            slow = parser_module._parse(text, None, DEFAULT_LIMITS)
+        except AnswerError as exc:
+            slow = exc
+        finally:
+            parser_module._plain_literal = original
+        if fast is None:
+            assert isinstance(slow, AnswerError) and len({len(r) for r in rows}) > 1, text
+        else:
+            assert fast == slow, text
