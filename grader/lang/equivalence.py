@@ -33,6 +33,7 @@ import numpy as np
 from . import tree as t
 from .errors import DEFAULT_LIMITS, AnswerError
 from .evaluate import BatchEvaluator
+from .memo import IdentityMemo
 from .parser import parse
 from .shapes import describe, normalize_shape, with_sizes
 
@@ -294,24 +295,18 @@ def _environment(declared: Declarations, seed: int, batch: int, points: int) -> 
 
 
 # Every answer to a part is compared with the same reference at the same points.
-# Keyed by the tree's identity (hashing a whole tree per lookup cost as much as the
-# evaluation); an entry holds its tree, so that the id is not reused while it lives.
-_REFERENCE_VALUES: dict[tuple, tuple] = {}
-_REFERENCE_VALUES_SIZE = 256
+_REFERENCE_VALUES = IdentityMemo(256)
 
 
 def _reference_value(ref: t.Node, declared: Declarations, seed: int, batch: int, points: int):
     """``BatchEvaluator.pair`` of the reference at the sample points with magnitude
     bounds, memoised."""
-    key = (id(ref), declared, seed, batch, points)
-    hit = _REFERENCE_VALUES.get(key)
-    if hit is not None and hit[0] is ref:
-        return hit[1]
-    value = BatchEvaluator(_environment(declared, seed, batch, points), magnitudes=True).pair(ref)
-    if len(_REFERENCE_VALUES) >= _REFERENCE_VALUES_SIZE:
-        _REFERENCE_VALUES.clear()
-    _REFERENCE_VALUES[key] = (ref, value)
-    return value
+    extra = (declared, seed, batch, points)
+    hit = _REFERENCE_VALUES.get(ref, extra)
+    if hit is not None:
+        return hit
+    env = _environment(declared, seed, batch, points)
+    return _REFERENCE_VALUES.put(ref, BatchEvaluator(env, magnitudes=True).pair(ref), extra)
 
 
 def _draw(specs: tuple, seed: int, batch: int, points: int) -> dict[str, np.ndarray]:

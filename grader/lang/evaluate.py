@@ -18,6 +18,7 @@ import numpy as np
 
 from . import tree as t
 from .errors import AnswerError
+from .memo import IdentityMemo
 from .shapes import with_sizes
 
 
@@ -80,8 +81,7 @@ def _constant(value) -> np.ndarray:
     return array
 
 
-_MODULI: dict[int, tuple] = {}      # id(array) → (the array, its absolute value)
-_MODULI_SIZE = 4096
+_MODULI = IdentityMemo(4096)          # read-only array → its absolute value
 
 
 def _modulus(value: np.ndarray) -> np.ndarray:
@@ -89,14 +89,12 @@ def _modulus(value: np.ndarray) -> np.ndarray:
     values): every magnitude pass starts from the same leaves."""
     if value.flags.writeable:
         return np.abs(value)
-    hit = _MODULI.get(id(value))
-    if hit is None or hit[0] is not value:
-        if len(_MODULI) >= _MODULI_SIZE:
-            _MODULI.clear()
+    modulus = _MODULI.get(value)
+    if modulus is None:
         modulus = np.abs(value)
         modulus.flags.writeable = False
-        hit = _MODULI[id(value)] = (value, modulus)
-    return hit[1]
+        _MODULI.put(value, modulus)
+    return modulus
 
 
 class BatchEvaluator:
@@ -127,12 +125,9 @@ class BatchEvaluator:
     def number(self, node: t.Num):
         # By the node's identity: hashing a Fraction costs more than the look-up it
         # serves, and the parser hands out one node per distinct number token.
-        hit = _NUMBERS.get(id(node))
-        if hit is None or hit[0] is not node:
-            if len(_NUMBERS) >= _NUMBERS_SIZE:
-                _NUMBERS.clear()
-            hit = _NUMBERS[id(node)] = (node, _constant(node.value))
-        value = hit[1]
+        value = _NUMBERS.get(node)
+        if value is None:
+            value = _NUMBERS.put(node, _constant(node.value))
         return value, (_modulus(value) if self.track else None)
 
     def leaf(self, node: t.Const | t.Sym | t.Identity):
@@ -249,8 +244,7 @@ def _is_literal(node: t.Node) -> bool:
     return type(node) is t.Num or (type(node) is t.Neg and type(node.arg) is t.Num)
 
 
-_NUMBERS: dict[int, tuple] = {}     # id(Num) → (the node, its constant array)
-_NUMBERS_SIZE = 4096
+_NUMBERS = IdentityMemo(4096)         # Num node → its constant array
 
 _RULES = {
     t.Num: BatchEvaluator.number, t.Const: BatchEvaluator.leaf, t.Sym: BatchEvaluator.leaf,

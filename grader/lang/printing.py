@@ -69,19 +69,29 @@ def to_plain(node: t.Node) -> str:
     return _plain(node)
 
 
+def _not_a_node(node) -> str:
+    raise TypeError(f"not an answer-language node: {node!r}")
+
+
+def _needs_brackets(node: t.Node, level: int, tidy: bool, fraction_groups: bool) -> bool:
+    """Does ``node`` need brackets where the grammar expects at least ``level``? A minus
+    sign right of a sum always does (``a - (-b)``); a fraction does not where it is
+    drawn as one (LaTeX's \\frac groups it)."""
+    kind = type(node)
+    if tidy and kind is t.Neg:
+        return True
+    return _LEVELS.get(kind, ATOM) < level and not (fraction_groups and kind is t.Div)
+
+
 def _plain(node: t.Node) -> str:
     rule = _PLAIN.get(type(node))
-    if rule is None:
-        raise TypeError(f"not an answer-language node: {node!r}")
-    return rule(node)
+    return rule(node) if rule is not None else _not_a_node(node)
 
 
 def _plain_at(node: t.Node, level: int, tidy: bool = False) -> str:
     """``node`` printed where the grammar expects at least ``level``."""
     text = _plain(node)
-    kind = type(node)
-    needs = _LEVELS.get(kind, ATOM) < level or (tidy and kind is t.Neg)
-    return "(" + text + ")" if needs else text
+    return "(" + text + ")" if _needs_brackets(node, level, tidy, False) else text
 
 
 def _plain_exponent(node: t.Node) -> str:
@@ -140,16 +150,12 @@ def _latex_name(name: str) -> str:
 
 def _latex(node: t.Node) -> str:
     rule = _LATEX.get(type(node))
-    if rule is None:
-        raise TypeError(f"not an answer-language node: {node!r}")
-    return rule(node)
+    return rule(node) if rule is not None else _not_a_node(node)
 
 
 def _latex_at(node: t.Node, level: int, tidy: bool = False) -> str:
     text = _latex(node)
-    kind = type(node)
-    needs = (_LEVELS.get(kind, ATOM) < level and kind is not t.Div) or (tidy and kind is t.Neg)
-    return r"\left(" + text + r"\right)" if needs else text
+    return r"\left(" + text + r"\right)" if _needs_brackets(node, level, tidy, True) else text
 
 
 def _latex_number(node: t.Num) -> str:

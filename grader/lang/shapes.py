@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from . import tree as t
 from .errors import AnswerError
+from .memo import IdentityMemo
 
 
 class _Var:
@@ -243,10 +244,8 @@ def shape_of(node: t.Node, names: Mapping[str, t.Shape], *,
 
 
 # Reading an answer and comparing it ask for the same tree's sizes, and every answer
-# to a part for the reference's. Trees are immutable, so recent results are kept by
-# the tree's identity: an entry holds its tree, so that id is not reused while it lives.
-_RECENT: dict[tuple, tuple] = {}
-_RECENT_SIZE = 256
+# to a part for the reference's: recent results are kept by the tree's identity.
+_RECENT = IdentityMemo(256)
 
 
 def clear_cache() -> None:
@@ -257,15 +256,11 @@ def clear_cache() -> None:
 def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
                expected: t.Shape | None = None) -> tuple[t.Node, t.Shape]:
     """``node`` with every ``I`` given its size, and the shape of the whole."""
-    key = (id(node), t.names_key(names), tuple(expected or ()))
-    hit = _RECENT.get(key)
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    result = _with_sizes(node, names, expected)
-    if len(_RECENT) >= _RECENT_SIZE:
-        _RECENT.clear()
-    _RECENT[key] = (node, result)
-    return result
+    extra = (t.names_key(names), tuple(expected or ()))
+    hit = _RECENT.get(node, extra)
+    if hit is not None:
+        return hit
+    return _RECENT.put(node, _with_sizes(node, names, expected), extra)
 
 
 def _with_sizes(node: t.Node, names: Mapping[str, t.Shape],
