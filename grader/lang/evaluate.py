@@ -237,6 +237,7 @@ def clear_cache() -> None:
     """Forget memoised constants and moduli."""
     _NUMBERS.clear()
     _MODULI.clear()
+    _CONSTANT_VALUES.clear()
     _constant.cache_clear()
 
 
@@ -245,6 +246,9 @@ def _is_literal(node: t.Node) -> bool:
 
 
 _NUMBERS = IdentityMemo(4096)         # Num node → its constant array
+# A constant tree → its value (``evaluate``) or float (``to_number``): a part's
+# reference is read again for every answer. Failures are not kept.
+_CONSTANT_VALUES = IdentityMemo(1024)
 
 _RULES = {
     t.Num: BatchEvaluator.number, t.Const: BatchEvaluator.leaf, t.Sym: BatchEvaluator.leaf,
@@ -276,6 +280,21 @@ def evaluate(node: t.Node, env: Mapping[str, object]):
     ``env`` maps names to numbers, vectors (as columns) or matrices. Results are
     real (float, float64 array) when every imaginary part is zero.
     """
+    if not env:
+        value = _CONSTANT_VALUES.get(node, "value")
+        if value is None:
+            value = _CONSTANT_VALUES.put(node, _read_only(_evaluate(node, {})), "value")
+        return value.copy() if isinstance(value, np.ndarray) else value
+    return _evaluate(node, env)
+
+
+def _read_only(value):
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    return value
+
+
+def _evaluate(node: t.Node, env: Mapping[str, object]):
     if not env:
         # Constants (number answers, bracket literals) skip numpy when plain Python can.
         if isinstance(node, (t.Vector, t.Matrix)):
@@ -397,6 +416,13 @@ _SCALAR_RULES = {
 
 def to_number(node: t.Node) -> float:
     """A constant expression as a float; ``AnswerError`` for variables or a non-finite value."""
+    value = _CONSTANT_VALUES.get(node, "number")
+    if value is None:
+        value = _CONSTANT_VALUES.put(node, _to_number(node), "number")
+    return value
+
+
+def _to_number(node: t.Node) -> float:
     plain = _plain_number(node)
     if plain is not None and math.isfinite(plain):
         return plain

@@ -1,16 +1,20 @@
 """A hand-written parser for exactly the language of ``grammar.lark``.
 
-``grammar.lark`` is the normative grammar and Lark parses with it whenever this
-module declines. This parser exists for speed: Lark's LALR loop (token objects,
-table look-ups, transformer callbacks) was half the cost of reading a typical
-answer, and nearly every answer is well formed. It builds the very same raw
-nodes that ``parser._RawBuilder`` builds from Lark's parse (kinds, parts,
-positions, depths), and it has no error reporting of its own: on anything it does
-not accept it returns ``None`` and the caller asks Lark, whose exceptions carry
-the positions the student-facing messages are made from.
+``grammar.lark`` is the normative grammar. This parser exists for speed: Lark's
+LALR loop (token objects, table look-ups, transformer callbacks) was half the cost
+of reading a typical answer, and its error path (exception objects, expected-token
+sets) cost more than a whole parse here. It builds the very same raw nodes that
+``parser._RawBuilder`` builds from Lark's parse (kinds, parts, positions, depths).
+
+On a text outside the language it says where the text stops being the start of
+any sentence: the first token that cannot follow, or the first character no token
+starts with (a ``Rejection``). Lark stops at the same place: an LALR parser never
+shifts a token that cannot follow, its lexer is asked for a token only when the
+parser needs one, and every state here can still be completed. The error messages
+are made from that place, whichever parser found it.
 
 The differential tests (tests/lang/test_fast_parser.py) hold the two parsers to
-the same result on generated and collected inputs.
+the same tree or the same rejection on generated and collected inputs.
 """
 
 from __future__ import annotations
@@ -42,10 +46,14 @@ NUMBER = r"(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?"
 NAME = r"[A-Za-z][A-Za-z0-9_]*"
 WHITESPACE = " \t\r\n"
 
+# One match per token: (whitespace before it, operator, number, name). A character
+# no alternative matches is skipped by findall, so the lengths are added up to
+# tell a text covered end to end from one with a gap.
 _TOKEN = re.compile(
-    f"[{WHITESPACE}]*(?:(?P<OP>{'|'.join(map(re.escape, LITERALS))})"
-    f"|(?P<NUMBER>{NUMBER})|(?P<NAME>{NAME}))")
+    f"([{WHITESPACE}]*)(?:({'|'.join(map(re.escape, LITERALS))})"
+    f"|({NUMBER.replace('(', '(?:')})|({NAME}))")
 _END = "$END"
+_BAD = "$BAD"          # a character no token starts with
 
 _ADDITIVE = {"+": "add", "-": "sub"}
 _MULTIPLICATIVE = {"*": "mul", "@": "mul", "/": "div", ".*": "hadamard"}
@@ -56,45 +64,94 @@ _STARTS_POWER = frozenset(("NUMBER", "NAME", "(", "{", "["))
 _GROUPS = {"(": (")", "paren"), "{": ("}", "brace")}
 
 
+class Rejection:
+    """Where a text leaves the language: the offset ``pos``, and the token there
+    (``""`` at the end of the text) or, with ``character``, the character no token
+    starts with."""
+
+    __slots__ = ("pos", "token", "character")
+
+    def __init__(self, pos: int, token: str, character: bool = False):
+        self.pos, self.token, self.character = pos, token, character
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Rejection) and \
+            (self.pos, self.token, self.character) == (other.pos, other.token, other.character)
+
+    def __repr__(self) -> str:
+        return f"Rejection({self.pos!r}, {self.token!r}, character={self.character!r})"
+
+
 class _Reject(Exception):
-    """Not in the language; Lark parses again to say where and why."""
+    """The token at ``index`` cannot follow what came before it."""
+
+    def __init__(self, index: int):
+        super().__init__(index)
+        self.index = index
 
 
-def parse_raw(text: str) -> Raw | None:
-    """The raw tree of ``text``, or ``None`` when the text is not accepted here.
-
-    Any failure counts as not accepted, including a RecursionError from brackets
-    nested beyond what ``Limits.max_depth`` normally allows: Lark, which does not
-    recurse, then gives the answer.
+def parse_raw(text: str) -> Raw | Rejection | None:
+    """The raw tree of ``text``, where it leaves the language, or ``None`` when this
+    parser cannot tell: any unexpected failure, such as a RecursionError from
+    brackets nested beyond what ``Limits.max_depth`` normally allows. Lark, which
+    does not recurse, then gives the answer.
     """
     try:
-        parser = _Parser(*_tokens(text))
-        raw = parser.sum()
-        if parser.kinds[parser.i] != _END:
-            raise _Reject
-        return raw
+        kinds, texts, starts = _tokens(text)
+        parser = _Parser(kinds, texts, starts)
+        try:
+            raw = parser.sum()
+            if kinds[parser.i] != _END:
+                raise _Reject(parser.i)
+            return raw
+        except _Reject as stop:
+            kind = kinds[stop.index]
+            if kind == _END:
+                return Rejection(len(text), "")
+            return Rejection(starts[stop.index], texts[stop.index], kind == _BAD)
     except Exception:
         return None
 
 
 def _tokens(text: str) -> tuple[list[str], list[str], list[int]]:
     """Parallel lists of token kinds (the literal itself for operators), texts and
-    offsets, with an end marker so that the parser never looks past the list."""
+    offsets, with an end marker so that the parser never looks past the list. A
+    character no token starts with ends the list as a ``_BAD`` token."""
     kinds: list[str] = []
     texts: list[str] = []
     starts: list[int] = []
-    pos, end, match = 0, len(text.rstrip(WHITESPACE)), _TOKEN.match
-    while pos < end:
-        m = match(text, pos)
-        if m is None:
-            raise _Reject
-        kind = m.lastgroup
-        word = m[kind]
-        kinds.append(word if kind == "OP" else kind)
+    pos = 0
+    for space, operator, number, name in _TOKEN.findall(text):
+        pos += len(space)
+        word = operator or number or name
+        kinds.append(operator or ("NUMBER" if number else "NAME"))
         texts.append(word)
-        starts.append(m.start(kind))
-        pos = m.end()
+        starts.append(pos)
+        pos += len(word)
+    if pos != len(text.rstrip(WHITESPACE)):
+        return _tokens_to_gap(text)
     kinds.append(_END)
+    return kinds, texts, starts
+
+
+def _tokens_to_gap(text: str) -> tuple[list[str], list[str], list[int]]:
+    """``_tokens`` for a text with a character no token starts with (rare): token by
+    token up to that character."""
+    kinds: list[str] = []
+    texts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    while (m := _TOKEN.match(text, pos)) is not None:
+        space, operator, number, name = m.groups()
+        word = operator or number or name
+        kinds.append(operator or ("NUMBER" if number else "NAME"))
+        texts.append(word)
+        starts.append(pos + len(space))
+        pos = m.end()
+    pos += len(text) - pos - len(text[pos:].lstrip(WHITESPACE))
+    kinds.append(_BAD)
+    texts.append(text[pos])
+    starts.append(pos)
     return kinds, texts, starts
 
 
@@ -205,7 +262,7 @@ class _Parser:
             depth = max(item.depth for row in rows for item in row)
             node = Raw("bracket", (rows,), rows[0][0].pos, depth + 1)
         else:
-            raise _Reject
+            raise _Reject(i)
         while self.kinds[self.i] == "'":
             self.i += 1
             node = Raw("prime", (node,), node.pos, node.depth + 1)
@@ -221,5 +278,5 @@ class _Parser:
 
     def expect(self, closer: str) -> None:
         if self.kinds[self.i] != closer:
-            raise _Reject
+            raise _Reject(self.i)
         self.i += 1

@@ -1,9 +1,10 @@
 """Text → tree: Unicode clean-up, LaTeX translation, a parse into raw nodes, then
 name resolution against the declared variables.
 
-The parse is by the hand-written parser in ``fast_parser`` when it accepts the
-text, else by Lark with ``grammar.lark`` (the normative grammar), which also gives
-the syntax error messages.
+The parse is by the hand-written parser in ``fast_parser``; Lark with
+``grammar.lark`` (the normative grammar) parses only what that parser cannot
+settle. Either says where a text leaves the language, and the syntax error
+messages are made from that.
 
 The raw layer knows only syntax. ``_Resolver`` decides what names mean: a declared
 variable, a constant, the identity ``I``, a function, or a run of declared letters
@@ -26,7 +27,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from . import tree as t
 from .errors import DEFAULT_LIMITS, AnswerError, Limits
-from .fast_parser import Raw, parse_raw
+from .fast_parser import Raw, Rejection, parse_raw
 from .latex import latex_to_plain
 from .normalize import GREEK, normalize
 
@@ -230,29 +231,35 @@ def _parse(text: str, names: Mapping[str, t.Shape] | None, limits: Limits) -> t.
     # messages) is for texts that could nest too deeply or that fail to parse.
     shallow = sum(map(plain.count, _OPEN)) <= limits.max_depth
     raw = parse_raw(plain) if shallow else None
+    if type(raw) is not Raw:
+        _check_brackets(plain, limits, where)    # its messages come before syntax errors
+        if not shallow:
+            raw = parse_raw(plain)
     if raw is None:
-        _check_brackets(plain, limits, where)
-        raw = parse_raw(plain) if not shallow else None
-    if raw is None:
-        raw = _lark_parse(plain, where)
+        raw = _lark_parse(plain)
+    if type(raw) is Rejection:
+        raise _syntax_error(plain, raw, where)
     if raw.depth > limits.max_tree_depth:
         raise AnswerError(f"the expression is nested too deeply (more than "
                           f"{limits.max_tree_depth} levels)", where(raw.pos))
     return _Resolver(names, limits, where).node(raw)
 
 
-def _lark_parse(plain: str, where: _Where) -> Raw:
-    """The normative parse, for what the fast parser declined: usually a syntax
-    error, which Lark locates for the message."""
+def _lark_parse(plain: str) -> Raw | Rejection:
+    """The normative parse, for what the fast parser could not settle."""
     try:
         return _lark().parse(plain)
-    except UnexpectedCharacters as exc:
-        raise _bad_character(plain, exc.pos_in_stream, where) from None
-    except UnexpectedEOF:
-        raise AnswerError("the answer ends too early: something is missing at the end",
-                          where(len(plain))) from None
-    except UnexpectedToken as exc:
-        raise _bad_token(plain, exc.token, where) from None
+    except (UnexpectedCharacters, UnexpectedEOF, UnexpectedToken) as exc:
+        return lark_rejection(plain, exc)
+
+
+def lark_rejection(plain: str, exc: Exception) -> Rejection:
+    """Where Lark found that ``plain`` leaves the language."""
+    if isinstance(exc, UnexpectedCharacters):
+        return Rejection(exc.pos_in_stream, plain[exc.pos_in_stream], True)
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        return Rejection(exc.token.start_pos, str(exc.token.value))
+    return Rejection(len(plain), "")
 
 
 class _Where:
@@ -325,22 +332,19 @@ _CHARACTER_HINTS = {
 }
 
 
-def _bad_character(text: str, pos: int, where: _Where) -> AnswerError:
-    ch = text[pos]
-    hint = _CHARACTER_HINTS.get(ch)
-    message = f"unexpected character '{ch}' at character {where(pos) + 1}"
-    return AnswerError(message + (f"; {hint}" if hint else ""), where(pos))
-
-
-def _bad_token(text: str, token: Token, where: _Where) -> AnswerError:
-    if token.type == "$END":
+def _syntax_error(text: str, rejection: Rejection, where: _Where) -> AnswerError:
+    pos, token = rejection.pos, rejection.token
+    if rejection.character:
+        hint = _CHARACTER_HINTS.get(token)
+        message = f"unexpected character '{token}' at character {where(pos) + 1}"
+        return AnswerError(message + (f"; {hint}" if hint else ""), where(pos))
+    if not token:
         return AnswerError("the answer ends too early: something is missing at the end",
                            where(len(text)))
-    pos = token.start_pos
-    message = f"unexpected '{token.value}' at character {where(pos) + 1}"
-    if token.value == ",":
+    message = f"unexpected '{token}' at character {where(pos) + 1}"
+    if token == ",":
         message += "; use a dot for decimals (3.5) and brackets for a vector ([1, 2])"
-    elif token.value in ("^", "**", "*", "/", "@", ".*", "'"):
+    elif token in ("^", "**", "*", "/", "@", ".*", "'"):
         message += "; an operand is missing"
     return AnswerError(message, where(pos))
 

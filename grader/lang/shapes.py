@@ -245,6 +245,8 @@ def shape_of(node: t.Node, names: Mapping[str, t.Shape], *,
 
 # Reading an answer and comparing it ask for the same tree's sizes, and every answer
 # to a part for the reference's: recent results are kept by the tree's identity.
+# ``expected`` can only size an ``I``, so a result for a tree without one is kept
+# under the names alone and serves every ``expected``.
 _RECENT = IdentityMemo(256)
 
 
@@ -256,22 +258,27 @@ def clear_cache() -> None:
 def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
                expected: t.Shape | None = None) -> tuple[t.Node, t.Shape]:
     """``node`` with every ``I`` given its size, and the shape of the whole."""
-    extra = (t.names_key(names), tuple(expected or ()))
+    key = t.names_key(names)
+    hit = _RECENT.get(node, key)
+    if hit is not None:
+        return hit
+    extra = (key, tuple(expected or ()))
     hit = _RECENT.get(node, extra)
     if hit is not None:
         return hit
-    return _RECENT.put(node, _with_sizes(node, names, expected), extra)
+    sized, shape, has_identity = _with_sizes(node, names, expected)
+    return _RECENT.put(node, (sized, shape), extra if has_identity else key)
 
 
 def _with_sizes(node: t.Node, names: Mapping[str, t.Shape],
-                expected: t.Shape | None) -> tuple[t.Node, t.Shape]:
+                expected: t.Shape | None) -> tuple[t.Node, t.Shape, bool]:
     inference = _Inference(names)
     shape = inference.shape(node)
     if expected and len(shape) == 2:
         inference.unify_all(zip(shape, normalize_shape(expected)))
     shape = inference.final(shape)
     if not inference.identities:
-        return node, shape
+        return node, shape, False
     sizes = iter(inference.sizes())
 
     def fill(current: t.Node) -> t.Node:
@@ -280,4 +287,4 @@ def _with_sizes(node: t.Node, names: Mapping[str, t.Shape],
             return t.Identity(next(sizes))
         return t.map_children(current, fill)
 
-    return fill(node), shape
+    return fill(node), shape, True
