@@ -17,13 +17,15 @@ The core never branches on the kind of answer; everything kind-specific lives he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..fields import Field
 
 
-@dataclass(frozen=True)
-class Reading:
+# Small immutable records, one or more per answer graded: named tuples, which are
+# built in half the time of frozen dataclasses.
+
+class Reading(NamedTuple):
     """An answer as understood: the value to compare and how it was read."""
 
     value: object
@@ -31,8 +33,7 @@ class Reading:
     latex: str = ""
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """The outcome of comparing an answer with a reference.
 
     ``score`` is 1 for a match, 0 for a mismatch, a fraction for partial credit, and
@@ -44,8 +45,7 @@ class Comparison:
     message: str = ""
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a comparison may need besides the two values."""
 
     params: dict

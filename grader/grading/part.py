@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from reference import Reject
 
@@ -61,7 +60,7 @@ class ProblemGrader:
             return self._result(part, "missing", 0.0, "none", "")
         self.raw[part.id] = raw
         ref = self.reference(part)
-        ctx = replace(self.ctx, reference=ref)
+        ctx = self.ctx._replace(reference=ref)
         try:
             reading = part.answer.read(raw, ctx)
         except AnswerError as exc:
