@@ -163,6 +163,8 @@ class _Declared(t.Names):
             spelled = _spell(key)
             self.exact[spelled] = key
             self.loose.setdefault(spelled.replace("_", ""), key)
+        # One leaf per exact spelling, shared by every parse: trees are immutable.
+        self.symbols = {spelled: t.Sym(key) for spelled, key in self.exact.items()}
 
 
 # Most answers are plain numbers ("0.25", "-3", "3/4"); they skip the grammar.
@@ -374,10 +376,11 @@ class _Resolver:
         if names is None:
             self.exact: dict[str, str] = {}
             self.loose: dict[str, str] = {}
+            self.symbols: dict[str, t.Sym] = {}
         else:
             if not isinstance(names, _Declared):
                 names = self.names = _Declared(names)
-            self.exact, self.loose = names.exact, names.loose
+            self.exact, self.loose, self.symbols = names.exact, names.loose, names.symbols
 
     # -- dispatch ------------------------------------------------------------------
     def node(self, r: Raw) -> t.Node:
@@ -390,6 +393,9 @@ class _Resolver:
         return _OPERAND[r.kind](self, r)      # a table: this runs for every raw node
 
     def name_operand(self, r: Raw) -> t.Node | _FuncRef:
+        symbol = self.symbols.get(r.parts[0])        # the usual case: a declared name
+        if symbol is not None:
+            return symbol
         factors = self.name(r.parts[0], r.pos)
         return factors if isinstance(factors, _FuncRef) else _product(factors)
 
@@ -428,7 +434,10 @@ class _Resolver:
     def name(self, text: str, pos: int) -> list[t.Node] | _FuncRef:
         """A name as a list of factors (``xy`` → [x, y]) or an unapplied function."""
         if self.names is not None:
-            key = self.exact.get(text) or self.loose.get(text.replace("_", ""))
+            symbol = self.symbols.get(text)
+            if symbol is not None:
+                return [symbol]
+            key = self.loose.get(text.replace("_", ""))
             if key is not None:
                 return [t.Sym(key)]
         if text in t.CONSTANTS:
@@ -487,6 +496,9 @@ class _Resolver:
     def factors(self, r: Raw) -> list[t.Node]:
         """Factors of a postfix operand: a split name keeps its last letter apart."""
         if r.kind == "name":
+            symbol = self.symbols.get(r.parts[0])
+            if symbol is not None:
+                return [symbol]
             factors = self.name(r.parts[0], r.pos)
             if isinstance(factors, _FuncRef):
                 raise self.needs_argument(factors)
@@ -500,33 +512,33 @@ class _Resolver:
             r = r.parts[0]
         items.append((None, r))
         items.reverse()
-        out: list[tuple[str | None, t.Node]] = []
-        i = 0
-        while i < len(items):
+        acc = None
+        i, count = 0, len(items)
+        while i < count:
             op, raw = items[i]
-            value = self.name(raw.parts[0], raw.pos) if raw.kind == "name" else self.operand(raw)
-            if isinstance(value, list):
+            i += 1
+            if raw.kind == "name":
+                value = self.symbols.get(raw.parts[0]) or self.name(raw.parts[0], raw.pos)
+            else:
+                value = self.operand(raw)
+            if type(value) is list:
                 # A split run of letters (`Av` → A, v) joins the chain factor by factor.
-                out.append((op, value[0]))
-                out.extend(("juxt", factor) for factor in value[1:])
-                i += 1
+                acc = value[0] if acc is None else _MULTIPLY_KINDS[op](acc, value[0])
+                for factor in value[1:]:
+                    acc = t.Mul(acc, factor)
                 continue
-            if isinstance(value, _FuncRef):
+            if type(value) is _FuncRef:
                 # `log x`, `2 sigma t`: a bare function takes the next juxtaposed factor.
-                if i + 1 >= len(items) or items[i + 1][0] != "juxt":
+                if i >= count or items[i][0] != "juxt":
                     raise self.needs_argument(value)
-                value = self.apply(value.func, [self.node(items[i + 1][1])], value.pos,
+                value = self.apply(value.func, [self.node(items[i][1])], value.pos,
                                    value.negated)
                 i += 1
-            elif op == "juxt" and raw.kind == "num" and items[i - 1][1].kind == "num":
+            elif op == "juxt" and raw.kind == "num" and items[i - 2][1].kind == "num":
                 at = self.where(raw.pos)
                 raise AnswerError(f"two numbers side by side at character {at + 1}; write "
                                   "'*' between them (or remove the space)", at)
-            out.append((op, value))
-            i += 1
-        acc = out[0][1]
-        for op, value in out[1:]:
-            acc = _MULTIPLY_KINDS[op](acc, value)
+            acc = value if acc is None else _MULTIPLY_KINDS[op](acc, value)
         return acc
 
     def power(self, r: Raw) -> t.Node:
@@ -544,6 +556,8 @@ class _Resolver:
         exp_node = self.node(exp_raw)
         self.check_exponent(exp_node, exp_raw.pos)
         factors = self.factors(base_raw)
+        if len(factors) == 1:                                  # the usual case
+            return t.Pow(factors[0], exp_node)
         return _product(factors[:-1] + [t.Pow(factors[-1], exp_node)])
 
     def is_function(self, name: str) -> bool:
@@ -598,12 +612,13 @@ class _Resolver:
         return t.Mul(_product(target), self.node(args[0]))
 
     def apply(self, func: str, args: list[t.Node], pos: int, negated: bool = False) -> t.Node:
-        at = self.where(pos)
         if func in t.VARIADIC_FUNCTIONS:
             if len(args) < 2:
+                at = self.where(pos)
                 raise AnswerError(f"{func} needs at least two arguments, e.g. {func}(0, x) "
                                   f"(character {at + 1})", at)
         elif len(args) != 1:
+            at = self.where(pos)
             raise AnswerError(f"{func} takes one argument, got {len(args)} "
                               f"(character {at + 1})", at)
         call = t.Call(func, tuple(args))
