@@ -81,6 +81,14 @@ def _constant(value) -> np.ndarray:
     return array
 
 
+@functools.lru_cache(maxsize=64)
+def _identity(size: int) -> np.ndarray:
+    """The ``size``×``size`` identity as a read-only (1, size, size) array."""
+    array = np.eye(size, dtype=complex)[None]
+    array.flags.writeable = False
+    return array
+
+
 _MODULI = IdentityMemo(4096)          # read-only array → its absolute value
 
 
@@ -136,7 +144,7 @@ class BatchEvaluator:
         elif type(node) is t.Const:
             value = _constant(_CONSTANTS[node.name])
         else:
-            value = np.eye(node.size, dtype=complex)[None]
+            value = _identity(node.size)
         return value, (_modulus(value) if self.track else None)
 
     def negate(self, node: t.Neg):
@@ -239,6 +247,7 @@ def clear_cache() -> None:
     _MODULI.clear()
     _CONSTANT_VALUES.clear()
     _constant.cache_clear()
+    _identity.cache_clear()
 
 
 def _is_literal(node: t.Node) -> bool:

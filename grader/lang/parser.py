@@ -598,6 +598,8 @@ class _Resolver:
 
     def call(self, r: Raw) -> t.Node:
         name, args = r.parts
+        if name in FUNCTION_ALIASES and self.is_function(name):     # the usual case
+            return self.apply(FUNCTION_ALIASES[name], [self.node(a) for a in args], r.pos)
         target = self.name(name, r.pos)
         if isinstance(target, _FuncRef):
             return self.apply(target.func, [self.node(a) for a in args], r.pos)

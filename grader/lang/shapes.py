@@ -117,6 +117,8 @@ class _Inference:
 
     def binary(self, node: t.Add | t.Sub | t.Mul | t.Div | t.Hadamard) -> tuple:
         a, b = self.shape(node.left), self.shape(node.right)
+        if a == () and b == ():               # scalars: most formulas throughout
+            return ()
         kind = type(node)
         if kind is t.Mul:
             return self.multiply(a, b)
@@ -176,6 +178,8 @@ class _Inference:
 
     def power(self, node: t.Pow) -> tuple:
         base, exp = self.shape(node.base), self.shape(node.exp)
+        if base == () and exp == ():
+            return ()
         if not self.scalar_like(exp):
             raise AnswerError(f"an exponent must be a scalar, got a {self.show(exp)} matrix")
         if self.scalar_like(base):
