@@ -276,6 +276,8 @@ def with_sizes(node: t.Node, names: Mapping[str, t.Shape], *,
 
 def _with_sizes(node: t.Node, names: Mapping[str, t.Shape],
                 expected: t.Shape | None) -> tuple[t.Node, t.Shape, bool]:
+    if _scalar_formula(node, names):
+        return node, (), False
     inference = _Inference(names)
     shape = inference.shape(node)
     if expected and len(shape) == 2:
@@ -292,3 +294,32 @@ def _with_sizes(node: t.Node, names: Mapping[str, t.Shape],
         return t.map_children(current, fill)
 
     return fill(node), shape, True
+
+
+_OPERATORS = (t.Add, t.Sub, t.Mul, t.Div, t.Hadamard)
+
+
+def _scalar_formula(node: t.Node, names: Mapping[str, t.Shape]) -> bool:
+    """Does ``node`` use only names declared as scalars, with no bracket literal and no
+    ``I``? Then it is a scalar and no rule can fail: the check is a plain walk, much
+    cheaper than inference (formulas in scalars are most answers)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind in _OPERATORS:
+            stack.append(current.left)
+            stack.append(current.right)
+        elif kind is t.Sym:
+            if names.get(current.name, None) not in ((), []):
+                return False
+        elif kind is t.Call:
+            stack.extend(current.args)
+        elif kind is t.Pow:
+            stack.append(current.base)
+            stack.append(current.exp)
+        elif kind is t.Neg or kind is t.Transpose:
+            stack.append(current.arg)
+        elif kind is not t.Num and kind is not t.Const:
+            return False                      # I, a vector or a matrix: infer
+    return True
