@@ -284,11 +284,6 @@ def _agree_everywhere(ref: _Reference, b: np.ndarray) -> bool:
     after ``sqrt(0)``; where the values themselves agree, no bound is needed.)"""
     if not ref.real or np.count_nonzero(b.imag):
         return False                          # rare: let _judge weigh the imaginary parts
-    # Usually within RTOL of the reference's own size: enough, as the tolerance below
-    # is at least that, and it is NaN wherever the reference is not finite.
-    close = np.abs(ref.value - b) <= ref.tolerance
-    if np.count_nonzero(close) == close.size:
-        return True
     # With no imaginary parts, complex moduli are the absolute values (and cheaper
     # than arithmetic on the strided .real views). count_nonzero, not .all(): the
     # method's Python wrapper costs more than the test on a few dozen values.
@@ -331,7 +326,7 @@ class _Reference:
     part, and where it is usable (real and finite, with a finite bound). Arrays are
     broadcast to one entry per point."""
 
-    __slots__ = ("value", "mag", "real", "real_modulus", "usable", "tolerance")
+    __slots__ = ("value", "mag", "real", "real_modulus", "usable")
 
     def __init__(self, value: np.ndarray, mag: np.ndarray, points: int):
         self.value = _broadcast(value, points)
@@ -339,9 +334,6 @@ class _Reference:
         self.real = not np.count_nonzero(value.imag)
         self.real_modulus = np.abs(self.value.real)
         self.usable = _real_finite(self.value) & np.isfinite(self.mag)
-        # RTOL times its size where finite, else NaN (no answer is close to it there)
-        self.tolerance = np.where(np.isfinite(self.real_modulus), RTOL * self.real_modulus,
-                                  np.nan)
 
 
 # Every answer to a part is compared with the same reference at the same points.
