@@ -10,6 +10,7 @@ import functools
 from fractions import Fraction
 
 from . import tree as t
+from .memo import IdentityMemo
 from .normalize import GREEK
 
 SUM, PRODUCT, SIGNED, POWER, ATOM = range(5)
@@ -51,6 +52,17 @@ def format_decimal(value: Fraction) -> str:
     return f"{mantissa}e{exponent + len(stripped) - 1}"
 
 
+# The parser hands out one Num per distinct number token, and both printers write it.
+_DECIMALS = IdentityMemo(4096)
+
+
+def _decimal(node: t.Num) -> str:
+    text = _DECIMALS.get(node)
+    if text is None:
+        text = _DECIMALS.put(node, format_decimal(node.value))
+    return text
+
+
 _LEVELS = {t.Add: SUM, t.Sub: SUM, t.Mul: PRODUCT, t.Div: PRODUCT, t.Hadamard: PRODUCT,
            t.Neg: SIGNED, t.Pow: POWER, t.Transpose: POWER}
 
@@ -73,25 +85,34 @@ def _not_a_node(node) -> str:
     raise TypeError(f"not an answer-language node: {node!r}")
 
 
-def _needs_brackets(node: t.Node, level: int, tidy: bool, fraction_groups: bool) -> bool:
-    """Does ``node`` need brackets where the grammar expects at least ``level``? A minus
-    sign right of a sum always does (``a - (-b)``); a fraction does not where it is
-    drawn as one (LaTeX's \\frac groups it)."""
-    kind = type(node)
+def _needs_brackets(kind: type, level: int, tidy: bool, fraction_groups: bool) -> bool:
+    """Does a node of type ``kind`` need brackets where the grammar expects at least
+    ``level``? A minus sign right of a sum always does (``a - (-b)``); a fraction does
+    not where it is drawn as one (LaTeX's \\frac groups it)."""
     if tidy and kind is t.Neg:
         return True
     return _LEVELS.get(kind, ATOM) < level and not (fraction_groups and kind is t.Div)
 
 
+# The rule above as one table per printer, consulted for every sub-expression printed
+# (a look-up costs less than the call).
+_NODE_TYPES = (t.Num, t.Const, t.Sym, t.Identity, t.Neg, t.Add, t.Sub, t.Mul, t.Div,
+               t.Hadamard, t.Pow, t.Transpose, t.Call, t.Vector, t.Matrix)
+_PLAIN_BRACKETS, _LATEX_BRACKETS = (
+    {(kind, level, tidy): _needs_brackets(kind, level, tidy, groups)
+     for kind in _NODE_TYPES for level in range(ATOM + 1) for tidy in (False, True)}
+    for groups in (False, True))
+
+
 def _plain(node: t.Node) -> str:
-    rule = _PLAIN.get(type(node))
-    return rule(node) if rule is not None else _not_a_node(node)
+    return _PLAIN.get(type(node), _not_a_node)(node)
 
 
 def _plain_at(node: t.Node, level: int, tidy: bool = False) -> str:
     """``node`` printed where the grammar expects at least ``level``."""
-    text = _plain(node)
-    return "(" + text + ")" if _needs_brackets(node, level, tidy, False) else text
+    kind = type(node)
+    text = _PLAIN.get(kind, _not_a_node)(node)
+    return "(" + text + ")" if _PLAIN_BRACKETS[kind, level, tidy] else text
 
 
 def _plain_exponent(node: t.Node) -> str:
@@ -106,7 +127,7 @@ def _plain_exponent(node: t.Node) -> str:
 
 _PLAIN_OPS = {t.Add: " + ", t.Sub: " - ", t.Mul: "*", t.Div: "/", t.Hadamard: " .* "}
 _PLAIN = {
-    t.Num: lambda n: format_decimal(n.value),
+    t.Num: lambda n: _decimal(n),
     t.Const: lambda n: n.name,
     t.Sym: lambda n: n.name,
     t.Identity: lambda n: "I",
@@ -132,8 +153,9 @@ def to_latex(node: t.Node) -> str:
 
 
 def clear_cache() -> None:
-    """Forget the memoised LaTeX spellings of names."""
+    """Forget the memoised LaTeX spellings of names and decimals of numbers."""
     _latex_name.cache_clear()
+    _DECIMALS.clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -149,17 +171,17 @@ def _latex_name(name: str) -> str:
 
 
 def _latex(node: t.Node) -> str:
-    rule = _LATEX.get(type(node))
-    return rule(node) if rule is not None else _not_a_node(node)
+    return _LATEX.get(type(node), _not_a_node)(node)
 
 
 def _latex_at(node: t.Node, level: int, tidy: bool = False) -> str:
-    text = _latex(node)
-    return r"\left(" + text + r"\right)" if _needs_brackets(node, level, tidy, True) else text
+    kind = type(node)
+    text = _LATEX.get(kind, _not_a_node)(node)
+    return r"\left(" + text + r"\right)" if _LATEX_BRACKETS[kind, level, tidy] else text
 
 
 def _latex_number(node: t.Num) -> str:
-    text = format_decimal(node.value)
+    text = _decimal(node)
     if "e" in text:
         mantissa, exponent = text.split("e")
         return mantissa + r" \cdot 10^{" + exponent + "}"
