@@ -246,3 +246,17 @@ def test_how_an_array_was_read(value, plain, latex):
     kind = "vector" if np.ndim(value) == 1 else "matrix"
     reading = ANSWER_TYPES[kind]({}).read(value, CTX)
     assert (reading.plain, reading.latex) == (plain, latex)
+
+
+def test_records_are_immutable_values():
+    """Readings, comparisons and contexts are shared across a class's answers (and
+    memoised comparisons): none can be changed after it is made."""
+    from grader.answer_types.base import Comparison, Context, Reading
+    reading = Reading(0.5, "0.5", "0.5")
+    context = Context(params={"n": 2}, seed=3)
+    for record, field in ((reading, "plain"), (Comparison(1.0, "tolerance"), "score"),
+                          (context, "seed")):
+        with pytest.raises(AttributeError):
+            setattr(record, field, None)
+    assert context._replace(reference=reading) == Context({"n": 2}, 3, "en", reading)
+    assert context.reference is None

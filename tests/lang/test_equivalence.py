@@ -277,3 +277,34 @@ def test_declarations_built_once_give_the_same_outcomes():
         a = compare_scalar(parse(ref), parse(ans), variables, seed=3)
         b = compare_scalar(parse(ref), parse(ans), declared, seed=3)
         assert (a.equal, a.detail) == (b.equal, b.detail)
+
+
+def test_a_differences_detail_is_written_when_first_read():
+    calls = []
+
+    def detail():
+        calls.append(1)
+        return "differs at 3 of 16 usable sample points"
+
+    outcome = Outcome(False, "sampling", detail)
+    assert calls == []
+    assert outcome.detail == outcome.detail == "differs at 3 of 16 usable sample points"
+    assert calls == [1]
+    assert outcome == Outcome(False, "sampling", "differs at 3 of 16 usable sample points")
+    wrong = scalar("x^2", "x^3", X)
+    assert wrong.equal is False and wrong.detail.startswith("differs at ") and "x=" in wrong.detail
+
+
+def test_sample_points_are_the_seeded_generators_stream():
+    """Building the seed sequence once changes no sample: the points are those of
+    numpy.random.default_rng([seed, batch])."""
+    import numpy as np
+
+    from grader.lang import equivalence
+    declared = equivalence.Declarations({"a": VarSpec((0.0, 1.0)), "b": VarSpec((-3.0, 3.0))})
+    for seed, batch in ((0, 0), (7, 1)):
+        equivalence.clear_cache()
+        env = equivalence._environment(declared, seed, batch, 16)
+        rng = np.random.default_rng([seed, batch])
+        assert np.array_equal(env["a"].real, rng.uniform(0.0, 1.0, (16, 1, 1)))
+        assert np.array_equal(env["b"].real, rng.uniform(-3.0, 3.0, (16, 1, 1)))

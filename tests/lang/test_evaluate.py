@@ -155,3 +155,15 @@ def test_plain_python_constants_by_hand(text, expected):
 def test_plain_python_constants_decline(text):
     """Names, matrices and anything non-finite are left to numpy (which gives inf/nan)."""
     assert _scalar(parse(text)) is None
+
+
+def test_constant_values_are_memoised_per_tree_but_never_shared():
+    """A part's reference is evaluated once; a caller that changes the array it got
+    changes neither the memo nor what the next caller gets."""
+    node = parse("[1, 2; 3, 4]/2")
+    first = evaluate(node, {})
+    first[0, 0] = 99.0
+    again = evaluate(node, {})
+    assert again is not first and again.tolist() == [[0.5, 1.0], [1.5, 2.0]]
+    number = parse("2^10 - 24")
+    assert to_number(number) == to_number(number) == 1000.0

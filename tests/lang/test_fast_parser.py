@@ -216,3 +216,33 @@ def test_public_parse_is_unchanged(names, monkeypatch):
     lark_only = [outcome(text, names) for text in texts]
     for text, mine, normative in zip(texts, fast, lark_only):
         assert mine == normative, text
+
+
+# -- where a text leaves the language ---------------------------------------------------
+
+@pytest.mark.parametrize("text, rejection", [
+    ("x +", Rejection(3, "")),                    # the end of the text
+    ("1,5", Rejection(1, ",")),
+    ("[1, 0,, -1]", Rejection(6, ",")),
+    ("1//6x", Rejection(2, "/")),
+    ("x $ y", Rejection(2, "$", character=True)),
+    ("x ) $", Rejection(2, ")")),                 # a syntax error before the bad character wins
+    ("  # x", Rejection(2, "#", character=True)),
+])
+def test_rejections(text, rejection):
+    assert parse_raw(text) == rejection == by_lark(text)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x +", "the answer ends too early"),
+    ("1,5", "unexpected ',' at character 2; use a dot"),
+    ("x ! y", "unexpected character '!' at character 3; factorials are not supported"),
+    ("2 ** * 3", "unexpected '*' at character 6; an operand is missing"),
+])
+def test_messages_come_from_the_fast_parsers_rejection(text, message, monkeypatch):
+    """Syntax errors no longer go through Lark: it is not called at all."""
+    parser.clear_cache()
+    monkeypatch.setattr(parser, "_lark", lambda: pytest.fail("Lark was asked"))
+    with pytest.raises(AnswerError) as caught:
+        parse(text)
+    assert caught.value.message.startswith(message)

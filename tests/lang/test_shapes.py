@@ -1,10 +1,13 @@
 """Shape inference: results, the size of I, and messages naming both shapes."""
 
 import pytest
+from hypothesis import given, settings
 
-from grader.lang import AnswerError, parse, shape_of
+from grader.lang import AnswerError, parse, shape_of, shapes
 from grader.lang.shapes import with_sizes
 from grader.lang.tree import Identity, children
+
+from lang_strategies import NAMES as TREE_NAMES, trees
 
 NAMES = {"A": (3, 3), "B": (3, 3), "x": (3, 1), "y": (5, 1), "X": (5, 3), "t": (),
          "lambda": ()}
@@ -108,3 +111,45 @@ def test_names_are_read_only_and_survive_pickling():
     copy = pickle.loads(pickle.dumps(names))
     assert copy == names and copy.key == names.key == names_key({"A": [3, 3], "x": ()})
     assert shape_of(parse("A x", names=names), names) == shape_of(parse("A x", names=dict(names)), dict(names))
+
+
+# -- the shortcut for formulas in scalars, and what `expected` may change -------------
+
+
+def _inferred(node, names):
+    """Full inference, without the shortcut: the shape, or the error message."""
+    inference = shapes._Inference(names)
+    try:
+        return inference.final(inference.shape(node))
+    except AnswerError as exc:
+        return exc.message
+
+
+@settings(max_examples=400)
+@given(trees(max_leaves=10))
+def test_scalar_shortcut_agrees_with_inference(tree):
+    """Whenever the plain walk vouches for a tree, full inference finds a scalar and no
+    error: over scalar names only, and over names that include matrices."""
+    for names in ({n: s for n, s in TREE_NAMES.items() if s == ()}, TREE_NAMES):
+        if shapes._scalar_formula(tree, names):
+            assert _inferred(tree, names) == ()
+
+
+def test_scalar_shortcut_declines_arrays_identities_and_unknown_names():
+    names = {"x": (), "A": (3, 3)}
+    for text in ("A", "x + I", "[x, 1]", "x^T A x"):
+        assert not shapes._scalar_formula(parse(text, names=names), names)
+    assert not shapes._scalar_formula(parse("y", names={"y": ()}), names)   # not declared here
+    assert shapes._scalar_formula(parse("exp(-x)^2 / (1 + x)'", names=names), names)
+
+
+def test_expected_shape_only_sizes_an_identity():
+    """A tree without I gets one answer for every expected shape (it is kept once); a
+    lone I takes its size from the expected shape."""
+    shapes.clear_cache()
+    names = {"A": (3, 3), "x": (3, 1)}
+    node = parse("A x", names=names)
+    assert with_sizes(node, names, expected=(3, 1)) is with_sizes(node, names)
+    lone = parse("2 I", names=names)
+    assert with_sizes(lone, names, expected=(2, 2))[1] == (2, 2)
+    assert with_sizes(lone, names, expected=(4, 4))[1] == (4, 4)
