@@ -27,8 +27,12 @@ Dim = int | _Var
 def normalize_shape(shape) -> t.Shape:
     """``()``/``[]`` for a scalar, ``(r, c)`` for a matrix; anything else is an author error."""
     dims = tuple(shape)
-    if dims == () or (len(dims) == 2 and all(isinstance(d, int) and d > 0 for d in dims)):
-        return dims
+    if not dims:
+        return ()
+    if len(dims) == 2:
+        rows, cols = dims
+        if isinstance(rows, int) and isinstance(cols, int) and rows > 0 and cols > 0:
+            return dims
     raise ValueError(f"a shape must be () or (rows, cols) with positive sizes, got {shape!r}")
 
 
