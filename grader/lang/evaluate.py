@@ -133,10 +133,11 @@ class BatchEvaluator:
     def number(self, node: t.Num):
         # By the node's identity: hashing a Fraction costs more than the look-up it
         # serves, and the parser hands out one node per distinct number token.
-        value = _NUMBERS.get(node)
-        if value is None:
-            value = _NUMBERS.put(node, _constant(node.value))
-        return value, (_modulus(value) if self.track else None)
+        known = _NUMBERS.get(node)
+        if known is None:
+            value = _constant(node.value)
+            known = _NUMBERS.put(node, (value, _modulus(value)))
+        return known if self.track else (known[0], None)
 
     def leaf(self, node: t.Const | t.Sym | t.Identity):
         if type(node) is t.Sym:
@@ -254,7 +255,7 @@ def _is_literal(node: t.Node) -> bool:
     return type(node) is t.Num or (type(node) is t.Neg and type(node.arg) is t.Num)
 
 
-_NUMBERS = IdentityMemo(4096)         # Num node → its constant array
+_NUMBERS = IdentityMemo(4096)         # Num node → its constant array and its modulus
 # A constant tree → its value (``evaluate``) or float (``to_number``): a part's
 # reference is read again for every answer. Failures are not kept.
 _CONSTANT_VALUES = IdentityMemo(1024)
