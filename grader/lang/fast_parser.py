@@ -135,23 +135,16 @@ def _tokens(text: str) -> tuple[list[str], list[str], list[int]]:
 
 
 def _tokens_to_gap(text: str) -> tuple[list[str], list[str], list[int]]:
-    """``_tokens`` for a text with a character no token starts with (rare): token by
-    token up to that character."""
-    kinds: list[str] = []
-    texts: list[str] = []
-    starts: list[int] = []
+    """``_tokens`` for a text with a character no token starts with (rare): the tokens
+    before that character, then the character as a ``_BAD`` token."""
     pos = 0
     while (m := _TOKEN.match(text, pos)) is not None:
-        space, operator, number, name = m.groups()
-        word = operator or number or name
-        kinds.append(operator or ("NUMBER" if number else "NAME"))
-        texts.append(word)
-        starts.append(pos + len(space))
         pos = m.end()
-    pos += len(text) - pos - len(text[pos:].lstrip(WHITESPACE))
-    kinds.append(_BAD)
-    texts.append(text[pos])
-    starts.append(pos)
+    gap = len(text) - len(text[pos:].lstrip(WHITESPACE))
+    kinds, texts, starts = _tokens(text[:gap])       # covered end to end
+    kinds[-1] = _BAD                                  # in place of the end marker
+    texts.append(text[gap])
+    starts.append(gap)
     return kinds, texts, starts
 
 
