@@ -7,6 +7,7 @@ first: sum < product < signed < power < postfix/atom.
 from __future__ import annotations
 
 import functools
+import typing
 from fractions import Fraction
 
 from . import tree as t
@@ -96,11 +97,9 @@ def _needs_brackets(kind: type, level: int, tidy: bool, fraction_groups: bool) -
 
 # The rule above as one table per printer, consulted for every sub-expression printed
 # (a look-up costs less than the call).
-_NODE_TYPES = (t.Num, t.Const, t.Sym, t.Identity, t.Neg, t.Add, t.Sub, t.Mul, t.Div,
-               t.Hadamard, t.Pow, t.Transpose, t.Call, t.Vector, t.Matrix)
 _PLAIN_BRACKETS, _LATEX_BRACKETS = (
     {(kind, level, tidy): _needs_brackets(kind, level, tidy, groups)
-     for kind in _NODE_TYPES for level in range(ATOM + 1) for tidy in (False, True)}
+     for kind in typing.get_args(t.Node) for level in range(ATOM + 1) for tidy in (False, True)}
     for groups in (False, True))
 
 
