@@ -158,26 +158,22 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def free_names(node: Node) -> set[str]:
-    """Names of the variables the expression uses."""
-    found: set[str] = set()
+def subtrees(node: Node):
+    """``node`` and every sub-expression in it, without recursion (trees may be deep)."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, Sym):
-            found.add(current.name)
+        yield current
         stack.extend(children(current))
-    return found
+
+
+def free_names(node: Node) -> set[str]:
+    """Names of the variables the expression uses."""
+    return {current.name for current in subtrees(node) if isinstance(current, Sym)}
 
 
 def has_identity(node: Node) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Identity):
-            return True
-        stack.extend(children(current))
-    return False
+    return any(isinstance(current, Identity) for current in subtrees(node))
 
 
 def map_children(node: Node, fn) -> Node:

@@ -120,23 +120,20 @@ def _huge_phase(node) -> bool:
     exp, tanh, sigmoid or a power turning by a huge imaginary phase. One ulp of the
     argument moves the result there by far more than any fixed tolerance, so two
     correct evaluators (cmath and numpy) may disagree."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, t.Call) and current.func in ("sin", "cos", "tan", "exp",
-                                                             "tanh", "sigmoid"):
-            z = _scalar(current.args[0])
-            size = None if z is None else (abs(z) if current.func in ("sin", "cos", "tan")
-                                           else abs(z.imag))
-            if size is None or size > 1e4:
-                return True
-        elif isinstance(current, t.Pow):
-            base, exp = _scalar(current.base), _scalar(current.exp)
-            if base is None or exp is None:
-                return True
-            if base != 0 and abs((exp * cmath.log(base)).imag) > 1e4:
-                return True
-        stack.extend(t.children(current))
+    return any(_turns_far(current) for current in t.subtrees(node))
+
+
+def _turns_far(node) -> bool:
+    if isinstance(node, t.Call) and node.func in ("sin", "cos", "tan", "exp", "tanh", "sigmoid"):
+        z = _scalar(node.args[0])
+        if z is None:
+            return True
+        return (abs(z) if node.func in ("sin", "cos", "tan") else abs(z.imag)) > 1e4
+    if isinstance(node, t.Pow):
+        base, exp = _scalar(node.base), _scalar(node.exp)
+        if base is None or exp is None:
+            return True
+        return base != 0 and abs((exp * cmath.log(base)).imag) > 1e4
     return False
 
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 
 from grader.lang import AnswerError, parse, shape_of, shapes
 from grader.lang.shapes import with_sizes
-from grader.lang.tree import Identity, children
+from grader.lang.tree import Identity, subtrees
 
 from lang_strategies import NAMES as TREE_NAMES, trees
 
@@ -66,13 +66,7 @@ def test_identity_sizes_follow_their_context():
     """Each I gets the size its neighbours force, independently of the others."""
     names = {"A": (2, 2), "X": (5, 3)}
     node, shape = with_sizes(parse("X (I + X^T X) + 0 X I", names=names), names)
-    sizes = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Identity):
-            sizes.append(current.size)
-        stack.extend(children(current))
+    sizes = [current.size for current in subtrees(node) if isinstance(current, Identity)]
     assert shape == (5, 3) and sorted(sizes) == [3, 3]
 
 
