@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reference import Reject
+from .bank.solvers import Reject
 
 from .bank.model import Problem
 from .bank.params import draw_params
