@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .bank.loader import load_bank, load_set
+from .bank.banks import bank_of
+from .bank.loader import active_banks, load_bank, load_set
 from .bank.roster import load_roster
 from .errors import UsageError
 from .variants import load_secret
@@ -18,8 +19,13 @@ def _workers(n):
 
 
 def cmd_list(args) -> int:
+    banks = active_banks()
     bank = load_bank()
-    rows = [{"id": p.id, "topic": p.topic, "title": p.title["en"], "family": p.family,
+
+    def bank_label(problem) -> str:
+        home = bank_of(problem.file, banks)
+        return home.label if home else ""
+    rows = [{"id": p.id, "topic": p.topic, "title": p.title["en"], "family": p.family, "bank": bank_label(p),
              "parts": [{"id": part.id, "type": part.type} for part in p.parts]}
             for p in sorted(bank.values(), key=lambda p: (p.topic, p.family, p.id))]
     if args.json:
@@ -30,8 +36,10 @@ def cmd_list(args) -> int:
     for r in rows:
         parts = ", ".join(f"{p['id']} ({p['type']})" for p in r["parts"])
         print(f"{r['id']:<{width}}  {r['family']:<6}  {r['topic']:<16} {parts}")
-        print(f"{'':<{width}}          {r['title']}")
-    print(f"\n{len(rows)} problem families")
+        print(f"{'':<{width}}          {r['title']}  [{r['bank']}]")
+    print(f"\n{len(rows)} problem families; banks searched in order:")
+    for b in banks:
+        print(f"  {b.label:<10} {b.root}" + ("" if b.bundled else f"  (from {b.origin})"))
     return 0
 
 
@@ -125,6 +133,11 @@ def cmd_check(args) -> int:
             secret = load_secret(args.secret_file)
         except UsageError:
             secret = None
+    if getattr(args, "json", False):
+        from .check import check_data
+        data = check_data(Path(args.answers), pset, lang=args.lang or pset.lang, secret=secret)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0 if data["ok"] else 1
     text, ok = check_file(Path(args.answers), pset, lang=args.lang or pset.lang, secret=secret)
     print(text)
     return 0 if ok else 1
@@ -132,7 +145,8 @@ def cmd_check(args) -> int:
 
 def cmd_validate(args) -> int:
     from .validate import validate_bank
-    ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers))
+    ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers),
+                               all_banks=getattr(args, "all_banks", False))
     print(report.text())
     if args.report:
         Path(args.report).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -154,3 +168,18 @@ def cmd_schema_docs(args) -> int:
     sys.stdout.write(format_reference())
     return 0
 
+
+
+def cmd_init(args) -> int:
+    from .init import init_course
+    target = Path(args.dir)
+    written = init_course(target)
+    print(f"course repository written to {target} ({len(written)} files). Next:")
+    print(f"  cd {target} && grader validate && cat README.md")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .schema import json_schema
+    print(json.dumps(json_schema(args.kind), indent=2, ensure_ascii=False))
+    return 0

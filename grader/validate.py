@@ -18,7 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .bank.loader import load_bank
+from .bank.banks import bank_of
+from .bank.loader import active_banks, bank_files, load_bank, load_set
 from .bank.model import Problem
 from .errors import AuthorError
 from .grading.part import ProblemGrader
@@ -35,6 +36,7 @@ MAX_ERRORS_PER_PROBLEM = 8
 class ProblemReport:
     problem: str
     file: str
+    bank: str = ""
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -50,10 +52,11 @@ class ProblemReport:
 class BankReport:
     problems: list
     load_errors: list
+    sets: list = field(default_factory=list)   # set files that loaded
 
     @property
     def ok(self) -> bool:
-        return not self.load_errors and all(not p.errors for p in self.problems)
+        return not self.load_errors and bool(self.problems) and all(not p.errors for p in self.problems)
 
     def text(self) -> str:
         lines = [f"✘ {e}" for e in self.load_errors]
@@ -61,12 +64,17 @@ class BankReport:
             mark = "✘" if p.errors else ("!" if p.warnings else "✔")
             s = p.stats
             lines.append(f"{mark} {p.problem:<32} {s.get('seeds', 0)} seeds, {s.get('distinct_variants', 0)} "
-                         f"distinct variants, {s.get('checks', 0)} checks")
+                         f"distinct variants, {s.get('checks', 0)} checks" + (f"  [{p.bank}]" if p.bank else ""))
             lines += [f"    error: {e}" for e in p.errors]
             lines += [f"    warning: {w}" for w in p.warnings]
         bad = sum(1 for p in self.problems if p.errors)
+        if self.sets:
+            lines.append(f"✔ {len(self.sets)} set files load: " + ", ".join(self.sets))
         lines.append(f"\n{len(self.problems)} families checked; {bad} with errors, "
                      f"{sum(len(p.warnings) for p in self.problems)} warnings")
+        if not self.problems and not self.load_errors:
+            lines.append("✘ no problem families found: give problem files or folders, or run inside a bank "
+                         "(a folder with problems/), or pass --bank DIR")
         return "\n".join(lines)
 
     def to_json(self) -> dict:
@@ -204,12 +212,46 @@ def _validate_one(args):
         return report
 
 
-def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1) -> tuple[bool, BankReport]:
+def _default_banks(all_banks: bool) -> list:
+    """What `validate` without paths lints: the banks in force other than the bundled one
+    (a course checks its own families), or the bundled bank when it is the only one."""
+    banks = active_banks()
+    own = [b for b in banks if not b.bundled]
+    return banks if all_banks or not own else own
+
+
+def _shadow_warnings(bank_map: dict, banks: list) -> dict[str, list[str]]:
+    """id -> warnings for families that hide a different file of the same id in a later bank."""
+    out: dict[str, list[str]] = {}
+    for problem_id, holders in bank_files(active_banks()).items():
+        if problem_id not in bank_map or len(holders) < 2:
+            continue
+        (first_bank, first), rest = holders[0], holders[1:]
+        for bank, file in rest:
+            if file.read_bytes() != first.read_bytes():
+                out.setdefault(problem_id, []).append(
+                    f"shadows {file} ({bank.label}), a different file of the same id; "
+                    f"sets get the one in {first_bank.label}")
+    return out
+
+
+def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1,
+                  all_banks: bool = False) -> tuple[bool, BankReport]:
+    banks = None if paths else _default_banks(all_banks)
     try:
-        bank = load_bank(paths)
+        bank = load_bank(paths, banks=banks)
     except AuthorError as exc:
         report = BankReport([], [exc.render()])
         return False, report
+    set_errors, set_names = [], []
+    for b in banks or ():
+        for file in sorted(b.sets.glob("*.yaml")) if b.sets.is_dir() else ():
+            try:
+                load_set(file)
+                set_names.append(f"{file.name} [{b.label}]")
+            except AuthorError as exc:
+                set_errors.append(exc.render())
+    shadows = _shadow_warnings(bank, banks or [])
     _BANK.clear()
     _BANK.update(bank)
     jobs = [(pid, seeds) for pid in sorted(bank)]
@@ -218,5 +260,10 @@ def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1) -> tuple[bo
             problems = pool.map(_validate_one, jobs, chunksize=1)
     else:
         problems = [_validate_one(job) for job in jobs]
-    report = BankReport(problems, [])
+    everywhere = active_banks()
+    for report in problems:
+        home = bank_of(bank[report.problem].file, everywhere)
+        report.bank = home.label if home else ""
+        report.warnings = shadows.get(report.problem, []) + report.warnings
+    report = BankReport(problems, set_errors, set_names)
     return report.ok, report

@@ -28,19 +28,23 @@ PROBLEM_FIELDS = (
     Field("title", "text", "Title, `{en, ru}`.", required=True),
     Field("seed", "mapping", "Provenance: `{source: '004', section: '§1, ex. 10'}`.", required=True),
     Field("notes", "str", "For maintainers: what was left out and why.", default=""),
-    Field("params", "mapping", "Parameters drawn per student, in order (see parameter types).", default={}),
-    Field("constraints", "list", "Jinja expressions that must hold; otherwise the draw is redone.", default=[]),
+    Field("params", "mapping", "Parameters drawn per student, in order (see parameter types).", default={},
+          items="param"),
+    Field("constraints", "list", "Jinja expressions that must hold; otherwise the draw is redone.", default=[],
+          items="str"),
     Field("solver", "str", "Reference solver, `reference.<module>:<function>`.", required=True),
     Field("statement", "text", "Statement templates (Markdown + LaTeX + Jinja), `{en, ru}`.", required=True),
-    Field("parts", "list", "The graded parts.", required=True),
+    Field("parts", "list", "The graded parts.", required=True, items="part"),
 )
 PART_FIELDS = (
     Field("id", "str", "Part id: the key in answer files and key.json.", required=True),
     Field("type", "str", "Answer type: " + ", ".join(ANSWER_TYPES) + ".", required=True),
     Field("points", "number", "Points for this part.", default=1),
     Field("prompt", "text", "The question, `{en, ru}` (Jinja).", required=True),
-    Field("misconceptions", "list", "Known wrong answers: `{bug, feedback: {en, ru}, credit}`.", default=[]),
-    Field("follows", "list", "Earlier part ids this part builds on (follow-through credit).", default=[]),
+    Field("misconceptions", "list", "Known wrong answers: `{bug, feedback: {en, ru}, credit}`.", default=[],
+          items="misconception"),
+    Field("follows", "list", "Earlier part ids this part builds on (follow-through credit).", default=[],
+          items="str"),
     Field("follow_credit", "number", "Share of the points for a follow-through match.", default=1.0),
 )
 MISCONCEPTION_FIELDS = (
@@ -52,7 +56,7 @@ SET_FIELDS = (
     Field("id", "str", "Set id; answer files name it.", required=True),
     Field("title", "text", "Title, `{en, ru}`.", required=True),
     Field("lang", "str", "Default language of the sheets: en or ru.", default="en"),
-    Field("problems", "list", "Ordered `{key, problem, points}` entries.", required=True),
+    Field("problems", "list", "Ordered `{key, problem, points}` entries.", required=True, items="set_entry"),
     Field("practice", "bool", "When true, `grader check` also reveals correctness.", default=False),
 )
 SET_ENTRY_FIELDS = (
