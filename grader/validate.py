@@ -15,11 +15,12 @@ import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
 from .bank.banks import bank_of
-from .bank.loader import active_banks, bank_files, load_bank, load_set
+from .bank.loader import active_banks, bank_files, load_problem, load_set, problem_files, template_line
 from .bank.model import Problem
 from .errors import AuthorError
 from .grading.part import ProblemGrader
@@ -119,13 +120,22 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
     checks = 0
     variants, values = set(), defaultdict(Counter)
     same_as_ref, caught, zeros = Counter(), Counter(), Counter()
+    failures: dict = {}   # a failure repeated over seeds -> [its index in report.errors, seeds]
+
+    def once(key: str, text: str) -> None:
+        """Report a failure the first time; later seeds only count (shown at the end)."""
+        if key not in failures:
+            report.error(text)
+            failures[key] = [len(report.errors) - 1, 0]
+        failures[key][1] += 1
     for s in range(seeds):
         seed = variant_seed(VALIDATE_SECRET, "validate", f"s{s:04d}", problem.id)
         tag = f"seed s{s:04d}"
         try:
             variant = draw_variant(problem, seed)
         except Exception as exc:  # a solver or constraint failing is exactly what validate reports
-            report.error(f"{tag}: drawing failed: {type(exc).__name__}: {exc}")
+            text = exc.detail if isinstance(exc, AuthorError) else f"{type(exc).__name__}: {exc}"
+            once(text.split(" (params: ")[0], f"{tag}: drawing failed: {text}")
             continue
         variants.add(json.dumps(variant.params, sort_keys=True, default=str))
         for lang in ("en", "ru"):
@@ -133,8 +143,10 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
                 render_text(problem.statement[lang], variant.params)
                 for part in problem.parts:
                     render_text(part.prompt[lang], variant.params)
-            except Exception as exc:  # jinja errors of every kind
-                report.error(f"{tag}: the {lang} statement does not render: {exc}")
+            except Exception as exc:  # jinja errors of every kind: one message, not one per seed
+                line = template_line(exc)
+                message = f"the {lang} template{f', line {line}' if line else ''} does not render: {exc}"
+                once(message, f"{tag}: {message} (params: {variant.params})")
         for part in problem.parts:
             where = f"{tag}, part {part.id}"
             ref_value = variant.answers[part.id]
@@ -174,6 +186,9 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
                 elif result.misconception is None:
                     report.error(f"{where}: the answer of bug={m.bug} ({wrong_written!r}) grades "
                                  f"{result.verdict} without its feedback ({result.check})")
+    for index, count in failures.values():
+        if count > 1 and index < len(report.errors):
+            report.errors[index] += f"; the same on {count} of {seeds} seeds"
     for part in problem.parts:
         for m in part.misconceptions:
             k = (part.id, m.bug)
@@ -235,22 +250,48 @@ def _shadow_warnings(bank_map: dict, banks: list) -> dict[str, list[str]]:
     return out
 
 
+def _load_all(paths, banks) -> tuple[dict, list[str]]:
+    """Every family, each file on its own: one broken file is reported, the others still run."""
+    files = []
+    try:
+        if paths:
+            for p in map(Path, paths):
+                if not p.exists():
+                    raise AuthorError(p, "file or folder not found")
+                files.extend(problem_files(p) if p.is_dir() else [p])
+        else:
+            for b in banks:
+                files.extend(problem_files(b.problems) if b.problems.is_dir() else [])
+    except AuthorError as exc:
+        return {}, [exc.render()]
+    bank, errors = {}, []
+    for file in files:
+        try:
+            problem = load_problem(file)
+        except AuthorError as exc:
+            errors.append(exc.render())
+            continue
+        if problem.id in bank:
+            if paths or bank_of(file, banks) == bank_of(bank[problem.id].file, banks):
+                errors.append(f"{file}: problem id '{problem.id}' is already used by {bank[problem.id].file}")
+            continue   # a later bank's family of the same id is shadowed (see the warnings)
+        bank[problem.id] = problem
+    return bank, errors
+
+
 def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1,
                   all_banks: bool = False) -> tuple[bool, BankReport]:
     banks = None if paths else _default_banks(all_banks)
-    try:
-        bank = load_bank(paths, banks=banks)
-    except AuthorError as exc:
-        report = BankReport([], [exc.render()])
-        return False, report
-    set_errors, set_names = [], []
+    bank, load_errors = _load_all(paths, banks)
+    set_errors, set_names = list(load_errors), []
     for b in banks or ():
         for file in sorted(b.sets.glob("*.yaml")) if b.sets.is_dir() else ():
             try:
                 load_set(file)
                 set_names.append(f"{file.name} [{b.label}]")
             except AuthorError as exc:
-                set_errors.append(exc.render())
+                if exc.render() not in set_errors:   # a broken family is reported once
+                    set_errors.append(exc.render())
     shadows = _shadow_warnings(bank, banks or [])
     _BANK.clear()
     _BANK.update(bank)

@@ -14,11 +14,10 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bank.solvers import Reject
-
 from .bank.model import Problem
 from .bank.params import draw_params
-from .errors import UsageError
+from .bank.solvers import Reject, solver_failure
+from .errors import AuthorError, UsageError
 
 SECRET_ENV = "GRADER_SECRET"
 DEMO_SECRET = b"demo-secret: public, for the bundled demo only"
@@ -72,13 +71,19 @@ def draw_variant(problem: Problem, seed: int) -> Variant:
     """Draw parameters until the constraints hold and the solver accepts the draw."""
     rng = random.Random(seed)
     for _ in range(MAX_DRAWS):
-        params = draw_params(problem.params, problem.constraints, rng)
+        try:
+            params = draw_params(problem.params, problem.constraints, rng)
+        except RuntimeError as exc:   # the constraints hold for (almost) no draw
+            raise AuthorError(problem.file, str(exc), field="constraints") from None
         try:
             answers = problem.solver(dict(params), bug=None, given=None)
         except Reject:
             continue
+        except Exception as exc:  # an author's bug: name the solver's line and the draw
+            raise solver_failure(problem, params, exc) from None
         missing = [p.id for p in problem.parts if p.id not in answers]
         if missing:
-            raise RuntimeError(f"{problem.solver_name} returned no answer for part(s) {missing}")
+            raise AuthorError(problem.file, f"{problem.solver_name} returned no answer for part(s) {missing}",
+                              field="solver")
         return Variant(problem, seed, params, answers)
-    raise RuntimeError(f"{problem.id}: the solver rejected {MAX_DRAWS} draws in a row")
+    raise AuthorError(problem.file, f"the solver rejected {MAX_DRAWS} draws in a row", field="solver")

@@ -134,6 +134,54 @@ def _where(exc: Exception, home: Path) -> str:
     return f"{at}{type(exc).__name__}: {exc}"
 
 
+def template_line(exc: BaseException) -> int | None:
+    """The template line a Jinja error happened on (syntax errors carry it, render errors
+    have it in a traceback frame Jinja names `<template>`)."""
+    import traceback
+    if getattr(exc, "lineno", None):
+        return exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
+    return frames[-1].lineno if frames else None
+
+
+def _file_line(doc: Document, path: tuple, line_in_template: int | None) -> int | None:
+    """The file line of a template line: block scalars (`en: |`) start one line below the key."""
+    key_line = doc.line(*path)
+    if key_line is None or line_in_template is None:
+        return key_line
+    try:
+        text = Path(doc.file).read_text(encoding="utf-8").splitlines()[key_line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return key_line
+    block = re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", text) is not None
+    return key_line + line_in_template - (0 if block else 1)
+
+
+def _check_templates(doc: Document, texts: list[tuple[tuple, dict]], names: set) -> None:
+    """Every statement and prompt parses and uses only known names: an author's slip is one
+    message naming the file, the language and the line, before any seed is drawn."""
+    from jinja2 import TemplateSyntaxError, meta
+    from ..render.sheets import _env   # the environment sheets are rendered with
+    known = names | set(_env.globals)
+    for path, text in texts:
+        for lang in ("en", "ru"):
+            source = text[lang]
+            where = path + (lang,)
+            try:
+                tree = _env.parse(source)
+            except TemplateSyntaxError as exc:
+                raise AuthorError(doc.file, f"the {lang} template, line {exc.lineno}: {exc.message}",
+                                  line=_file_line(doc, where, exc.lineno), field=".".join(map(str, where))) from None
+            unknown = sorted(meta.find_undeclared_variables(tree) - known)
+            if unknown:
+                name = unknown[0]
+                at = next((i for i, row in enumerate(source.splitlines(), 1)
+                           if re.search(rf"\b{re.escape(name)}\b", row)), None)
+                raise AuthorError(doc.file, f"the {lang} template, line {at}: '{name}' is undefined",
+                                  line=_file_line(doc, where, at), field=".".join(map(str, where)),
+                                  expected="a parameter: " + ", ".join(sorted(names)) if names else "no names")
+
+
 def _build_part(doc: Document, path: tuple, raw) -> Part:
     if not isinstance(raw, dict):
         raise doc.error(path, "a part must be a mapping", got=raw)
@@ -200,6 +248,8 @@ def build_problem(doc: Document) -> Problem:
         seen.add(part.id)
     if not parts:
         raise doc.error(("parts",), "a problem needs at least one part")
+    _check_templates(doc, [(("statement",), f["statement"])]
+                     + [(("parts", i, "prompt"), part.prompt) for i, part in enumerate(parts)], set(params))
     return Problem(id=f["id"], family=f["family"], topic=f["topic"], title=f["title"],
                    statement=f["statement"], params=params,
                    constraints=tuple(str(c) for c in f["constraints"]), solver_name=f["solver"],

@@ -118,3 +118,24 @@ def load_module(reference_dir: Path, module: str) -> types.ModuleType:
 
 def module_file(reference_dir: Path, module: str) -> Path:
     return Path(reference_dir) / (module.replace(".", "/") + ".py")
+
+
+def _innermost_in(exc: BaseException, folder: Path):
+    """The last traceback frame inside folder (the solver's own file), or None."""
+    import traceback
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if Path(f.filename).resolve().is_relative_to(folder)]
+    return frames[-1] if frames else None
+
+
+def solver_failure(problem, params: dict, exc: Exception):
+    """An AuthorError for a solver that raised: its file and line, and the drawn parameters."""
+    from ..errors import AuthorError
+    code = getattr(problem.solver, "__code__", None)
+    frame = _innermost_in(exc, Path(code.co_filename).resolve().parent) if code else None
+    at = f" at {frame.filename}:{frame.lineno}" if frame else ""
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    if len(shown) > 400:
+        shown = shown[:400] + " …"
+    return AuthorError(problem.file, f"solver {problem.solver_name} raised{at}: {type(exc).__name__}: {exc} "
+                       f"(params: {shown})", field="solver")
