@@ -70,11 +70,10 @@ _SOLVER_HOME: list[Path] = []   # reference/ folder of the problem being built (
 _BANKS: list[Bank] | None = None   # set by the command line; None: discover on every call
 
 
-def use_banks(explicit=()) -> list[Bank]:
-    """Fix the banks in force for this process (`--bank DIR ...`); an empty list discovers them."""
+def use_banks(explicit=()) -> None:
+    """Fix the banks in force for this process (`--bank DIR ...`); none: discover on each use."""
     global _BANKS
     _BANKS = discover(explicit) if explicit else None
-    return active_banks()
 
 
 def active_banks() -> list[Bank]:
