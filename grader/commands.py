@@ -9,7 +9,7 @@ from pathlib import Path
 from .bank.banks import bank_of
 from .bank.loader import active_banks, load_bank, load_set
 from .bank.roster import load_roster
-from .errors import UsageError
+from .errors import AuthorError, UsageError
 from .variants import load_secret
 
 
@@ -63,7 +63,7 @@ def cmd_grade(args) -> int:
     pset = load_set(args.set)
     submissions = Path(args.submissions)
     if not submissions.is_dir():
-        raise UsageError(f"--submissions {submissions}: not a folder")
+        raise AuthorError(submissions, "--submissions: folder not found")
     shard = parse_shard(args.shard)
     if args.cache_size is not None and args.cache_size < 0:
         raise UsageError("--cache-size must be 0 or more")
@@ -84,7 +84,7 @@ def cmd_merge(args) -> int:
     if set_path is None:
         manifest = read_manifest(dirs[0])
         if manifest is None:
-            raise UsageError(f"{dirs[0]}: not a graded batch (no batch.json); pass --set")
+            raise AuthorError(dirs[0], "not a graded batch (no batch.json); pass --set")
         set_path = manifest["set_file"]
     pset = load_set(set_path)
     out = Path(args.out)

@@ -353,6 +353,9 @@ def _banks_for_set(file: Path) -> list[Bank]:
 def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
     """A set file, with every problem id resolved against the bank."""
     path = find_set(path)
+    if not Path(path).exists():
+        raise AuthorError(path, "set file not found, here or in the sets/ of the banks: "
+                          + ", ".join(f"{b.label} ({b.root})" if b.bundled else b.label for b in active_banks()))
     doc = load_yaml(path)
     banks = _banks_for_set(path)
     f = check_fields(doc, (), doc.data, SET_FIELDS, "set")
