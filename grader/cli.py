@@ -193,6 +193,12 @@ def main(argv=None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"grader {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a grader bug: one line, and the traceback only when asked for
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        print(f"grader {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(a bug in the grader; GRADER_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
 
 
 def default_workers() -> int:
