@@ -1,0 +1,101 @@
+"""Reference solvers for family K: normalization, dropout and the softmax cross-entropy
+gradient (004 §5.2-5.3 notes).
+
+Framework conventions matched (and printed on the sheets):
+- Batch normalization follows PyTorch's ``nn.BatchNorm1d`` in training mode: the batch
+  is normalized with the *biased* batch variance (divide by m), y = gamma * xhat + beta
+  with xhat = (x - mu) / sqrt(var + eps); the running statistics are updated as
+  r <- (1 - momentum) r + momentum * stat, and the running variance stores the *unbiased*
+  batch variance (divide by m - 1). Inference mode uses the running statistics.
+- Layer normalization follows ``nn.LayerNorm``: each sample is normalized over its own
+  features with the biased variance.
+- Inverted dropout follows ``nn.Dropout``: kept units are scaled by 1 / (1 - p) in
+  training, and evaluation mode is the identity.
+- The softmax cross-entropy follows ``F.cross_entropy`` with ``reduction='mean'`` or
+  ``'sum'`` (natural logarithm).
+
+K1 batch-norm forward, K2 batch-norm backward and layer norm, K3 dropout and DropConnect,
+K5 the softmax cross-entropy gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from reference import Reject
+from reference.common import exact, keeps_slips_visible
+
+BN_EPS = 1e-5   # PyTorch's default; printed on the sheet
+
+
+def _float_list(v):
+    return [float(x) for x in np.asarray(v, dtype=float).ravel()]
+
+
+# --- K1: batch normalization forward -----------------------------------------------------
+
+_STAT_TOL, _OUT_TOL = 0.001, 0.005
+BN_FORWARD_VISIBLE = {
+    "var": (("unbiased-variance",), _STAT_TOL, 0),
+    "y": (("unbiased-variance", "no-sqrt", "shift-before-scale"), _OUT_TOL, 0),
+    "running_mean": (("momentum-swapped",), _STAT_TOL, 0),
+    "running_var": (("momentum-swapped", "biased-running-var"), _STAT_TOL, 0),
+    "infer": (("batch-stats-in-inference", "momentum-swapped"), _OUT_TOL, 0),
+}
+
+
+def _batch_stats(x, bug=None):
+    """Mean and variance of a batch as exact fractions; the biased variance unless the
+    misconception divides by m - 1."""
+    m = len(x)
+    mu = sum(x) / m
+    ss = sum((v - mu) ** 2 for v in x)
+    return mu, ss / (m - 1 if bug == "unbiased-variance" else m)
+
+
+def _affine(xhat, gamma, beta, bug=None):
+    if bug == "shift-before-scale":
+        return gamma * (xhat + beta)
+    return gamma * xhat + beta
+
+
+@keeps_slips_visible(BN_FORWARD_VISIBLE)
+def batchnorm_forward(p, *, bug=None, given=None):
+    """K1: batch mean and (biased) variance, the normalized outputs, the running statistics
+    after one update, and one output in inference mode."""
+    given = given or {}
+    x = [Fraction(int(v)) for v in p["x"]]
+    gamma, beta, mom = exact(p["gamma"]), exact(p["beta"]), exact(p["momentum"])
+    r_mean, r_var = exact(p["r_mean"]), exact(p["r_var"])
+    m = len(x)
+    mu, var = _batch_stats(x, bug)
+    true_mu, true_var = _batch_stats(x)
+    if true_var < 1:
+        raise Reject("the batch is too concentrated for a readable normalization")
+    mu_used = exact(given["mean"]) if "mean" in given else mu
+    var_used = exact(given["var"]) if "var" in given else var
+
+    def norm(v, center, spread):
+        s = float(spread) + BN_EPS
+        return (float(v) - float(center)) / (s if bug == "no-sqrt" else math.sqrt(s))
+
+    y = [float(_affine(norm(v, mu_used, var_used), float(gamma), float(beta), bug)) for v in x]
+
+    keep, take = (mom, 1 - mom) if bug == "momentum-swapped" else (1 - mom, mom)
+    # The running statistics start from the true batch statistics (or the student's own):
+    # PyTorch stores the unbiased batch variance there; the slip keeps the biased one.
+    mu_run = exact(given["mean"]) if "mean" in given else true_mu
+    var_run = exact(given["var"]) if "var" in given else true_var
+    stored_var = var_run if bug == "biased-running-var" else var_run * m / (m - 1)
+    new_mean = keep * r_mean + take * mu_run
+    new_var = keep * r_var + take * stored_var
+    rm_used = exact(given["running_mean"]) if "running_mean" in given else new_mean
+    rv_used = exact(given["running_var"]) if "running_var" in given else new_var
+    if bug == "batch-stats-in-inference":
+        rm_used, rv_used = true_mu, true_var
+    infer = float(_affine(norm(p["x_new"], rm_used, rv_used), float(gamma), float(beta)))
+    return {"mean": mu, "var": var, "y": y, "running_mean": new_mean,
+            "running_var": new_var, "infer": infer}
