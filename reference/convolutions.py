@@ -1,0 +1,90 @@
+"""Reference solvers for family I: convolutional networks (004 ch. 6, left empty there).
+
+Framework conventions matched (and printed on the sheets), those of PyTorch's
+``nn.Conv2d`` / ``F.conv2d``, ``F.max_pool2d`` and ``F.avg_pool2d``:
+- a "convolution" layer computes the cross-correlation: the kernel is not flipped,
+  Y[i, j] = b + sum_{c, u, v} W[c, u, v] * Xpad[c, s*i + u, s*j + v];
+- zero padding of p on every side; output size floor((n + 2p - d(k - 1) - 1) / s) + 1
+  (dilation d), pooling windows that do not fit are dropped (floor, ``ceil_mode=False``);
+- the channels of the input are summed; with ``groups = g`` each output channel sees
+  C_in / g input channels;
+- max-pooling routes the gradient to the first maximum of a window in row-major order
+  (what PyTorch's CPU kernel does on ties).
+
+I1 shapes, parameter counts and the receptive field of a conv stack; I2 a convolution and
+pooling by hand; I3 backprop through a convolution and max-pooling; I4 a small CNN
+against a dense net (parameters and multiply-adds).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from reference import Reject
+from reference.common import keeps_slips_visible
+
+
+def cross_correlate(X, W, b=0, stride=1, pad=0):
+    """X: (c, n, n), W: (c, k, k) -> one output map (integer arithmetic when inputs are ints)."""
+    X = np.pad(np.asarray(X), ((0, 0), (pad, pad), (pad, pad)))
+    W = np.asarray(W)
+    k = W.shape[1]
+    m = (X.shape[1] - k) // stride + 1
+    out = np.empty((m, m), dtype=object)
+    for i in range(m):
+        for j in range(m):
+            win = X[:, i * stride:i * stride + k, j * stride:j * stride + k]
+            out[i, j] = b + (win * W).sum()
+    return out
+
+
+def pool(Y, size, stride, mode):
+    """Max or average pooling of a square map (windows that do not fit are dropped)."""
+    Y = np.asarray(Y, dtype=object)
+    m = (Y.shape[0] - size) // stride + 1
+    out = [[None] * m for _ in range(m)]
+    for i in range(m):
+        for j in range(m):
+            win = [Y[i * stride + u, j * stride + v] for u in range(size) for v in range(size)]
+            # exact for integer or fraction entries, float once a float is among them
+            out[i][j] = max(win) if mode == "max" else sum(win, Fraction(0)) / len(win)
+    return out
+
+
+# --- I2: a convolution and pooling by hand -----------------------------------------------
+
+# "forgotten-padding" and "pool-stride-swapped" change the shape of the answer, so they are
+# always visible and are not listed here (the comparison below needs equal shapes).
+CONV_VISIBLE = {"Y": (("flipped-kernel",), 0.001, 0)}
+
+
+@keeps_slips_visible(CONV_VISIBLE)
+def conv_by_hand(p, *, bug=None, given=None):
+    """I2: the output map of a one- or two-channel cross-correlation with stride and zero
+    padding, then its max- and average-pooling."""
+    given = given or {}
+    c, s, pad = int(p["c"]), int(p["s"]), int(p["pad"])
+    X = np.array([p["Xa"], p["Xb"]][:c], dtype=np.int64)
+    W = np.array([p["Wa"], p["Wb"]][:c], dtype=np.int64)
+    if bug == "flipped-kernel":
+        W = W[:, ::-1, ::-1]
+    Y = cross_correlate(X, W, int(p["b"]), s, 0 if bug == "forgotten-padding" else pad)
+    Y_used = np.asarray(given["Y"], dtype=object) if "Y" in given else Y
+    if Y_used.ndim != 2 or Y_used.shape[0] != Y_used.shape[1]:
+        raise Reject("the given map is not square")
+    pk, ps = int(p["pk"]), int(p["ps"])
+    if bug == "pool-stride-swapped":
+        ps = 1 if ps == 2 else 2
+    Y_used = np.vectorize(_exact_or_float, otypes=[object])(Y_used)
+    return {"Y": [[int(v) for v in r] for r in Y.tolist()],
+            "maxpool": pool(Y_used, pk, ps, "max"),
+            "avgpool": pool(Y_used, pk, ps, "avg")}
+
+
+def _exact_or_float(v):
+    if isinstance(v, (int, np.integer, Fraction)):
+        return Fraction(int(v)) if isinstance(v, np.integer) else v
+    f = float(v)
+    return Fraction(int(f)) if f.is_integer() else f
