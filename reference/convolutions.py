@@ -88,3 +88,47 @@ def _exact_or_float(v):
         return Fraction(int(v)) if isinstance(v, np.integer) else v
     f = float(v)
     return Fraction(int(f)) if f.is_integer() else f
+
+
+# --- I1: shapes, parameter counts and the receptive field of a conv stack ----------------
+
+def conv_size(n, k, s=1, p=0, d=1, *, bug=None):
+    """floor((n + 2p - d(k - 1) - 1) / s) + 1, or what a student with ``bug`` computes."""
+    if bug == "forgotten-padding":
+        p = 0
+    if bug == "dilation-ignored":
+        d = 1
+    span = d * (k - 1) + 1
+    return (n + 2 * p - span) // s + (0 if bug == "off-by-one" else 1)
+
+
+def conv_stack(p, *, bug=None, given=None):
+    """I1: conv1 (k1, s1, p1, dilation d1, bias) -> 2x2 max-pool, stride 2 -> grouped conv2
+    (3x3, s2, p2, groups g, no bias). Sizes, parameter counts, receptive field."""
+    given = given or {}
+    n, c_in, c1, c2, g = (int(p[k]) for k in ("n", "c_in", "c1", "c2", "g"))
+    k1, s1, p1, d1 = (int(p[k]) for k in ("k1", "s1", "p1", "d1"))
+    s2, p2, k2 = int(p["s2"]), int(p["p2"]), 3
+    if conv_size(conv_size(n, k1, s1, p1, d1) // 2, k2, s2, p2) < 2:
+        raise Reject("the stack shrinks the image to nothing")
+    size_bug = bug if bug in ("off-by-one", "forgotten-padding", "dilation-ignored") else None
+    h1 = conv_size(n, k1, s1, p1, d1, bug=size_bug)
+    h2 = (int(given["h1"]) if "h1" in given else h1) // 2
+    h3 = conv_size(int(given["h2"]) if "h2" in given else h2, k2, s2, p2,
+                   bug=size_bug if size_bug != "dilation-ignored" else None)
+
+    weights1 = c1 * (k1 * k1 * (1 if bug == "no-in-channels" else c_in))
+    params1 = weights1 + (0 if bug == "no-bias" else c1)
+    params2 = c2 * (c1 if bug == "groups-ignored" else c1 // g) * k2 * k2
+    if bug == "bias-added":
+        params2 += c2
+    # receptive field: r = 1 + sum over layers of (effective kernel - 1) * product of the
+    # strides of the layers before it
+    layers = [(d1 * (k1 - 1) + 1, s1), (2, 2), (k2, s2)]
+    if bug == "dilation-ignored":
+        layers[0] = (k1, s1)
+    r, jump = 1, 1
+    for span, stride in layers:
+        r += (span - 1) * jump
+        jump *= 1 if bug == "strides-ignored" else stride
+    return {"h1": h1, "h2": h2, "h3": h3, "params1": params1, "params2": params2, "rf": r}

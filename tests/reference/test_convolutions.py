@@ -82,3 +82,64 @@ class TestConvByHand:
             av = Fn.avg_pool2d(Y, p["pk"], p["ps"])[0, 0].numpy()
             assert np.allclose(np.array(r["maxpool"], float), mx)
             assert np.allclose(np.array(r["avgpool"], float), av)
+
+
+# --- I1 ---------------------------------------------------------------------------------
+
+from reference.convolutions import conv_stack  # noqa: E402
+
+STACK = dict(n=32, c_in=3, k1=5, s1=2, p1=2, d1=2, c1=16, c2=32, g=4, s2=1, p2=1)
+
+
+def stack_params(rng):
+    pick = lambda *o: int(rng.choice(o))  # noqa: E731
+    return dict(n=int(rng.integers(28, 65)), c_in=pick(2, 3, 4), k1=pick(3, 5, 7), s1=pick(1, 2),
+                p1=int(rng.integers(1, 4)), d1=pick(2, 3), c1=pick(8, 16, 24, 32),
+                c2=pick(16, 32, 48, 64), g=pick(2, 4, 8), s2=pick(1, 2), p2=pick(1, 2))
+
+
+class TestConvStack:
+    def test_by_hand(self):
+        """Layer 1 spans 2*4 + 1 = 9 pixels: (32 + 4 - 9) // 2 + 1 = 14; pooled 7; layer 3:
+        (7 + 2 - 3) + 1 = 7. Parameters 16 * (3 * 25 + 1) = 1216 and 32 * 4 * 9 = 1152.
+        Receptive field 1 + 8 * 1 + 1 * 2 + 2 * 4 = 19."""
+        assert conv_stack(STACK) == dict(h1=14, h2=7, h3=7, params1=1216, params2=1152, rf=19)
+
+    def test_slips(self):
+        assert conv_stack(STACK, bug="off-by-one")["h1"] == 13
+        assert conv_stack(STACK, bug="forgotten-padding")["h1"] == 12
+        assert conv_stack(STACK, bug="dilation-ignored")["h1"] == 16
+        assert conv_stack(STACK, bug="strides-ignored")["rf"] == 1 + 8 + 1 + 2
+        assert conv_stack(STACK, bug="groups-ignored")["params2"] == 32 * 16 * 9
+
+    def test_follow_through(self):
+        assert conv_stack(STACK, given={"h1": 15})["h2"] == 7
+        assert conv_stack(STACK, given={"h2": 8})["h3"] == 8
+
+    def test_matches_pytorch(self):
+        """Shapes and counts from nn.Conv2d; the receptive field as the support of the input
+        gradient of one central output pixel (all weights 1, average pooling in place of max
+        pooling so that the gradient reaches every pixel of a window)."""
+        torch = pytest.importorskip("torch")
+        nn = torch.nn
+        for p, r in solved(conv_stack, stack_params, n=20):
+            conv1 = nn.Conv2d(p["c_in"], p["c1"], p["k1"], p["s1"], p["p1"], p["d1"])
+            conv2 = nn.Conv2d(p["c1"], p["c2"], 3, p["s2"], p["p2"], groups=p["g"], bias=False)
+            x = torch.zeros(1, p["c_in"], p["n"], p["n"])
+            y1 = conv1(x)
+            y2 = nn.MaxPool2d(2)(y1)
+            y3 = conv2(y2)
+            assert (y1.shape[-1], y2.shape[-1], y3.shape[-1]) == (r["h1"], r["h2"], r["h3"])
+            assert r["params1"] == sum(t.numel() for t in conv1.parameters())
+            assert r["params2"] == sum(t.numel() for t in conv2.parameters())
+            side = 4 * r["rf"]
+            stack = nn.Sequential(nn.Conv2d(1, 1, p["k1"], p["s1"], 0, p["d1"], bias=False),
+                                  nn.AvgPool2d(2), nn.Conv2d(1, 1, 3, p["s2"], 0, bias=False))
+            for m in stack:
+                if hasattr(m, "weight"):
+                    nn.init.ones_(m.weight)
+            inp = torch.ones(1, 1, side, side, requires_grad=True)
+            out = stack(inp)
+            out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+            rows = torch.nonzero(inp.grad[0, 0].abs().sum(1)).ravel()
+            assert int(rows.max() - rows.min() + 1) == r["rf"]
