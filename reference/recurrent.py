@@ -65,3 +65,33 @@ def rnn_forward(p, *, bug=None, given=None):
     y = float(_vec(p["w_out"]) @ h + float(p["b_out"]))
     return {"h1": states[0].tolist(), "h2": states[1].tolist(), "h3": states[2].tolist(),
             "y": y}
+
+
+# --- J4: parameter counts ---------------------------------------------------------------
+
+_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def recurrent_layer_count(kind, d, h, biases, *, bug=None):
+    """Parameters of one layer: blocks * (h * (d + h) + biases * h)."""
+    blocks = _BLOCKS[kind]
+    if bug == "three-blocks" and kind == "lstm":
+        blocks = 3
+    if bug == "lstm-blocks" and kind == "gru":
+        blocks = 4
+    if bug == "wrong-bias-count":
+        biases = 3 - biases
+    recurrent = 0 if bug == "no-recurrent" else h * h
+    return blocks * (h * d + recurrent + biases * h)
+
+
+def recurrent_param_counts(p, *, bug=None, given=None):
+    """J4: one RNN, LSTM and GRU layer, and a two-layer LSTM (layer 2 reads layer 1's h)."""
+    d, h, biases = int(p["d"]), int(p["h"]), int(p["biases"])
+
+    def count(kind, d_in=d):
+        return recurrent_layer_count(kind, d_in, h, biases, bug=bug)
+
+    second = count("lstm", d if bug == "same-input" else h)
+    return {"rnn": count("rnn"), "lstm": count("lstm"), "gru": count("gru"),
+            "lstm2": count("lstm") + second}

@@ -74,3 +74,42 @@ class TestRnnForward:
             for t in range(3):
                 assert np.allclose(r[f"h{t + 1}"], hs[t], atol=1e-12)
             assert r["y"] == pytest.approx(float(np.dot(p["w_out"], hs[2]) + p["b_out"]), abs=1e-12)
+
+
+# --- J4 ---------------------------------------------------------------------------------
+
+from reference.recurrent import recurrent_param_counts  # noqa: E402
+
+
+class TestParamCounts:
+    def test_by_hand(self):
+        """D = 10, H = 20, two biases: one block holds 200 + 400 + 40 = 640 parameters;
+        the second LSTM layer's block 400 + 400 + 40 = 840."""
+        r = recurrent_param_counts(dict(d=10, h=20, biases=2))
+        assert r == dict(rnn=640, lstm=2560, gru=1920, lstm2=2560 + 4 * 840)
+
+    def test_one_bias_convention(self):
+        r = recurrent_param_counts(dict(d=10, h=20, biases=1))
+        assert r == dict(rnn=620, lstm=2480, gru=1860, lstm2=2480 + 4 * 820)
+
+    def test_slips(self):
+        p = dict(d=10, h=20, biases=2)
+        assert recurrent_param_counts(p, bug="wrong-bias-count")["rnn"] == 620
+        assert recurrent_param_counts(p, bug="no-recurrent")["gru"] == 3 * 240
+        assert recurrent_param_counts(p, bug="same-input")["lstm2"] == 2 * 2560
+
+    def test_matches_pytorch(self):
+        torch = pytest.importorskip("torch")
+        nn = torch.nn
+
+        def count(m):
+            return sum(t.numel() for t in m.parameters())
+
+        for d, h in ((8, 128), (37, 12), (100, 64)):
+            r = recurrent_param_counts(dict(d=d, h=h, biases=2))
+            assert r["rnn"] == count(nn.RNN(d, h))
+            assert r["lstm"] == count(nn.LSTM(d, h))
+            assert r["gru"] == count(nn.GRU(d, h))
+            assert r["lstm2"] == count(nn.LSTM(d, h, num_layers=2))
+            one = recurrent_param_counts(dict(d=d, h=h, biases=1))
+            assert one["lstm"] == count(nn.LSTM(d, h, bias=False)) + 4 * h
