@@ -99,3 +99,38 @@ def batchnorm_forward(p, *, bug=None, given=None):
     infer = float(_affine(norm(p["x_new"], rm_used, rv_used), float(gamma), float(beta)))
     return {"mean": mu, "var": var, "y": y, "running_mean": new_mean,
             "running_var": new_var, "infer": infer}
+
+
+# --- K5: softmax cross-entropy gradient over a batch ------------------------------------
+
+_CE_TOL = 0.002
+CE_VISIBLE = {
+    "probs": (("softmax-columns",), _CE_TOL, 0),
+    "loss": (("wrong-reduction", "softmax-columns"), _CE_TOL, 0),
+    "grad": (("wrong-reduction", "y-minus-p", "softmax-columns"), _CE_TOL, 0),
+}
+
+
+def _softmax_rows(Z, axis=1):
+    e = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@keeps_slips_visible(CE_VISIBLE)
+def softmax_ce_batch(p, *, bug=None, given=None):
+    """K5: probabilities, the batch loss (mean or sum) and dL/dZ = (P - Y) / N or P - Y."""
+    given = given or {}
+    Z = np.array(p["Z"], dtype=float)
+    labels = [int(c) for c in p["y"]]
+    n = Z.shape[0]
+    reduction = p["reduction"]
+    if bug == "wrong-reduction":
+        reduction = "sum" if reduction == "mean" else "mean"
+    P = _softmax_rows(Z, axis=0 if bug == "softmax-columns" else 1)
+    P_used = np.asarray(given["probs"], dtype=float).reshape(P.shape) if "probs" in given else P
+    Y = np.eye(Z.shape[1])[labels]
+    per_sample = [-math.log(P_used[i, c]) if P_used[i, c] > 0 else math.inf
+                  for i, c in enumerate(labels)]
+    scale = 1 / n if reduction == "mean" else 1
+    diff = Y - P_used if bug == "y-minus-p" else P_used - Y
+    return {"probs": P.tolist(), "loss": scale * sum(per_sample), "grad": (scale * diff).tolist()}

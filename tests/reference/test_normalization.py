@@ -82,3 +82,67 @@ class TestBatchnormForward:
             assert r["infer"] == pytest.approx(out, abs=1e-9)
             checked += 1
         assert checked > 10
+
+
+# --- K5 ---------------------------------------------------------------------------------
+
+from reference.normalization import CE_VISIBLE, softmax_ce_batch  # noqa: E402
+
+
+def ce_params(rng):
+    return dict(Z=rng.integers(-2, 3, (3, 3)).tolist(), y=rng.integers(0, 3, 3).tolist(),
+                reduction=str(rng.choice(["mean", "sum"])))
+
+
+def solved(solver, make, n=25, seed=0):
+    rng, out = np.random.default_rng(seed), []
+    while len(out) < n:
+        p = make(rng)
+        try:
+            out.append((p, solver(p)))
+        except Reject:
+            pass
+    return out
+
+
+class TestSoftmaxCrossEntropy:
+    def test_by_hand_equal_logits(self):
+        """Equal logits: P = 1/3 everywhere, L = ln 3 (mean) or 3 ln 3 (sum)."""
+        p = dict(Z=[[0, 0, 0], [1, 1, 1], [2, 2, 2]], y=[0, 1, 2], reduction="mean")
+        r = softmax_ce_batch.__wrapped__(p)
+        assert np.allclose(r["probs"], 1 / 3)
+        assert r["loss"] == pytest.approx(math.log(3))
+        assert np.allclose(r["grad"], (np.full((3, 3), 1 / 3) - np.eye(3)) / 3)
+        s = softmax_ce_batch.__wrapped__(dict(p, reduction="sum"))
+        assert s["loss"] == pytest.approx(3 * math.log(3))
+
+    def test_finite_differences(self):
+        h = 1e-6
+        for p, r in solved(softmax_ce_batch, ce_params):
+            Z = np.array(p["Z"], float)
+
+            def loss(Zm):
+                lse = np.log(np.exp(Zm).sum(axis=1))
+                per = lse - Zm[np.arange(3), p["y"]]
+                return per.mean() if p["reduction"] == "mean" else per.sum()
+
+            assert r["loss"] == pytest.approx(loss(Z), abs=1e-12)
+            num = np.zeros((3, 3))
+            for idx in np.ndindex(3, 3):
+                E = np.zeros((3, 3))
+                E[idx] = h
+                num[idx] = (loss(Z + E) - loss(Z - E)) / (2 * h)
+            assert np.allclose(r["grad"], num, atol=1e-6)
+
+    def test_visible_lists_match_the_yaml(self):
+        assert_visible_lists_match("normalization", "softmax-ce-batch.yaml", CE_VISIBLE)
+
+    def test_matches_pytorch(self):
+        torch = pytest.importorskip("torch")
+        for p, r in solved(softmax_ce_batch, ce_params, seed=4):
+            Z = torch.tensor(p["Z"], dtype=torch.float64, requires_grad=True)
+            L = torch.nn.functional.cross_entropy(Z, torch.tensor(p["y"]), reduction=p["reduction"])
+            L.backward()
+            assert r["loss"] == pytest.approx(L.item(), abs=1e-12)
+            assert np.allclose(r["grad"], Z.grad.numpy(), atol=1e-12)
+            assert np.allclose(r["probs"], torch.softmax(Z, 1).detach().numpy(), atol=1e-12)
