@@ -134,3 +134,45 @@ def softmax_ce_batch(p, *, bug=None, given=None):
     scale = 1 / n if reduction == "mean" else 1
     diff = Y - P_used if bug == "y-minus-p" else P_used - Y
     return {"probs": P.tolist(), "loss": scale * sum(per_sample), "grad": (scale * diff).tolist()}
+
+
+# --- K3: inverted dropout backward and DropConnect moments ------------------------------
+
+_DROP_TOL = 0.001
+DROPOUT_VISIBLE = {
+    "y": (("no-inverse-scale", "scale-by-p", "mask-inverted"), _DROP_TOL, 0),
+    "dx": (("no-inverse-scale", "scale-by-p", "mask-ignored-backward"), _DROP_TOL, 0),
+    "y_eval": (("scale-at-test",), _DROP_TOL, 0),
+    "dc_mean": (("no-keep-factor", "drop-prob-as-keep"), _DROP_TOL, 0),
+    "dc_var": (("var-of-sum-squared", "keep-prob-only"), _DROP_TOL, 0),
+}
+
+
+@keeps_slips_visible(DROPOUT_VISIBLE)
+def dropout_backward(p, *, bug=None, given=None):
+    """K3: inverted dropout with a given mask (forward, backward, evaluation), and the mean
+    and variance of a DropConnect pre-activation z = sum_j m_j w_j u_j, m_j ~ Bernoulli(q)."""
+    rate = exact(p["p"])
+    x = [Fraction(int(v)) for v in p["x"]]
+    g = [Fraction(int(v)) for v in p["g"]]
+    mask = [int(v) for v in p["mask"]]
+    if bug == "mask-inverted":
+        mask = [1 - m for m in mask]
+    scale = {"no-inverse-scale": Fraction(1), "scale-by-p": 1 / rate}.get(bug, 1 / (1 - rate))
+    y = [m * v * scale for m, v in zip(mask, x)]
+    back_mask = [1] * len(mask) if bug == "mask-ignored-backward" else mask
+    dx = [m * v * scale for m, v in zip(back_mask, g)]
+    y_eval = [(1 - rate) * v if bug == "scale-at-test" else v for v in x]
+
+    keep = 1 - exact(p["p_dc"])
+    if bug == "drop-prob-as-keep":
+        keep = 1 - keep
+    terms = [Fraction(int(a) * int(b)) for a, b in zip(p["w"], p["u"])]
+    mean = sum(terms) if bug == "no-keep-factor" else keep * sum(terms)
+    if bug == "var-of-sum-squared":
+        var = keep * (1 - keep) * sum(terms) ** 2
+    elif bug == "keep-prob-only":
+        var = keep * sum(t * t for t in terms)
+    else:
+        var = keep * (1 - keep) * sum(t * t for t in terms)
+    return {"y": y, "dx": dx, "y_eval": y_eval, "dc_mean": mean, "dc_var": var}

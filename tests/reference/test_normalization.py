@@ -146,3 +146,67 @@ class TestSoftmaxCrossEntropy:
             assert r["loss"] == pytest.approx(L.item(), abs=1e-12)
             assert np.allclose(r["grad"], Z.grad.numpy(), atol=1e-12)
             assert np.allclose(r["probs"], torch.softmax(Z, 1).detach().numpy(), atol=1e-12)
+
+
+# --- K3 ---------------------------------------------------------------------------------
+
+import itertools  # noqa: E402
+
+from reference.normalization import DROPOUT_VISIBLE, dropout_backward  # noqa: E402
+
+DROP = dict(p=0.25, x=[2, -1, 3, 1, -2], mask=[1, 0, 1, 1, 0], g=[1, 2, -1, 1, 2],
+            p_dc=0.4, w=[1, -2, 2, 1], u=[3, 1, -1, 2])
+
+
+class TestDropout:
+    def test_by_hand(self):
+        """Keep probability 3/4, so kept values are multiplied by 4/3. DropConnect terms
+        w*u = (3, -2, -2, 2): sum 1, squares 21; q = 0.6, E = 0.6, Var = 0.24 * 21."""
+        r = dropout_backward(DROP)
+        assert r["y"] == [F(8, 3), 0, 4, F(4, 3), 0]
+        assert r["dx"] == [F(4, 3), 0, F(-4, 3), F(4, 3), 0]
+        assert r["y_eval"] == DROP["x"]
+        assert r["dc_mean"] == F(3, 5)
+        assert r["dc_var"] == F(24, 100) * 21
+
+    def test_dropconnect_moments_by_enumerating_masks(self):
+        rng = np.random.default_rng(2)
+        for _ in range(20):
+            w, u = rng.choice([-2, -1, 1, 2], 4), rng.choice([-3, -2, -1, 1, 2, 3], 4)
+            p_dc = float(rng.choice([0.2, 0.25, 0.4, 0.6, 0.75]))
+            q = 1 - F(str(p_dc))
+            mean = second = F(0)
+            for m in itertools.product((0, 1), repeat=4):
+                prob = np.prod([q if k else 1 - q for k in m])
+                z = sum(int(k) * int(a) * int(b) for k, a, b in zip(m, w, u))
+                mean += prob * z
+                second += prob * z * z
+            params = dict(DROP, p_dc=p_dc, w=w.tolist(), u=u.tolist())
+            r = dropout_backward.__wrapped__(params)
+            assert r["dc_mean"] == mean and r["dc_var"] == second - mean ** 2
+
+    def test_visible_lists_match_the_yaml(self):
+        assert_visible_lists_match("normalization", "dropout-backward.yaml", DROPOUT_VISIBLE)
+
+    def test_matches_pytorch(self):
+        """Let nn.Dropout draw a mask, read it off its output, and compare the forward
+        values and the autograd gradient with the solver given that mask."""
+        torch = pytest.importorskip("torch")
+        torch.manual_seed(0)
+        checked = 0
+        for p in (0.2, 0.25, 0.4, 0.6, 0.75, 0.8) * 4:
+            x = torch.tensor(DROP["x"], dtype=torch.float64, requires_grad=True)
+            layer = torch.nn.Dropout(p)
+            layer.train()
+            y = layer(x)
+            mask = (y != 0).int().tolist()
+            if 0 not in mask or 1 not in mask:
+                continue
+            (y * torch.tensor(DROP["g"], dtype=torch.float64)).sum().backward()
+            r = dropout_backward.__wrapped__(dict(DROP, p=p, mask=mask))
+            assert np.allclose(np.array(r["y"], float), y.detach().numpy(), atol=1e-12)
+            assert np.allclose(np.array(r["dx"], float), x.grad.numpy(), atol=1e-12)
+            layer.eval()
+            assert np.allclose(np.array(r["y_eval"], float), layer(x).detach().numpy())
+            checked += 1
+        assert checked > 5
