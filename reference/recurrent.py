@@ -95,3 +95,58 @@ def recurrent_param_counts(p, *, bug=None, given=None):
     second = count("lstm", d if bug == "same-input" else h)
     return {"rnn": count("rnn"), "lstm": count("lstm"), "gru": count("gru"),
             "lstm2": count("lstm") + second}
+
+
+# --- J3: one LSTM step and one GRU step -------------------------------------------------
+
+_GATE_TOL = 0.002
+CELLS_VISIBLE = {
+    "gates": (("sigmoid-candidate",), _GATE_TOL, 0),
+    "c": (("gates-swapped", "sigmoid-candidate"), _GATE_TOL, 0),
+    "h": (("no-cell-tanh", "gates-swapped"), _GATE_TOL, 0),
+    "gru_n": (("reset-before-bias",), _GATE_TOL, 0),
+    "gru_h": (("z-swapped",), _GATE_TOL, 0),
+}
+_MAX_GATE_PRE = 2.0
+
+
+def _check_pre(pre, checking):
+    if checking and np.max(np.abs(pre)) > _MAX_GATE_PRE:
+        raise Reject("a gate pre-activation is large: sigmoid or tanh near saturation")
+
+
+@keeps_slips_visible(CELLS_VISIBLE)
+def lstm_gru_step(p, *, bug=None, given=None):
+    """J3: the LSTM gates (i, f, g, o), the new cell and hidden state; the GRU gates (r, z),
+    the candidate n and the new state; hidden size 1, one input."""
+    given = given or {}
+    checking = bug is None and not given
+    x, h, c_prev = float(p["x"]), float(p["h_prev"]), float(p["c_prev"])
+
+    pre = _vec(p["lw"]) * x + _vec(p["lu"]) * h + _vec(p["lb"])
+    _check_pre(pre, checking)
+    gates = sigmoid(pre)
+    gates[2] = sigmoid(pre[2]) if bug == "sigmoid-candidate" else np.tanh(pre[2])
+    gi = _vec(given["gates"]) if "gates" in given else gates
+    i, f, g, o = gi
+    c = f * g + i * c_prev if bug == "gates-swapped" else f * c_prev + i * g
+    c_used = float(given["c"]) if "c" in given else c
+    h_new = o * c_used if bug == "no-cell-tanh" else o * np.tanh(c_used)
+
+    wx, uh = _vec(p["gw"]), _vec(p["gu"])
+    b_ih, b_hh = _vec(p["gb_ih"]), _vec(p["gb_hh"])
+    rz_pre = wx[:2] * x + b_ih[:2] + uh[:2] * h + b_hh[:2]
+    _check_pre(rz_pre, checking)
+    r, z = sigmoid(rz_pre)
+    r_used, z_used = _vec(given["gru_rz"]) if "gru_rz" in given else (r, z)
+    if bug == "reset-before-bias":   # the original GRU: W_hn (r h) + b_hn
+        n_pre = wx[2] * x + b_ih[2] + uh[2] * (r_used * h) + b_hh[2]
+    else:
+        n_pre = wx[2] * x + b_ih[2] + r_used * (uh[2] * h + b_hh[2])
+    _check_pre(np.array([wx[2] * x + b_ih[2] + r * (uh[2] * h + b_hh[2])]), checking)
+    n = float(np.tanh(n_pre))
+    n_used = float(given["gru_n"]) if "gru_n" in given else n
+    gru_h = z_used * n_used + (1 - z_used) * h if bug == "z-swapped" else \
+        (1 - z_used) * n_used + z_used * h
+    return {"gates": gates.tolist(), "c": float(c), "h": float(h_new),
+            "gru_rz": [float(r), float(z)], "gru_n": n, "gru_h": float(gru_h)}

@@ -113,3 +113,75 @@ class TestParamCounts:
             assert r["lstm2"] == count(nn.LSTM(d, h, num_layers=2))
             one = recurrent_param_counts(dict(d=d, h=h, biases=1))
             assert one["lstm"] == count(nn.LSTM(d, h, bias=False)) + 4 * h
+
+
+# --- J3 ---------------------------------------------------------------------------------
+
+from reference.recurrent import CELLS_VISIBLE, lstm_gru_step  # noqa: E402
+
+CELL = dict(x=1, h_prev=0.5, c_prev=-0.5, lw=[1, -0.5, 0.5, 1], lu=[0.2, 0.4, -1, 0],
+            lb=[0, 0.5, 0.3, -0.5], gw=[0.5, -1, 1], gu=[0.4, 0.2, -0.6],
+            gb_ih=[0.1, 0, -0.2], gb_hh=[0.2, -0.3, 0.5])
+
+
+def sig(t):
+    return 1 / (1 + math.exp(-t))
+
+
+def cell_params(rng):
+    c = lambda opts, n=None: rng.choice(opts, n).tolist()  # noqa: E731
+    return dict(x=int(c([-2, -1, 1, 2])), h_prev=float(c([-0.8, -0.5, -0.2, 0.2, 0.4, 0.8])),
+                c_prev=float(c([-1, -0.5, 0.3, 0.8])), lw=c([-1, -0.5, 0.5, 1], 4),
+                lu=one_decimal(rng, -1, 1, 4), lb=one_decimal(rng, -.5, .5, 4),
+                gw=c([-1, -0.5, 0.5, 1], 3), gu=one_decimal(rng, -1, 1, 3),
+                gb_ih=one_decimal(rng, -.5, .5, 3), gb_hh=c([-0.5, -0.3, 0.2, 0.5], 3))
+
+
+class TestCells:
+    def test_by_hand(self):
+        """LSTM pre-activations: i 1 + 0.1 = 1.1, f -0.5 + 0.2 + 0.5 = 0.2,
+        g 0.5 - 0.5 + 0.3 = 0.3, o 1 + 0 - 0.5 = 0.5. GRU: r = sig(0.5 + 0.1 + 0.2 + 0.2) =
+        sig(1), z = sig(-1 + 0 + 0.1 - 0.3) = sig(-1.2), n = tanh(1 - 0.2 + r (-0.3 + 0.5))."""
+        r = lstm_gru_step.__wrapped__(CELL)
+        i, f, g, o = sig(1.1), sig(0.2), math.tanh(0.3), sig(0.5)
+        assert r["gates"] == pytest.approx([i, f, g, o], abs=1e-12)
+        c = f * -0.5 + i * g
+        assert r["c"] == pytest.approx(c, abs=1e-12)
+        assert r["h"] == pytest.approx(o * math.tanh(c), abs=1e-12)
+        rr, z = sig(1.0), sig(-1.2)
+        n = math.tanh(0.8 + rr * 0.2)
+        assert r["gru_rz"] == pytest.approx([rr, z], abs=1e-12)
+        assert r["gru_n"] == pytest.approx(n, abs=1e-12)
+        assert r["gru_h"] == pytest.approx((1 - z) * n + z * 0.5, abs=1e-12)
+        orig = lstm_gru_step(CELL, bug="reset-before-bias")["gru_n"]
+        assert orig == pytest.approx(math.tanh(0.8 + 0.5 + rr * -0.3), abs=1e-12)
+
+    def test_follow_through(self):
+        r = lstm_gru_step(CELL, given={"gates": [0.5, 0.5, 0.5, 0.5], "gru_n": 0.1})
+        assert r["c"] == pytest.approx(0.5 * -0.5 + 0.25)
+        z = sig(-1.2)
+        assert r["gru_h"] == pytest.approx((1 - z) * 0.1 + z * 0.5)
+
+    def test_visible_lists_match_the_yaml(self):
+        assert_visible_lists_match("recurrent", "lstm-gru-step.yaml", CELLS_VISIBLE)
+
+    def test_matches_pytorch(self):
+        torch = pytest.importorskip("torch")
+        t = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+        for p, r in solved(lstm_gru_step, cell_params):
+            x, h, c = t([[p["x"]]]), t([[p["h_prev"]]]), t([[p["c_prev"]]])
+            lstm = torch.nn.LSTMCell(1, 1).double()
+            gru = torch.nn.GRUCell(1, 1).double()
+            with torch.no_grad():
+                lstm.weight_ih.copy_(t(p["lw"])[:, None])
+                lstm.weight_hh.copy_(t(p["lu"])[:, None])
+                lstm.bias_ih.copy_(t(p["lb"]))
+                lstm.bias_hh.zero_()
+                gru.weight_ih.copy_(t(p["gw"])[:, None])
+                gru.weight_hh.copy_(t(p["gu"])[:, None])
+                gru.bias_ih.copy_(t(p["gb_ih"]))
+                gru.bias_hh.copy_(t(p["gb_hh"]))
+            h1, c1 = lstm(x, (h, c))
+            assert r["c"] == pytest.approx(c1.item(), abs=1e-12)
+            assert r["h"] == pytest.approx(h1.item(), abs=1e-12)
+            assert r["gru_h"] == pytest.approx(gru(x, h).item(), abs=1e-12)
