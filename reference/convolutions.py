@@ -132,3 +132,71 @@ def conv_stack(p, *, bug=None, given=None):
         r += (span - 1) * jump
         jump *= 1 if bug == "strides-ignored" else stride
     return {"h1": h1, "h2": h2, "h3": h3, "params1": params1, "params2": params2, "rf": r}
+
+
+# --- I3: backprop through a convolution and through max-pooling --------------------------
+
+_BACK_TOL = 0.001
+CONV_BACK_VISIBLE = {
+    "dW": (("rotated-gradient",), _BACK_TOL, 0),
+    "db": (("mean-not-sum",), _BACK_TOL, 0),
+    "dX": (("no-flip",), _BACK_TOL, 0),
+    "dZ": (("spread-evenly", "all-maxima"), _BACK_TOL, 0),
+}
+
+
+def conv_input_grad(G, W, *, flip=True):
+    """dL/dX of Y = X * W (valid cross-correlation, stride 1): the full convolution of G with
+    W, i.e. G padded by k - 1 and cross-correlated with W turned by a half turn."""
+    k = W.shape[0]
+    Wr = W[::-1, ::-1] if flip else W
+    return cross_correlate(G[None], Wr[None], 0, 1, k - 1)
+
+
+def maxpool_backward(Z, Gp, *, bug=None):
+    """Route each window's upstream gradient to its first maximum in row-major order."""
+    dZ = np.zeros(Z.shape, dtype=object)
+    for a in range(Gp.shape[0]):
+        for b in range(Gp.shape[1]):
+            win = [(2 * a + u, 2 * b + v) for u in range(2) for v in range(2)]
+            top = max(Z[pos] for pos in win)
+            if bug == "spread-evenly":
+                for pos in win:
+                    dZ[pos] += Fraction(int(Gp[a, b]), 4)
+                continue
+            tied = [pos for pos in win if Z[pos] == top]
+            for pos in (tied if bug == "all-maxima" else tied[:1]):
+                dZ[pos] += int(Gp[a, b])
+    return dZ
+
+
+def _has_tie(Z):
+    for a in range(Z.shape[0] // 2):
+        for b in range(Z.shape[1] // 2):
+            win = Z[2 * a:2 * a + 2, 2 * b:2 * b + 2].ravel()
+            if (win == win.max()).sum() > 1:
+                return True
+    return False
+
+
+@keeps_slips_visible(CONV_BACK_VISIBLE)
+def conv_backward(p, *, bug=None, given=None):
+    """I3: for Y = X * W + b (valid cross-correlation, stride 1) and dL/dY = G: dL/dW,
+    dL/db, dL/dX; then dL/dZ through 2x2 max-pooling with stride 2 (ties to the first
+    maximum in row-major order)."""
+    X, W, G = (np.array(p[k], dtype=np.int64) for k in ("X", "W", "G"))
+    Z, Gp = np.array(p["Z"], dtype=np.int64), np.array(p["Gp"], dtype=np.int64)
+    if not _has_tie(Z):
+        raise Reject("no pooling window has a tie: the tie rule would go untested")
+    Gw = G[::-1, ::-1] if bug == "rotated-gradient" else G
+    dW = cross_correlate(X[None], Gw[None])
+    total = int(G.sum())
+    db = Fraction(total, G.size) if bug == "mean-not-sum" else total
+    dX = conv_input_grad(G, W, flip=bug != "no-flip")
+    return {"dW": _ints(dW), "db": db, "dX": _ints(dX),
+            "dZ": [[v if isinstance(v, Fraction) else int(v) for v in r]
+                   for r in maxpool_backward(Z, Gp, bug=bug).tolist()]}
+
+
+def _ints(a):
+    return [[int(v) for v in r] for r in np.asarray(a).tolist()]

@@ -143,3 +143,71 @@ class TestConvStack:
             out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
             rows = torch.nonzero(inp.grad[0, 0].abs().sum(1)).ravel()
             assert int(rows.max() - rows.min() + 1) == r["rf"]
+
+
+# --- I3 ---------------------------------------------------------------------------------
+
+from reference.convolutions import CONV_BACK_VISIBLE, conv_backward  # noqa: E402
+from bank_yaml import assert_visible_lists_match  # noqa: E402
+
+BACK = dict(X=[[1, 2, 0], [0, 1, 3], [2, 0, 1]], W=[[1, 0], [2, -1]], G=[[1, -1], [2, 1]],
+            Z=[[1, 3, 0, 2], [3, 0, 1, 1], [0, 0, 2, 1], [1, 0, 0, 2]], Gp=[[1, -2], [3, 2]])
+
+
+def back_params(rng):
+    n = int(rng.integers(3, 5))
+    return dict(X=rng.integers(-2, 4, (n, n)).tolist(), W=rng.choice([-2, -1, 1, 2], (2, 2)).tolist(),
+                G=rng.choice([-2, -1, 1, 2], (n - 1, n - 1)).tolist(),
+                Z=rng.integers(0, 4, (4, 4)).tolist(), Gp=rng.choice([-3, -1, 1, 2, 3], (2, 2)).tolist())
+
+
+class TestConvBackward:
+    def test_by_hand(self):
+        """dW_uv = sum G_ij X_{i+u, j+v}; dX_ab = sum G_ij W_{a-i, b-j}; the two tied windows
+        of Z send their gradient to the first maximum: (0, 1) and (2, 2)."""
+        r = conv_backward(BACK)
+        assert r["dW"] == [[0, 7], [3, -1]] and r["db"] == 3
+        assert r["dX"] == [[1, -1, 0], [4, -2, 1], [4, 0, -1]]
+        assert r["dZ"] == [[0, 1, 0, -2], [0, 0, 0, 0], [0, 0, 2, 0], [3, 0, 0, 0]]
+
+    def test_tie_slips(self):
+        assert conv_backward(BACK, bug="all-maxima")["dZ"][1][0] == 1
+        assert conv_backward(BACK, bug="spread-evenly")["dZ"][0][0] == F(1, 4)
+
+    def test_visible_lists_match_the_yaml(self):
+        assert_visible_lists_match("convolutions", "conv-backprop.yaml", CONV_BACK_VISIBLE)
+
+    def test_finite_differences(self):
+        """L = <G, Y> is linear in X, W and b, so central differences are exact."""
+        from reference.convolutions import cross_correlate
+        for p, r in solved(conv_backward, back_params, n=15):
+            X, W, G = (np.array(p[k], float) for k in "XWG")
+
+            def loss(X, W, b=0.0):
+                return float((np.array(cross_correlate(X[None], W[None], b), float) * G).sum())
+
+            for name, A in (("dX", X), ("dW", W)):
+                num = np.zeros_like(A)
+                for idx in np.ndindex(A.shape):
+                    E = np.zeros_like(A)
+                    E[idx] = 0.5
+                    args = (X + E, W) if name == "dX" else (X, W + E)
+                    back = (X - E, W) if name == "dX" else (X, W - E)
+                    num[idx] = loss(*args) - loss(*back)
+                assert np.allclose(np.array(r[name], float), num), name
+            assert r["db"] == pytest.approx(loss(X, W, 0.5) - loss(X, W, -0.5))
+
+    def test_matches_pytorch(self):
+        torch = pytest.importorskip("torch")
+        Fn = torch.nn.functional
+        for p, r in solved(conv_backward, back_params):
+            t = lambda k: torch.tensor(p[k], dtype=torch.float64)  # noqa: E731
+            X, W = t("X")[None, None].requires_grad_(), t("W")[None, None].requires_grad_()
+            b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+            (Fn.conv2d(X, W, b) * t("G")).sum().backward()
+            assert np.allclose(np.array(r["dW"], float), W.grad[0, 0].numpy())
+            assert np.allclose(np.array(r["dX"], float), X.grad[0, 0].numpy())
+            assert float(r["db"]) == pytest.approx(b.grad.item())
+            Z = t("Z")[None, None].requires_grad_()
+            (Fn.max_pool2d(Z, 2) * t("Gp")).sum().backward()
+            assert np.allclose(np.array(r["dZ"], float), Z.grad[0, 0].numpy())
