@@ -176,3 +176,54 @@ def dropout_backward(p, *, bug=None, given=None):
     else:
         var = keep * (1 - keep) * sum(t * t for t in terms)
     return {"y": y, "dx": dx, "y_eval": y_eval, "dc_mean": mean, "dc_var": var}
+
+
+# --- K2: batch-norm backward and layer-norm forward -------------------------------------
+
+_BACK_TOL = 0.002
+BN_BACKWARD_VISIBLE = {
+    "dbeta": (("mean-not-sum",), _BACK_TOL, 0),
+    "dgamma": (("no-xhat",), _BACK_TOL, 0),
+    "dx": (("no-batch-coupling", "missing-variance-term", "unbiased-variance"), _BACK_TOL, 0),
+    "ln": (("batch-axis", "unbiased-variance"), _BACK_TOL, 0),
+}
+
+
+def _normalize(X, axis, bug=None):
+    """(X - mean) / sqrt(var + eps) along ``axis`` with the biased variance (or the slip's
+    unbiased one)."""
+    X = np.asarray(X, dtype=float)
+    mu = X.mean(axis=axis, keepdims=True)
+    ddof = 1 if bug == "unbiased-variance" else 0
+    var = X.var(axis=axis, ddof=ddof, keepdims=True)
+    return (X - mu) / np.sqrt(var + BN_EPS), np.sqrt(var + BN_EPS)
+
+
+@keeps_slips_visible(BN_BACKWARD_VISIBLE)
+def batchnorm_backward(p, *, bug=None, given=None):
+    """K2: dbeta, dgamma and dx of training-mode batch norm on one feature for an upstream
+    gradient g, dx = (gamma / sigma) (g - mean(g) - xhat mean(g xhat)); then a layer norm of
+    each row of a 2x3 matrix with per-feature gamma and beta."""
+    given = given or {}
+    x = np.array(p["x"], dtype=float)
+    g = np.array(p["g"], dtype=float)
+    gamma = float(p["gamma"])
+    m = len(x)
+    if x.var() < 1:
+        raise Reject("the batch is too concentrated for a readable normalization")
+    xhat, sigma = _normalize(x, 0, bug)
+    dbeta = g.mean() if bug == "mean-not-sum" else g.sum()
+    dgamma = g.sum() if bug == "no-xhat" else float((g * xhat).sum())
+    sum_g = float(given["dbeta"]) if "dbeta" in given else g.sum()
+    sum_gx = float(given["dgamma"]) if "dgamma" in given else float((g * xhat).sum())
+    if bug == "no-batch-coupling":      # mu and sigma treated as constants
+        dx = gamma * g / sigma
+    elif bug == "missing-variance-term":  # only the mean's path through the batch
+        dx = gamma / sigma * (g - sum_g / m)
+    else:
+        dx = gamma / sigma * (g - sum_g / m - xhat * sum_gx / m)
+
+    L = np.array(p["L"], dtype=float)
+    Lhat, _ = _normalize(L, 0 if bug == "batch-axis" else 1, bug)
+    ln = Lhat * np.array(p["ln_gamma"], dtype=float) + np.array(p["ln_beta"], dtype=float)
+    return {"dbeta": float(dbeta), "dgamma": float(dgamma), "dx": dx.tolist(), "ln": ln.tolist()}

@@ -210,3 +210,72 @@ class TestDropout:
             assert np.allclose(np.array(r["y_eval"], float), layer(x).detach().numpy())
             checked += 1
         assert checked > 5
+
+
+# --- K2 ---------------------------------------------------------------------------------
+
+from reference.normalization import BN_BACKWARD_VISIBLE, batchnorm_backward  # noqa: E402
+
+BNB = dict(x=[0, 0, 2, 2], gamma=2, beta=1, g=[1, 0, 0, 1],
+           L=[[1, 2, 3], [0, 0, 3]], ln_gamma=[1, 2, 0.5], ln_beta=[0, 1, -1])
+
+
+def bnb_params(rng):
+    return dict(x=rng.integers(-3, 7, 4).tolist(), gamma=float(rng.choice([0.5, 1.5, 2, 3])),
+                beta=1, g=rng.choice([-2, -1, 1, 2], 4).tolist(), L=rng.integers(-2, 5, (2, 3)).tolist(),
+                ln_gamma=rng.choice([0.5, 1, 2], 3).tolist(), ln_beta=rng.integers(-1, 2, 3).tolist())
+
+
+def bn_loss(x, gamma, g):
+    """<g, y> for batch norm written out directly (biased variance)."""
+    mu = x.mean()
+    return float((g * (gamma * (x - mu) / np.sqrt(((x - mu) ** 2).mean() + BN_EPS))).sum())
+
+
+class TestBatchnormBackward:
+    def test_by_hand(self):
+        """mu = 1, sigma^2 = 1, xhat = (-1, -1, 1, 1)/s with s = sqrt(1 + eps): dbeta = 2,
+        dgamma = 0, so dx = (2/s)(g - 1/2) = (1, -1, -1, 1)/s. Layer norm of (1, 2, 3):
+        mean 2, variance 2/3; of (0, 0, 3): mean 1, variance 2."""
+        r = batchnorm_backward.__wrapped__(BNB)
+        s = math.sqrt(1 + BN_EPS)
+        assert r["dbeta"] == 2 and r["dgamma"] == pytest.approx(0, abs=1e-12)
+        assert r["dx"] == pytest.approx([1 / s, -1 / s, -1 / s, 1 / s], abs=1e-12)
+        a, b = math.sqrt(2 / 3 + BN_EPS), math.sqrt(2 + BN_EPS)
+        want = [[-1 / a, 2 * 0 + 1, 0.5 / a - 1], [-1 / b, 2 * -1 / b + 1, 0.5 * 2 / b - 1]]
+        assert np.allclose(r["ln"], want, atol=1e-12)
+
+    def test_finite_differences(self):
+        h = 1e-6
+        for p, r in solved(batchnorm_backward, bnb_params, n=20):
+            x, g = np.array(p["x"], float), np.array(p["g"], float)
+            num = [(bn_loss(x + h * e, p["gamma"], g) - bn_loss(x - h * e, p["gamma"], g)) / (2 * h)
+                   for e in np.eye(4)]
+            assert np.allclose(r["dx"], num, atol=1e-5)
+            dgamma = (bn_loss(x, p["gamma"] + h, g) - bn_loss(x, p["gamma"] - h, g)) / (2 * h)
+            assert r["dgamma"] == pytest.approx(dgamma, abs=1e-5)
+
+    def test_follow_through_uses_the_given_sums(self):
+        r = batchnorm_backward.__wrapped__(BNB, given={"dbeta": 0, "dgamma": 0})
+        s = math.sqrt(1 + BN_EPS)
+        assert r["dx"] == pytest.approx([2 / s, 0, 0, 2 / s], abs=1e-12)
+
+    def test_visible_lists_match_the_yaml(self):
+        assert_visible_lists_match("normalization", "batchnorm-backward.yaml", BN_BACKWARD_VISIBLE)
+
+    def test_matches_pytorch(self):
+        torch = pytest.importorskip("torch")
+        Fn = torch.nn.functional
+        for p, r in solved(batchnorm_backward, bnb_params, seed=7):
+            x = torch.tensor(p["x"], dtype=torch.float64)[:, None].requires_grad_()
+            w = torch.tensor([float(p["gamma"])], dtype=torch.float64, requires_grad=True)
+            b = torch.tensor([float(p["beta"])], dtype=torch.float64, requires_grad=True)
+            y = Fn.batch_norm(x, None, None, w, b, training=True, eps=BN_EPS)
+            (y[:, 0] * torch.tensor(p["g"], dtype=torch.float64)).sum().backward()
+            assert np.allclose(r["dx"], x.grad[:, 0].numpy(), atol=1e-12)
+            assert r["dgamma"] == pytest.approx(w.grad.item(), abs=1e-12)
+            assert r["dbeta"] == pytest.approx(b.grad.item(), abs=1e-12)
+            ln = Fn.layer_norm(torch.tensor(p["L"], dtype=torch.float64), (3,),
+                               torch.tensor(p["ln_gamma"], dtype=torch.float64),
+                               torch.tensor(p["ln_beta"], dtype=torch.float64), eps=BN_EPS)
+            assert np.allclose(r["ln"], ln.numpy(), atol=1e-12)
