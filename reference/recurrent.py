@@ -150,3 +150,62 @@ def lstm_gru_step(p, *, bug=None, given=None):
         (1 - z_used) * n_used + z_used * h
     return {"gates": gates.tolist(), "c": float(c), "h": float(h_new),
             "gru_rz": [float(r), float(z)], "gru_n": n, "gru_h": float(gru_h)}
+
+
+# --- J2: backprop through time ----------------------------------------------------------
+
+_BPTT_TOL = 0.002
+BPTT_VISIBLE = {
+    "delta2": (("no-tanh-derivative",), _BPTT_TOL, 0),
+    "jac": (("no-tanh-derivative", "jacobian-transposed"), _BPTT_TOL, 0),
+    "delta1": (("missing-transpose", "no-tanh-derivative"), _BPTT_TOL, 0),
+    "dW_hh": (("transposed-outer", "no-tanh-derivative"), _BPTT_TOL, 0),
+    "dW_xh": (("missing-transpose", "last-step-only"), _BPTT_TOL, 0),
+    "db": (("missing-transpose", "last-step-only"), _BPTT_TOL, 0),
+    "jac_prod": (("product-order",), _BPTT_TOL, 0),
+}
+
+
+@keeps_slips_visible(BPTT_VISIBLE)
+def bptt(p, *, bug=None, given=None):
+    """J2: two tanh steps h_t = tanh(a_t), a_t = W_xh x_t + W_hh h_{t-1} + b from h_0 = 0,
+    y = w . h_2, L = (y - target)^2 / 2. Returns the states, delta_t = dL/da_t, the Jacobian
+    dh_2/dh_1, the parameter gradients and dh_2/dh_0 (a product of two Jacobians)."""
+    given = given or {}
+    W_xh, W_hh, b = _vec(p["W_xh"]), np.asarray(p["W_hh"], dtype=float), _vec(p["b"])
+    w, target = _vec(p["w"]), float(p["target"])
+    x = [float(v) for v in p["x"]]
+    h0 = np.zeros(2)
+    a1 = W_xh * x[0] + W_hh @ h0 + b
+    h1 = np.tanh(a1)
+    a2 = W_xh * x[1] + W_hh @ h1 + b
+    h2 = np.tanh(a2)
+    if bug is None and not given and max(np.max(np.abs(a1)), np.max(np.abs(a2))) > _MAX_PRE:
+        raise Reject("a pre-activation drives tanh towards saturation")
+    err = float(w @ h2) - target
+
+    def slope(h):   # tanh'(a) written through h = tanh(a)
+        return np.ones_like(h) if bug == "no-tanh-derivative" else 1 - h * h
+
+    delta2 = err * w * slope(h2)
+    d2 = _vec(given["delta2"]) if "delta2" in given else delta2
+    back = W_hh @ d2 if bug == "missing-transpose" else W_hh.T @ d2
+    delta1 = back * slope(h1)
+    d1 = _vec(given["delta1"]) if "delta1" in given else delta1
+    jac = slope(h2)[:, None] * W_hh         # dh_2/dh_1 = diag(1 - h_2^2) W_hh
+    if bug == "jacobian-transposed":
+        jac = jac.T
+    J1 = (1 - h1 * h1)[:, None] * W_hh      # dh_1/dh_0
+    J2 = (1 - h2 * h2)[:, None] * W_hh      # dh_2/dh_1
+    dW_hh = np.outer(h1, d2) if bug == "transposed-outer" else np.outer(d2, h1)
+    steps = [(d2, x[1])] if bug == "last-step-only" else [(d1, x[0]), (d2, x[1])]
+    return {
+        "states": [h1.tolist(), h2.tolist()],
+        "delta2": delta2.tolist(),
+        "jac": jac.tolist(),
+        "delta1": delta1.tolist(),
+        "dW_hh": dW_hh.tolist(),      # + delta1 h_0^T, which is 0
+        "dW_xh": sum(d * xt for d, xt in steps).tolist(),
+        "db": sum(d for d, _ in steps).tolist(),
+        "jac_prod": (J1 @ J2 if bug == "product-order" else J2 @ J1).tolist(),
+    }

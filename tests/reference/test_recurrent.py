@@ -185,3 +185,87 @@ class TestCells:
             assert r["c"] == pytest.approx(c1.item(), abs=1e-12)
             assert r["h"] == pytest.approx(h1.item(), abs=1e-12)
             assert r["gru_h"] == pytest.approx(gru(x, h).item(), abs=1e-12)
+
+
+# --- J2 ---------------------------------------------------------------------------------
+
+from reference.recurrent import BPTT_VISIBLE, bptt  # noqa: E402
+
+
+def bptt_params(rng):
+    return dict(x=rng.choice([-2, -1, 1, 2], 2).tolist(), W_xh=one_decimal(rng, -.5, .5, 2, True),
+                W_hh=one_decimal(rng, -.8, .8, (2, 2)), b=one_decimal(rng, -.3, .3, 2),
+                w=rng.choice([-2, -1, 1, 2], 2).tolist(), target=int(rng.integers(-2, 3)))
+
+
+def run_rnn(p, W_xh=None, W_hh=None, b=None, h0=None):
+    """States and loss of the two-step network, written independently of the solver."""
+    W_xh = np.array(p["W_xh"], float) if W_xh is None else W_xh
+    W_hh = np.array(p["W_hh"], float) if W_hh is None else W_hh
+    b = np.array(p["b"], float) if b is None else b
+    h = np.zeros(2) if h0 is None else h0
+    hs = []
+    for x in p["x"]:
+        h = np.tanh(W_xh * x + W_hh @ h + b)
+        hs.append(h)
+    return hs, 0.5 * (float(np.dot(p["w"], h)) - p["target"]) ** 2
+
+
+def numeric_grad(f, A, h=1e-6):
+    A = np.array(A, float)
+    out = np.zeros_like(A)
+    for idx in np.ndindex(A.shape):
+        E = np.zeros_like(A)
+        E[idx] = h
+        out[idx] = (f(A + E) - f(A - E)) / (2 * h)
+    return out
+
+
+class TestBptt:
+    def test_finite_differences(self):
+        for p, r in solved(bptt, bptt_params, n=20):
+            assert np.allclose(r["states"], run_rnn(p)[0], atol=1e-12)
+            assert np.allclose(r["dW_hh"], numeric_grad(lambda M: run_rnn(p, W_hh=M)[1], p["W_hh"]), atol=1e-6)
+            assert np.allclose(r["dW_xh"], numeric_grad(lambda v: run_rnn(p, W_xh=v)[1], p["W_xh"]), atol=1e-6)
+            assert np.allclose(r["db"], numeric_grad(lambda v: run_rnn(p, b=v)[1], p["b"]), atol=1e-6)
+            W_hh = np.array(p["W_hh"], float)
+            h1 = run_rnn(p)[0][0]
+            step2 = lambda h: np.tanh(np.array(p["W_xh"]) * p["x"][1] + W_hh @ h + np.array(p["b"]))  # noqa: E731
+            jac = np.column_stack([(step2(h1 + 1e-6 * e) - step2(h1 - 1e-6 * e)) / 2e-6 for e in np.eye(2)])
+            assert np.allclose(r["jac"], jac, atol=1e-6)
+            two = lambda h0: run_rnn(p, h0=h0)[0][1]  # noqa: E731
+            prod = np.column_stack([(two(1e-6 * e) - two(-1e-6 * e)) / 2e-6 for e in np.eye(2)])
+            assert np.allclose(r["jac_prod"], prod, atol=1e-6)
+
+    def test_by_hand_scalar_reduction(self):
+        """With W_hh diagonal the units decouple: delta1 = delta2 * W_hh_ii * (1 - h1_i^2)."""
+        p = dict(x=[1, 2], W_xh=[0.5, -0.2], W_hh=[[0.4, 0], [0, -0.3]], b=[0.1, 0.0],
+                 w=[1, 2], target=1)
+        r = bptt.__wrapped__(p)
+        h1 = [math.tanh(0.6), math.tanh(-0.2)]
+        h2 = [math.tanh(1 + 0.1 + 0.4 * h1[0]), math.tanh(-0.4 - 0.3 * h1[1])]
+        err = h2[0] + 2 * h2[1] - 1
+        d2 = [err * 1 * (1 - h2[0] ** 2), err * 2 * (1 - h2[1] ** 2)]
+        assert r["delta2"] == pytest.approx(d2, abs=1e-12)
+        assert r["delta1"] == pytest.approx([d2[0] * 0.4 * (1 - h1[0] ** 2),
+                                             d2[1] * -0.3 * (1 - h1[1] ** 2)], abs=1e-12)
+
+    def test_visible_lists_match_the_yaml(self):
+        assert_visible_lists_match("recurrent", "bptt-by-hand.yaml", BPTT_VISIBLE)
+
+    def test_matches_pytorch(self):
+        torch = pytest.importorskip("torch")
+        for p, r in solved(bptt, bptt_params, seed=3):
+            rnn = torch.nn.RNN(1, 2).double()
+            with torch.no_grad():
+                rnn.weight_ih_l0.copy_(torch.tensor(p["W_xh"], dtype=torch.float64)[:, None])
+                rnn.weight_hh_l0.copy_(torch.tensor(p["W_hh"], dtype=torch.float64))
+                rnn.bias_ih_l0.copy_(torch.tensor(p["b"], dtype=torch.float64))
+                rnn.bias_hh_l0.zero_()
+            out, _ = rnn(torch.tensor(p["x"], dtype=torch.float64)[:, None, None])
+            y = out[-1, 0] @ torch.tensor(p["w"], dtype=torch.float64)
+            (0.5 * (y - p["target"]) ** 2).backward()
+            assert np.allclose(r["dW_hh"], rnn.weight_hh_l0.grad.numpy(), atol=1e-12)
+            assert np.allclose(r["dW_xh"], rnn.weight_ih_l0.grad[:, 0].numpy(), atol=1e-12)
+            assert np.allclose(r["db"], rnn.bias_hh_l0.grad.numpy(), atol=1e-12)
+            assert np.allclose(r["db"], rnn.bias_ih_l0.grad.numpy(), atol=1e-12)
