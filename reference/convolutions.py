@@ -200,3 +200,26 @@ def conv_backward(p, *, bug=None, given=None):
 
 def _ints(a):
     return [[int(v) for v in r] for r in np.asarray(a).tolist()]
+
+
+# --- I4: a small CNN against a dense net --------------------------------------------------
+
+def cnn_vs_dense(p, *, bug=None, given=None):
+    """I4: parameters and multiply-adds (one per weight-input product; biases, activations and
+    pooling free) of conv(k, C1, same) -> pool 2 -> conv(3, C2, same) -> global average pool
+    -> dense(K), against flatten -> dense(N) -> dense(K). Every layer has a bias."""
+    H, C, k = int(p["H"]), int(p["C"]), int(p["k"])
+    C1, C2, N, K = int(p["C1"]), int(p["C2"]), int(p["N"]), int(p["K"])
+    bias = 0 if bug == "no-bias" else 1
+    c_in1, c_in2 = (1, 1) if bug == "no-in-channels" else (C, C1)
+    cnn_params = C1 * (k * k * c_in1 + bias) + C2 * (9 * c_in2 + bias) + K * (C2 + bias)
+
+    pos1 = 1 if bug == "no-positions" else H * H
+    pos2 = 1 if bug == "no-positions" else (H * H if bug == "pool-ignored" else (H // 2) ** 2)
+    cnn_macs = pos1 * C1 * k * k * C + pos2 * C2 * 9 * C1 + C2 * K
+
+    flat = H * H * C
+    dense_params = flat * N + N * K + (0 if bug == "no-bias" else N + K)
+    dense_macs = flat * N + N * K + (N + K if bug == "biases-counted" else 0)
+    return {"cnn_params": cnn_params, "cnn_macs": cnn_macs,
+            "dense_params": dense_params, "dense_macs": dense_macs}

@@ -211,3 +211,50 @@ class TestConvBackward:
             Z = t("Z")[None, None].requires_grad_()
             (Fn.max_pool2d(Z, 2) * t("Gp")).sum().backward()
             assert np.allclose(np.array(r["dZ"], float), Z.grad[0, 0].numpy())
+
+
+# --- I4 ---------------------------------------------------------------------------------
+
+from reference.convolutions import cnn_vs_dense  # noqa: E402
+
+SMALL = dict(H=16, C=1, k=3, C1=8, C2=16, N=64, K=10)
+
+
+class TestCnnVsDense:
+    def test_by_hand(self):
+        """CNN: 8*(9+1) + 16*(72+1) + 10*(16+1) = 1418 parameters;
+        256*8*9 + 64*16*72 + 16*10 = 92320 multiply-adds. Dense: 256*64 + 64 + 64*10 + 10 =
+        17098 parameters, 16384 + 640 = 17024 multiply-adds."""
+        assert cnn_vs_dense(SMALL) == dict(cnn_params=1418, cnn_macs=92320,
+                                           dense_params=17098, dense_macs=17024)
+
+    def test_matches_pytorch_modules(self):
+        """Parameters of the same modules in PyTorch; multiply-adds from the output shapes
+        recorded by forward hooks (output elements times the weights feeding each)."""
+        torch = pytest.importorskip("torch")
+        nn = torch.nn
+        for H, C, k, C1, C2, N, K in ((16, 1, 3, 8, 16, 64, 10), (32, 3, 5, 32, 64, 512, 100),
+                                      (28, 3, 3, 16, 32, 128, 10)):
+            p = dict(H=H, C=C, k=k, C1=C1, C2=C2, N=N, K=K)
+            cnn = nn.Sequential(nn.Conv2d(C, C1, k, padding=k // 2), nn.ReLU(), nn.MaxPool2d(2),
+                                nn.Conv2d(C1, C2, 3, padding=1), nn.ReLU(),
+                                nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(C2, K))
+            dense = nn.Sequential(nn.Flatten(), nn.Linear(H * H * C, N), nn.ReLU(), nn.Linear(N, K))
+            macs = []
+
+            def hook(m, inp, out):
+                per_output = m.weight[0].numel() if isinstance(m, nn.Conv2d) else m.in_features
+                macs.append(out.numel() * per_output)
+
+            for m in list(cnn) + list(dense):
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    m.register_forward_hook(hook)
+            x = torch.zeros(1, C, H, H)
+            cnn(x)
+            n_cnn = sum(macs)
+            macs.clear()
+            dense(x)
+            r = cnn_vs_dense(p)
+            assert r["cnn_params"] == sum(t.numel() for t in cnn.parameters())
+            assert r["dense_params"] == sum(t.numel() for t in dense.parameters())
+            assert (r["cnn_macs"], r["dense_macs"]) == (n_cnn, sum(macs))
