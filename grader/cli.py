@@ -9,8 +9,9 @@ import sys
 from . import __version__
 from .errors import AuthorError, UsageError
 
-EXIT_CODES = ("exit codes: 0 done (whatever the scores), 1 invalid input (bank, set, roster, a missing "
-              "or unreadable file or folder), 2 usage error, 3 a student below --fail-under (grade, merge)")
+EXIT_CODES = ("exit codes:\n  0  done (whatever the scores)\n"
+              "  1  invalid input: bank, set, roster, a missing or unreadable file or folder\n"
+              "  2  usage error\n  3  a student below --fail-under (grade, merge)")
 
 
 def _command(sub, name: str, help: str, example: str, description: str | None = None):

@@ -84,7 +84,7 @@ def cmd_merge(args) -> int:
     if set_path is None:
         manifest = read_manifest(dirs[0])
         if manifest is None:
-            raise AuthorError(dirs[0], "not a graded batch (no batch.json); pass --set")
+            raise UsageError(f"{dirs[0]}: not a graded batch (no batch.json); pass --set")
         set_path = manifest["set_file"]
     pset = load_set(set_path)
     out = Path(args.out)

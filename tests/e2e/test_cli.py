@@ -32,7 +32,7 @@ def test_every_option_and_argument_has_help_and_the_epilog_an_example(name):
     undocumented = [a.dest for a in sub._actions if not a.help and a.dest != "help"]
     assert not undocumented, f"grader {name}: no help for {undocumented}"
     assert f"example:\n  grader {name}" in sub.epilog or f"grader {name}" in sub.epilog.split("\n")[1]
-    assert "exit codes:" in sub.epilog and "2 usage" in sub.epilog
+    assert "exit codes:" in sub.epilog and "2  usage error" in sub.epilog
 
 
 @pytest.mark.parametrize("name", ["demo", "validate", "render", "check", "grade", "list"])
