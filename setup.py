@@ -30,9 +30,9 @@ class build_py_with_bank(build_py):
         outputs = list(super().get_outputs(include_bytecode))
         if not getattr(self, "editable_mode", False):
             target = Path(self.build_lib) / "grader" / "_bundled"
-            outputs += [str(p) for name in BANK for p in (HERE / name).rglob("*")
-                        if p.is_file() and "__pycache__" not in p.parts
-                        for p in [target / p.relative_to(HERE)]]
+            for name in BANK:
+                outputs += [str(target / f.relative_to(HERE)) for f in (HERE / name).rglob("*")
+                            if f.is_file() and "__pycache__" not in f.parts]
         return outputs
 
 
