@@ -10,6 +10,7 @@ from pathlib import Path
 from ..answer_types.registry import ANSWER_TYPES
 from ..errors import AuthorError
 from ..fields import Field, check_fields
+from ..grading.follow import DISTRIBUTIONS, GUARD_FIELDS
 from ..yamlio import Document, load_yaml
 from .model import Misconception, Part, Problem, ProblemSet, SetEntry
 from .params import check_param, compile_expression
@@ -41,6 +42,8 @@ PART_FIELDS = (
     Field("misconceptions", "list", "Known wrong answers: `{bug, feedback: {en, ru}, credit}`.", default=[]),
     Field("follows", "list", "Earlier part ids this part builds on (follow-through credit).", default=[]),
     Field("follow_credit", "number", "Share of the points for a follow-through match.", default=1.0),
+    Field("follow_guard", "mapping", "When a student's value of this part may be followed by later "
+          "parts (see Follow guard).", default={}),
 )
 MISCONCEPTION_FIELDS = (
     Field("bug", "str", "Passed to the solver as `bug=`; its answer is the typical wrong one.", required=True),
@@ -95,9 +98,15 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
         m = check_fields(doc, path + ("misconceptions", i), m, MISCONCEPTION_FIELDS, "misconception")
         feedback = {lang: " ".join(text.split()) for lang, text in m["feedback"].items()}
         miscs.append(Misconception(bug=m["bug"], feedback=feedback, credit=float(m["credit"])))
+    guard = check_fields(doc, path + ("follow_guard",), fields["follow_guard"] or {}, GUARD_FIELDS,
+                         "follow guard")
+    if guard["distribution"] not in DISTRIBUTIONS:
+        raise doc.error(path + ("follow_guard", "distribution"), "unknown distribution",
+                        expected=" | ".join(d for d in DISTRIBUTIONS if d), got=guard["distribution"])
     return Part(id=fields["id"], type=kind, points=float(fields["points"]), prompt=fields["prompt"],
                 answer=answer, misconceptions=tuple(miscs), follows=tuple(fields["follows"]),
-                follow_credit=float(fields["follow_credit"]))
+                follow_credit=float(fields["follow_credit"]),
+                follow_guard={k: v for k, v in (fields["follow_guard"] or {}).items()})
 
 
 def build_problem(doc: Document) -> Problem:

@@ -25,6 +25,7 @@ class Part:
     misconceptions: tuple[Misconception, ...] = ()
     follows: tuple[str, ...] = ()
     follow_credit: float = 1.0
+    follow_guard: dict = field(default_factory=dict, compare=False)  # see grading/follow.py
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part
 from ..lang import AnswerError
 from ..variants import Variant
+from . import follow
 from .results import PartResult
 
 FOLLOW_TEXT = {
@@ -110,10 +111,11 @@ class ProblemGrader:
             return None
 
     def _follow_through(self, part: Part, reading: Reading) -> PartResult | None:
-        """Re-run the solver from the student's earlier values when they were wrong but plausible."""
+        """Re-run the solver from the student's earlier values when they were wrong but
+        plausible, and only when that re-run leaves the later part real work (follow.py)."""
         if not part.follows:
             return None
-        given = {}
+        given, values = {}, {}
         for dep in part.follows:
             if dep in self.correct:
                 continue
@@ -121,13 +123,16 @@ class ProblemGrader:
             if earlier is None:
                 return None
             dep_part = self.variant.problem.part(dep)
-            if not dep_part.answer.plausible(earlier, self.reference(dep_part)):
+            if not self._plausible(dep_part, earlier):
                 return None
             given[dep] = dep_part.answer.solver_value(earlier)
+            values[dep] = earlier.value
         if not given:
             return None
         try:
             rerun = self.variant.solve(given=given)
+            if self._trivial(part, rerun[part.id], values):
+                return None
             comp = self._compare(part, rerun[part.id], None, reading)
         except (Reject, AnswerError, ArithmeticError, ValueError, KeyError):
             return None  # the student's earlier value makes the later part meaningless
@@ -140,6 +145,41 @@ class ProblemGrader:
         return self._result(part, verdict, points, f"follow-through:{deps}",
                             FOLLOW_TEXT[self.lang].format(parts=deps),
                             {"plain": reading.plain, "latex": reading.latex})
+
+    def _plausible(self, part: Part, earlier: Reading) -> bool:
+        """Question 1 of follow.py: may this earlier answer stand in for the reference?"""
+        ref = self.reference(part)
+        if not part.answer.plausible(earlier, ref):
+            return False
+        for m in part.misconceptions:
+            comp = self._compare_with_bug(part, m.bug, earlier)
+            if comp is not None and comp.score is not None and comp.score >= 1.0:
+                return True
+        ans, want = follow.numbers(earlier.value), follow.numbers(ref.value)
+        if ans is None or want is None:
+            return True   # not numeric: the type's own test is all there is
+        params = self.variant.params
+        return not follow.degenerate(ans, want, params) and follow.passes_guard(part.follow_guard, ans, want, params)
+
+    def _trivial(self, part: Part, value, earlier: dict) -> bool:
+        """Question 2 of follow.py: the re-run lands on an earlier value or a start value."""
+        ref = part.answer.read_reference(value, self.ctx)
+        candidates = list(earlier.values())
+        for dep in earlier:
+            start = follow.start_value(self.variant.problem.part(dep).follow_guard, self.variant.params)
+            if start is not None:
+                candidates.append(start)
+        for cand in candidates:
+            arr = follow.numbers(cand)
+            if arr is None:
+                continue
+            try:
+                same = part.answer.compare(ref, part.answer.read_reference(arr.tolist(), self.ctx), self.ctx)
+            except (AnswerError, ArithmeticError, ValueError, TypeError):
+                continue   # not comparable with this part (another shape or kind)
+            if same.score is not None and same.score >= 1.0:
+                return True
+        return False
 
     def _compare(self, part: Part, value, against: Reading | None, reading: Reading) -> Comparison:
         """Compare the student's reading with a solver value (reference, bug or re-run).
