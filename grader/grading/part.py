@@ -78,7 +78,8 @@ class ProblemGrader:
             self.correct.add(part.id)
             return self._result(part, "correct", points, first.check, "", interpreted)
         if first.score is None:
-            return self._result(part, "undecided", 0.0, first.check, UNDECIDED_TEXT[self.lang], interpreted)
+            why = UNDECIDED_TEXT[self.lang] + (" " + first.message if first.message else "")
+            return self._result(part, "undecided", 0.0, first.check, why, interpreted)
         follow = self._follow_through(part, reading)
         if follow is not None:
             return follow
