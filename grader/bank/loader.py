@@ -56,6 +56,8 @@ SET_FIELDS = (
     Field("lang", "str", "Default language of the sheets: en or ru.", default="en"),
     Field("problems", "list", "Ordered `{key, problem, points}` entries.", required=True),
     Field("practice", "bool", "When true, `grader check` also reveals correctness.", default=False),
+    Field("time_budget_s", "number", "Seconds one answer file may cost, all parts together; parts "
+          "left when it runs out are `undecided`.", default=10),
 )
 SET_ENTRY_FIELDS = (
     Field("key", "str", "Problem key in the set (q1, q2, ...).", required=True),
@@ -208,6 +210,10 @@ def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
         entries.append(SetEntry(key=e["key"], problem=problem, points=points))
     if not entries:
         raise doc.error(("problems",), "a set needs at least one problem")
+    if not 0 < f["time_budget_s"] <= 3600:
+        raise doc.error(("time_budget_s",), "the time budget is out of range", expected="0 < seconds <= 3600",
+                        got=f["time_budget_s"])
     return ProblemSet(id=f["id"], title=f["title"], lang=f["lang"], entries=tuple(entries),
-                      practice=bool(f["practice"]), file=str(path))
+                      practice=bool(f["practice"]), file=str(path),
+                      time_budget_s=float(f["time_budget_s"]))
 

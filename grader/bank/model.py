@@ -70,6 +70,7 @@ class ProblemSet:
     entries: tuple[SetEntry, ...]
     practice: bool
     file: str
+    time_budget_s: float = 10.0   # per answer file, all parts together
 
     @property
     def points(self) -> float:

@@ -1,6 +1,6 @@
 """Grading one part: an ordered chain of checks, each recorded in the result.
 
-1. no answer                         -> missing
+1. no answer                         -> missing; the file's time budget used up -> undecided
 2. unreadable / wrong shape or type  -> invalid (the message says what was expected)
 3. equal to the reference            -> correct (or partial, when the type gives partial credit)
 4. checks could not settle it        -> undecided (0 points, listed for review)
@@ -16,7 +16,7 @@ from reference import Reject
 
 from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part
-from ..lang import AnswerError
+from ..lang import AnswerError, sympy_worker
 from ..variants import Variant
 from . import follow
 from .results import PartResult
@@ -25,10 +25,24 @@ FOLLOW_TEXT = {
     "en": "Judged from your own answer to {parts}: correct given that value.",
     "ru": "Проверено от вашего ответа в {parts}: верно при этом значении.",
 }
+BUDGET_TEXT = {
+    "en": "Not checked: this answer file used up its time budget before this part; "
+          "it is listed for the instructor's review.",
+    "ru": "Не проверено: время на проверку этого файла ответов закончилось раньше этой части; "
+          "ответ передан преподавателю.",
+}
 UNDECIDED_TEXT = {
     "en": "The checks could not settle this answer; it is listed for the instructor's review.",
     "ru": "Автоматическая проверка не смогла решить; ответ передан преподавателю.",
 }
+
+
+class _OutOfTime(Exception):
+    """A timed-out comparison: returned, never memoised (another file may have the time)."""
+
+    def __init__(self, outcome: Comparison):
+        super().__init__(outcome.check)
+        self.outcome = outcome
 
 
 class ProblemGrader:
@@ -59,6 +73,9 @@ class ProblemGrader:
         points = part.points * self.scale
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return self._result(part, "missing", 0.0, "none", "")
+        left = sympy_worker.time_left()
+        if left is not None and left <= 0:
+            return self._result(part, "undecided", 0.0, "time-budget", BUDGET_TEXT[self.lang])
         self.raw[part.id] = raw
         ref = self.reference(part)
         ctx = self.ctx._replace(reference=ref)
@@ -190,12 +207,18 @@ class ProblemGrader:
         """
         def compute():
             other = against if against is not None else part.answer.read_reference(value, self.ctx)
-            return part.answer.compare(other, reading, self.ctx)
-        if self.memo is None:
-            return compute()
-        params = self.ctx.params if part.answer.reads_params else None
-        return self.memo.compare((self.variant.problem.id, part.id, self.ctx.seed),
-                                 (value, self.raw[part.id], params), compute)
+            outcome = part.answer.compare(other, reading, self.ctx)
+            if outcome.score is None and outcome.check == "timeout":
+                raise _OutOfTime(outcome)   # depends on this file's clock, not on the inputs
+            return outcome
+        try:
+            if self.memo is None:
+                return compute()
+            params = self.ctx.params if part.answer.reads_params else None
+            return self.memo.compare((self.variant.problem.id, part.id, self.ctx.seed),
+                                     (value, self.raw[part.id], params), compute)
+        except _OutOfTime as timed_out:
+            return timed_out.outcome
 
     def _result(self, part, verdict, score, check, feedback, interpreted=None, misconception=None):
         return PartResult(key=self.key, part=part.id, verdict=verdict, score=round(score, 6),
