@@ -118,3 +118,13 @@ def test_the_whole_bank_passes_on_a_seed():
     for problem in BANK.values():
         check_variant(problem, _variant(problem, 1), problem.id, errors.append, html=True)
     assert errors == []
+
+
+def test_validate_fails_on_a_leak():
+    """`grader validate` reports the leak as an error (so it exits 1)."""
+    from grader.validate import validate_problem
+    problem = BANK["sigmoid-facts"]
+    leaky = _with_statement(problem, "For example `s*(1 - s)`.")
+    report = validate_problem(leaky, 2)
+    assert any("contains the reference of part dsig_s" in e for e in report.errors), report.errors
+    assert not [e for e in validate_problem(problem, 2).errors if "reference of part" in e]
