@@ -243,11 +243,22 @@ class SummaryBuilder:
         self.review: list[dict] = []
         self.review_total = 0
         self.unreadable: list[dict] = []
+        self.duplicate_files: list[dict] = []
+        self.unnamed = 0
 
-    def add(self, r: SubmissionResult, duplicate: bool = False) -> None:
+    def add(self, r: SubmissionResult, duplicate: bool | str = False) -> None:
+        """``duplicate``: the path of the student's graded file when ``r`` is a second file for
+        them, or True for a row that is no student's (a file whose name names nobody)."""
         self.rows += 1
         if duplicate:
-            self.duplicates += 1
+            if isinstance(duplicate, str):
+                self.duplicates += 1
+                if len(self.duplicate_files) < MAX_LISTED:
+                    self.duplicate_files.append({"student": r.student, "source": r.source, "graded": duplicate})
+            else:
+                self.unnamed += 1
+                if len(self.unreadable) < MAX_LISTED:
+                    self.unreadable.append({"student": r.student, "source": r.source, "message": r.message})
             return
         self.scores[round(r.score, 3)] += 1
         self.status[r.status] += 1
@@ -303,6 +314,7 @@ class SummaryBuilder:
         fired.sort(key=lambda f: (-f["count"], f["part"], f["misconception"]))
         total = sum(v * c for v, c in self.scores.items())
         out = {"set": self.pset.id, "submissions": n, "rows": self.rows, "duplicates": self.duplicates,
+               "duplicate_files": self.duplicate_files, "unnamed_files": self.unnamed,
                "max": self.pset.points,
                "status": dict(sorted(self.status.items())),
                "mean_score": round(total / n, 4) if n else 0.0,
