@@ -372,3 +372,129 @@ class TestKeyAndSecret:
         result = run(*render_args(roster40, tmp_path / "r", "--secret-file", tmp_path / "nope"))
         assert result.returncode == 1 and str(tmp_path / "nope") in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------
+# 3. Workers may die; a broken entry is a row, never a crash
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _drop_file_capabilities() -> None:
+    """In the child, before exec: leave the capabilities that let root ignore file modes."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):            # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        libc.prctl(24, cap, 0, 0, 0)   # PR_CAPBSET_DROP: gone from the exec'd program
+
+
+def as_unprivileged() -> dict:
+    """Popen arguments under which file permissions apply (root ignores them otherwise)."""
+    return {"preexec_fn": _drop_file_capabilities} if os.geteuid() == 0 else {}
+
+
+@pytest.fixture
+def open_dir():
+    """A scratch folder every user can write (for runs as nobody)."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="grader-perm-"))
+    folder.chmod(0o777)
+    yield folder
+    for p in folder.rglob("*"):
+        try:
+            p.chmod(0o755) if p.is_dir() and not p.is_symlink() else None
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class TestWorkersAndEntries:
+    @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the workers")
+    def test_a_killed_worker_is_replaced_and_the_batch_finishes(self, pset, tmp_path, secret_env):
+        subs = tmp_path / "subs"
+        roster = write_class(pset, subs, 30)
+        roster_csv = tmp_path / "roster.csv"
+        roster_csv.write_text("student_id\n" + "\n".join(roster) + "\n")
+        out = tmp_path / "out"
+        proc = grader_proc(*grade_args(subs, out, "--roster", roster_csv, "--workers", "2"))
+        killed = None
+        deadline = time.monotonic() + 180
+        while proc.poll() is None and time.monotonic() < deadline:
+            workers = children(proc.pid)
+            if workers and complete_lines(out / "results.jsonl") >= 2:
+                killed = workers[0]
+                os.kill(killed, signal.SIGKILL)            # as the OOM killer would
+                break
+            time.sleep(0.005)
+        _, err = proc.communicate(timeout=300)
+        assert killed is not None, "the batch ended before a worker could be killed"
+        assert proc.returncode == 0, err
+        assert "worker process died" in err
+        assert stats(out)["workers_lost"] >= 1
+        assert tree(out) == fresh(subs, tmp_path / "fresh", "--roster", roster_csv)
+
+    def test_an_item_that_kills_its_worker_twice_is_an_internal_error_row(self, pset, klass, tmp_path,
+                                                                         monkeypatch):
+        """Forked workers inherit the patch: s004's worker dies (os._exit) every time."""
+        from grader.grading import batch
+        subs, roster_csv = klass
+        real = batch._grade_one
+
+        def deadly(item):
+            if item.student == "s004" and os.getpid() != parent:
+                os._exit(9)
+            return real(item)
+        parent = os.getpid()
+        monkeypatch.setattr(batch, "_grade_one", deadly)
+        roster = roster_csv.read_text().split()[1:]
+        out = tmp_path / "out"
+        batch.grade_batch(pset, SECRET, subs, out, roster=roster, workers=2)
+        rows = {r["student"]: r for r in lines(out)}
+        assert rows["s004"]["status"] == "error"
+        assert all(p["check"] == "internal-error:worker-lost" for p in rows["s004"]["parts"])
+        assert stats(out)["workers_lost"] >= 2
+        monkeypatch.setattr(batch, "_grade_one", real)
+        reference = tmp_path / "ref"
+        batch.grade_batch(pset, SECRET, subs, reference, roster=roster, workers=1)
+        want = {r["student"]: r for r in lines(reference)}
+        assert {k: v for k, v in rows.items() if k != "s004"} == {k: v for k, v in want.items() if k != "s004"}
+
+    def test_every_broken_entry_is_an_invalid_row_of_its_own(self, pset, open_dir):
+        subs = open_dir / "subs"
+        subs.mkdir()
+        for sid in ("s001", "s002"):
+            write_answers(subs, sid, class_answers(pset, sid, 0))
+        os.mkfifo(subs / "s003.yaml")                                  # would block a reader forever
+        (subs / "s004.yaml").symlink_to(open_dir / "nowhere.yaml")      # broken link
+        (subs / "s005.yaml").symlink_to(subs / "s005.yaml")             # a loop
+        locked = open_dir / "locked"
+        write_answers(locked, "s006", class_answers(pset, "s006", 0))
+        (subs / "s006.yaml").symlink_to(locked / "s006.yaml")           # into a folder nobody may search
+        write_answers(subs, "s007", class_answers(pset, "s007", 0), name="s007/answers.yaml")
+        (subs / "s008").symlink_to(locked)                              # a folder link into it
+        for p in subs.rglob("*"):
+            if not p.is_symlink():
+                p.chmod(0o777 if p.is_dir() else 0o666)
+        subs.chmod(0o777)
+        locked.chmod(0o000)                                            # nobody may search it
+        (subs / "s007").chmod(0o000)                                   # an unreadable student folder
+        results = []
+        for name in ("out", "again"):
+            result = run(*grade_args(subs, open_dir / name, "--workers", "2"), **as_unprivileged())
+            assert result.returncode == 0, result.stderr
+            assert "Traceback" not in result.stderr
+            results.append(tree(open_dir / name))
+        assert results[0] == results[1]
+        rows = {r["source"]: r for r in lines(open_dir / "out")}
+        assert rows["s001.yaml"]["score"] == rows["s002.yaml"]["score"] == 40
+        expected = {"s003.yaml": "not a regular file", "s004.yaml": "No such file",
+                    "s005.yaml": "symbolic links", "s006.yaml": "Permission denied",
+                    "s007/answers.yaml": "Permission denied", "s008/answers.yaml": "Permission denied"}
+        for source, words in expected.items():
+            assert rows[source]["status"] == "invalid", source
+            assert words in rows[source]["message"], (source, rows[source]["message"])
+        assert len(rows) == 8
