@@ -55,7 +55,8 @@ def cmd_grade(args) -> int:
     secret = load_secret(args.secret_file, lang=pset.lang)
     submissions = Path(args.submissions)
     if not submissions.is_dir():
-        raise UsageError(f"--submissions {submissions}: not a folder")
+        raise InputError(f"{submissions}: the submissions folder does not exist or is not a folder; "
+                         "check --submissions")
     shard = parse_shard(args.shard)
     if args.cache_size is not None and args.cache_size < 0:
         raise UsageError("--cache-size must be 0 or more")

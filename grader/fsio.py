@@ -46,12 +46,20 @@ def atomic_open(path: Path, *, private: bool = False, durable: bool | None = Non
             if private if durable is None else durable:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        name_path(exc, path)
         try:
             tmp.unlink()
         except OSError:
             pass
         raise
+
+
+def name_path(exc: BaseException, path) -> None:
+    """A write that failed on an open handle (ENOSPC on flush) carries no file name: add it,
+    so the one-line message can say which file could not be written."""
+    if isinstance(exc, OSError) and exc.filename is None:
+        exc.filename = str(path)
 
 
 def atomic_write(path: Path, text: str, *, private: bool = False, durable: bool | None = None) -> None:
@@ -102,6 +110,7 @@ ADVICE = {
     errno.ENOENT: "no such file or folder: check the path",
     errno.ELOOP: "too many symbolic links: check the path",
     errno.ENAMETOOLONG: "the path is too long",
+    errno.EFBIG: "a file size limit was reached (ulimit -f): raise it or free space, then run again",
 }
 
 

@@ -62,7 +62,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from ..errors import InputError, UsageError
-from ..fsio import TMP_SUFFIX, BusyError, OutputLock, atomic_write
+from ..fsio import TMP_SUFFIX, BusyError, OutputLock, atomic_write, name_path
 from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader
 from .report_html import report_html
 from .reports import (GradebookWriter, JUnitWriter, SummaryBuilder, feedback_md, gradescope_json,
@@ -656,6 +656,16 @@ def _write_results(results_path: Path, rest: list[WorkItem], elsewhere: dict, pr
     """Append the lines of ``rest`` in plan order (kept ones copied, others from ``graded``);
     when rebuilding, into a new file that replaces the old one only once complete."""
     target = results_path.with_name(RESULTS + TMP_SUFFIX) if rebuild else results_path
+    try:
+        _append_lines(target, results_path, rest, elsewhere, prefix_bytes, graded, rebuild, tick)
+    except OSError as exc:
+        name_path(exc, target)       # a full disk: the complete lines already written stay
+        raise
+    if rebuild:
+        os.replace(target, results_path)
+
+
+def _append_lines(target, results_path, rest, elsewhere, prefix_bytes, graded, rebuild, tick) -> None:
     last_sync = time.monotonic()
     with target.open("w" if rebuild else "a", encoding="utf-8") as fh, \
             (results_path.open("rb") if rebuild else open(os.devnull, "rb")) as old:
@@ -675,8 +685,6 @@ def _write_results(results_path: Path, rest: list[WorkItem], elsewhere: dict, pr
                 tick()
         fh.flush()
         os.fsync(fh.fileno())
-    if rebuild:
-        os.replace(target, results_path)
 
 
 def _copy(src, dst, offset: int, length: int) -> None:

@@ -498,3 +498,86 @@ class TestWorkersAndEntries:
             assert rows[source]["status"] == "invalid", source
             assert words in rows[source]["message"], (source, rows[source]["message"])
         assert len(rows) == 8
+
+
+# ---------------------------------------------------------------------------------
+# 5. Validated inputs, clear errors
+
+def one_line_error(result, *words):
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    for w in words:
+        assert w in result.stderr, (w, result.stderr)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MB file system of our own (needs root and mount); skipped where that is not allowed."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small file system here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+class TestInputsAndEnvironment:
+    @pytest.mark.parametrize("points", ["-5", ".nan", ".inf", "-.inf"])
+    def test_set_points_must_be_finite_and_not_negative(self, tmp_path, points):
+        text = (ROOT / "sets" / "demo.yaml").read_text()
+        set_file = tmp_path / "bad.yaml"
+        set_file.write_text(text.replace("points: 10}", f"points: {points}}}", 1))
+        assert yaml.safe_load(set_file.read_text()) != yaml.safe_load(text)
+        (tmp_path / "subs").mkdir()
+        result = run(*grade_args(tmp_path / "subs", tmp_path / "out", set_file=str(set_file)))
+        one_line_error(result, str(set_file), "problems.2.points", "finite number, 0 or more")
+        roster = tmp_path / "roster.csv"
+        roster.write_text("student_id\ns001\n")
+        one_line_error(run("render", set_file, "--roster", roster, "--out", tmp_path / "r"),
+                       str(set_file), "problems.2.points")
+
+    def test_roster_ids_must_differ_in_more_than_case(self, tmp_path):
+        roster = tmp_path / "roster.csv"
+        roster.write_text("student_id\nS001\ns002\ns001\n")
+        result = run(*render_args(roster, tmp_path / "out"))
+        one_line_error(result, str(roster), ":4", "S001")
+
+    def test_out_is_a_file_or_read_only(self, klass, tmp_path):
+        subs, roster_csv = klass
+        blocker = tmp_path / "blocker"
+        blocker.write_text("not a folder")
+        one_line_error(run(*grade_args(subs, blocker)), str(blocker), "a file is in the way")
+        one_line_error(run(*grade_args(subs, blocker / "out")), str(blocker), "a file is in the way")
+        read_only = tmp_path / "ro"
+        read_only.mkdir()
+        read_only.chmod(0o555)
+        one_line_error(run(*grade_args(subs, read_only / "out"), **as_unprivileged()), str(read_only), "permission")
+        one_line_error(run(*grade_args(tmp_path / "nothing-here", tmp_path / "o")), "nothing-here", "--submissions")
+
+    def test_a_full_disk_is_one_line_and_loses_nothing(self, pset, tiny_disk, tmp_path, secret_env):
+        subs = tmp_path / "subs"
+        roster = write_class(pset, subs, 24)
+        roster_csv = tmp_path / "roster.csv"
+        roster_csv.write_text("student_id\n" + "\n".join(roster) + "\n")
+        out = tiny_disk / "out"
+        filler = tiny_disk / "filler"
+        filler.write_bytes(b"\0" * (1024 * 1024 - 60 * 1024))       # leaves about 60 kB
+        result = run(*grade_args(subs, out, "--roster", roster_csv))
+        one_line_error(result, str(out), "disk is full")
+        kept = complete_lines(out / "results.jsonl")
+        assert 0 < kept < len(roster)
+        filler.unlink()                                              # space again: resume finishes the job
+        result = run(*grade_args(subs, out, "--roster", roster_csv, "--resume"))
+        assert result.returncode == 0, result.stderr
+        assert stats(out)["resumed_from"] == kept
+        assert tree(out) == fresh(subs, tmp_path / "fresh", "--roster", roster_csv)
+        # a re-render onto a full disk leaves the old key whole
+        shutil.rmtree(out)
+        render_out = tiny_disk / "render"
+        assert run(*render_args(roster_csv, render_out)).returncode == 0
+        key = (render_out / "key.json").read_bytes()
+        free = shutil.disk_usage(tiny_disk).free
+        filler.write_bytes(b"\0" * max(free - 4096, 0))
+        one_line_error(run(*render_args(roster_csv, render_out)), str(tiny_disk), "disk is full")
+        assert (render_out / "key.json").read_bytes() == key
