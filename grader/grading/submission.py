@@ -198,12 +198,14 @@ class SubmissionGrader:
                                 max=self.pset.points, warnings=tuple(warnings))
 
     def empty(self, student: str, status: str, message: str = "", source: str = "") -> SubmissionResult:
-        """A row whose every part is `missing` (no file) or `invalid` (unusable file)."""
+        """A row whose every part is `missing` (no file) or `invalid` (unusable file).
+
+        The message is the row's, once: parts carry no copy of it (100 000 junk files must
+        not cost a message per part); reports fall back to the row's message."""
         verdict = "missing" if status == "missing" else "invalid"
         parts = tuple(
             PartResult(key=e.key, part=p.id, verdict=verdict, score=0.0,
-                       max=round(p.points * e.points / e.problem.points, 6), check="file",
-                       feedback=message)
+                       max=round(p.points * e.points / e.problem.points, 6), check="file")
             for e in self.pset.entries for p in e.problem.parts)
         return SubmissionResult(student=student, source=source, status=status, message=message,
                                 parts=parts, max=self.pset.points)
