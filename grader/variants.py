@@ -146,5 +146,6 @@ def draw_variant(problem: Problem, seed: int) -> Variant:
         missing = [p.id for p in problem.parts if p.id not in answers]
         if missing:
             raise RuntimeError(f"{problem.solver_name} returned no answer for part(s) {missing}")
-        return Variant(problem, seed, params, answers)
+        # runs with a bug the solver made while checking the draw are the grader's too
+        return Variant(problem, seed, params, answers, dict(getattr(answers, "bug_runs", None) or {}))
     raise RuntimeError(f"{problem.id}: the solver rejected {MAX_DRAWS} draws in a row")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, defaultdict
 from xml.sax.saxutils import escape, quoteattr
 
@@ -86,9 +87,10 @@ def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
 
 def _xml_text(text: str) -> str:
     """Escaped, with characters XML 1.0 cannot carry replaced (student text can hold anything)."""
-    clean = "".join(c if c in "\t\n\r" or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd")
-                    or ("\U00010000" <= c <= "\U0010ffff") else "\ufffd" for c in text)
-    return clean
+    return _NOT_XML.sub("\ufffd", text)
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _attr(text: str) -> str:

@@ -191,6 +191,7 @@ class TestExactResume:
         assert "not enrolled" in next(r for r in lines(out) if r["student"] == "s002")["message"]
         assert tree(out) == fresh(subs, tmp_path / "fresh", "--roster", roster_csv, "--format", "gradescope")
 
+    @pytest.mark.slow
     def test_removed_and_added_files_after_a_kill(self, pset, klass, tmp_path):
         subs, roster_csv = klass
         out = tmp_path / "out"
@@ -217,6 +218,7 @@ class TestExactResume:
         assert stats(out)["graded"] == 3
         assert tree(out) == reference
 
+    @pytest.mark.slow
     def test_changed_solver_or_problem_is_refused_by_name(self, klass, tmp_path):
         """A copy of the bank, so its solver code can change: resume refuses, naming the file."""
         subs, roster_csv = klass
@@ -238,6 +240,7 @@ class TestExactResume:
         assert result.returncode == 2 and problem.name in result.stderr
         assert run(*args, cwd=bank).returncode == 0                           # a fresh run goes ahead
 
+    @pytest.mark.slow
     def test_kill_after_the_new_manifest_never_publishes_old_rows(self, klass, tmp_path):
         """A fresh run with another secret into a used folder, killed as soon as its manifest exists."""
         subs, roster_csv = klass
@@ -413,6 +416,7 @@ def open_dir():
 
 
 class TestWorkersAndEntries:
+    @pytest.mark.slow
     @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the workers")
     def test_a_killed_worker_is_replaced_and_the_batch_finishes(self, pset, tmp_path, secret_env):
         subs = tmp_path / "subs"
@@ -555,6 +559,7 @@ class TestInputsAndEnvironment:
         one_line_error(run(*grade_args(subs, read_only / "out"), **as_unprivileged()), str(read_only), "permission")
         one_line_error(run(*grade_args(tmp_path / "nothing-here", tmp_path / "o")), "nothing-here", "--submissions")
 
+    @pytest.mark.slow
     def test_a_full_disk_is_one_line_and_loses_nothing(self, pset, tiny_disk, tmp_path, secret_env):
         subs = tmp_path / "subs"
         roster = write_class(pset, subs, 24)
