@@ -586,3 +586,37 @@ class TestInputsAndEnvironment:
         filler.write_bytes(b"\0" * max(free - 4096, 0))
         one_line_error(run(*render_args(roster_csv, render_out)), str(tiny_disk), "disk is full")
         assert (render_out / "key.json").read_bytes() == key
+
+
+# ---------------------------------------------------------------------------------
+# 6. Flat in class size
+
+class TestCompactRows:
+    def test_an_invalid_file_is_one_compact_row(self, pset, tmp_path, secret_env):
+        """The message once per row, not once per part (junk files must not multiply output)."""
+        subs = tmp_path / "subs"
+        subs.mkdir()
+        (subs / "s001.yaml").write_text("student: s001\nset: demo\nanswers: {q1: [unclosed\n")
+        (subs / "junk 1.yaml").write_bytes(b"\x89PNG\x00")
+        out = tmp_path / "out"
+        assert main(grade_args(str(subs), str(out), "--workers", "1")) == 0
+        rows = lines(out)
+        n_parts = sum(len(e.problem.parts) for e in pset.entries)
+        for row in rows:
+            assert row["status"] == "invalid" and row["message"] and len(row["parts"]) == n_parts
+            assert all(p["feedback"] == "" for p in row["parts"])
+        raw = (out / "results.jsonl").read_text().splitlines()
+        assert all(r.count(rows[i]["message"][:30]) == 1 for i, r in enumerate(raw))
+        assert rows[1]["message"] in (out / "feedback" / "s001.md").read_text()       # still told, once
+        junit = (out / "junit.xml").read_text()
+        assert junit.count("<testcase ") == 2 * n_parts                              # one per student and part
+        assert sorted(p.name for p in (out / "feedback").iterdir()) == ["s001.md"]     # junk: no file
+
+    def test_key_json_is_streamed_byte_identical_to_one_dump(self, pset, tmp_path):
+        from grader.render.sheets import key_entry, render_set, student_variants
+        roster = [{"student_id": f"s{i}", "name": ""} for i in range(4)]
+        key = render_set(pset, roster, tmp_path / "r", SECRET)
+        whole = {"set": pset.id, "students": {r["student_id"]: key_entry(student_variants(pset, SECRET, r["student_id"]))
+                                              for r in roster}}
+        assert key.read_text() == json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
