@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import __version__
-from .errors import AuthorError, UsageError
+from .errors import AuthorError, InputError, UsageError
 
 EXIT_CODES = ("exit codes:\n  0  done (whatever the scores)\n"
               "  1  invalid input: bank, set, roster, a missing or unreadable file or folder\n"
@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("problem", "set", "all"), default="all",
                    help="problem files, set files, or one schema accepting both (default all)")
 
+    _command(sub, "secret", "print a fresh strong instructor secret (for GRADER_SECRET or --secret-file)",
+             "grader secret > ~/.course-secret")
+
     _command(sub, "schema-docs", "print the problem-format reference generated from the schema",
              "grader schema-docs > docs/format-reference.md")
     return parser
@@ -183,17 +186,20 @@ def main(argv=None) -> int:
     except AuthorError as exc:
         print(f"grader {args.command}: {exc.render()}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted; `grader grade --resume` continues a batch", file=sys.stderr)
-        return 130
+    except InputError as exc:
+        print(f"grader {args.command}: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:   # `grader list | head`: the reader has gone; stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except OSError as exc:    # a full disk, a folder we may not write: one line naming the path
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"grader {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:     # the environment (disk full, permissions, ...): one line, exit 1
+        from .fsio import os_error_message
+        print(f"grader {args.command}: {os_error_message(exc)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted; `grader grade --resume` continues a batch", file=sys.stderr)
+        return 130
     except Exception as exc:  # a grader bug: one line, and the traceback only when asked for
         if os.environ.get("GRADER_DEBUG"):
             raise

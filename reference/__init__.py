@@ -5,7 +5,9 @@ Each problem family names one solver as ``reference.<module>:<function>``; see
 
 This folder is the bundled bank's ``reference/``: the grader loads it by file path as a
 private package of that bank (``grader.bank.solvers``); nothing named ``reference`` is
-installed. ``Reject`` is the grader's own class, so a draw a solver rejects is redone.
+installed. ``Reject`` (a draw the solver refuses is redone) and ``Undecided`` (a property
+check that cannot settle an answer) are the grader's own classes.
 """
 
-from grader.bank.solvers import Reject  # noqa: F401  (solvers write `from reference import Reject`)
+# The grader's own classes, so it recognises them whichever bank a solver comes from.
+from grader.bank.solvers import Reject, Undecided  # noqa: F401  (solvers: `from reference import Reject`)

@@ -29,6 +29,11 @@ class Reject(Exception):
     """Raised by a solver when a draw makes a poorly posed variant; the draw is redone."""
 
 
+class Undecided(str):
+    """Returned by a property check that cannot settle an answer honestly (e.g. the sign of a
+    pre-activation lost in floating-point rounding): the answer is left `undecided`."""
+
+
 _LOCK = threading.RLock()
 _ACTIVE: list[str] = []          # private package names whose imports are running (innermost last)
 _PACKAGES: dict[Path, str] = {}  # reference folder -> its private package name
@@ -88,8 +93,9 @@ def _package(reference_dir: Path) -> str:
         spec.submodule_search_locations = [str(reference_dir)]
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-    if not hasattr(module, "Reject"):
-        module.Reject = Reject
+    for attr, cls in (("Reject", Reject), ("Undecided", Undecided)):
+        if not hasattr(module, attr):   # a bank whose __init__ does not re-export them
+            setattr(module, attr, cls)
     _PACKAGES[reference_dir] = name
     return name
 
