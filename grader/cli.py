@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", help="JSONL file of {reference, answer, variables, kind}")
     p.add_argument("--json", action="store_true")
 
+    from .export.cli import add_export_parsers   # exports: grader/export/
+    add_export_parsers(sub)
+
     p = sub.add_parser("schema-docs", help="print the problem-format reference generated from the schema")
     return parser
 

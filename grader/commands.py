@@ -154,3 +154,13 @@ def cmd_schema_docs(args) -> int:
     sys.stdout.write(format_reference())
     return 0
 
+
+
+def cmd_export(args) -> int:
+    from .export.cli import run_export
+    return run_export(args)
+
+
+def cmd_gradescope_run(args) -> int:
+    from .export.gradescope import autograder_root, run
+    return run(autograder_root(args.root))

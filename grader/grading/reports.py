@@ -162,27 +162,40 @@ def junit_xml(pset: ProblemSet, results) -> str:
 # ---------------------------------------------------------------------------------
 # Gradescope
 
-def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
+GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
+_READ_AS = {"en": "read as", "ru": "прочитано как"}
+
+
+def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str, *,
+                    visibility: str = "visible", test_visibility: str = "visible") -> str:
     """One student's results in Gradescope's autograder format (``results.json``).
 
-    ``score`` is the total; one test per part with ``name``, ``score``, ``max_score``,
-    ``status`` (``passed`` only when correct) and ``output`` (verdict, how the answer
-    was read, feedback); the top-level ``output`` is the student's feedback in Markdown.
+    ``score`` is the total; one test per part with ``name``, ``number``, ``score``,
+    ``max_score``, ``status`` (``passed`` only when correct), ``visibility`` and ``output``
+    in Markdown (verdict, how the answer was read with its math, feedback); the
+    top-level ``output`` is the student's feedback in Markdown. ``visibility`` applies to
+    the whole result, ``test_visibility`` to each test (Gradescope's values:
+    visible, hidden, after_due_date, after_published).
     """
     titles = {e.key: e.problem.title[lang] for e in pset.entries}
     tests = []
     for p in r.parts:
-        lines = [f"{p.verdict} ({fmt_points(p.score)}/{fmt_points(p.max)})"]
+        lines = [f"**{p.verdict}** ({fmt_points(p.score)}/{fmt_points(p.max)})"]
         if p.interpreted:
-            lines.append(f"read as: {p.interpreted['plain']}")
+            read = f"{_READ_AS.get(lang, _READ_AS['en'])}: `{p.interpreted['plain']}`"
+            if p.interpreted.get("latex"):
+                read += f" — $${p.interpreted['latex']}$$"
+            lines.append(read)
         if p.feedback:
             lines.append(p.feedback)
         elif r.status != "ok" and r.message:
             lines.append(r.message)
-        tests.append({"name": f"{p.key}.{p.part} ({titles[p.key]})", "score": p.score, "max_score": p.max,
+        tests.append({"name": f"{p.key}.{p.part} ({titles[p.key]})", "number": f"{p.key}.{p.part}",
+                      "score": p.score, "max_score": p.max,
                       "status": "passed" if p.verdict == "correct" else "failed",
-                      "output": "\n".join(lines)})
-    doc = {"score": r.score, "output": feedback_md(pset, r, lang), "output_format": "md", "tests": tests}
+                      "output": "\n\n".join(lines), "output_format": "md", "visibility": test_visibility})
+    doc = {"score": r.score, "output": feedback_md(pset, r, lang), "output_format": "md",
+           "test_output_format": "md", "visibility": visibility, "tests": tests}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -1,0 +1,77 @@
+"""`grader export TARGET …` and the Gradescope run-time command, kept apart from cli.py.
+
+cli.py calls ``add_export_parsers``; commands.py's ``cmd_export`` calls ``run_export``,
+which dispatches on the target, so a new target adds a parser and a branch here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..grading.reports import GRADESCOPE_VISIBILITY
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"expected 1 to 1000 variants, got {n}")
+    return n
+
+
+def add_export_parsers(sub) -> None:
+    p = sub.add_parser("export", help="write a set for Gradescope, QTI 2.1 (Canvas, …) or Moodle")
+    targets = p.add_subparsers(dest="target", required=True)
+
+    t = targets.add_parser("gradescope", help="DIR/autograder.zip for a Gradescope programming assignment")
+    t.add_argument("set")
+    t.add_argument("--roster", required=True, help="CSV with student_id and email and/or sid")
+    t.add_argument("--out", required=True)
+    t.add_argument("--secret-file")
+    t.add_argument("--visibility", choices=GRADESCOPE_VISIBILITY, default="visible",
+                   help="when students see the result (default visible)")
+    t.add_argument("--test-visibility", choices=GRADESCOPE_VISIBILITY, default="visible",
+                   help="when students see each part's result (default visible)")
+    t.add_argument("--tool", metavar="PIP_SPEC",
+                   help="what setup.sh installs (default: this tool's own source, bundled)")
+
+    for name, what, out_help in (("qti", "an IMS QTI 2.1 content package (DIR and DIR.zip)", "folder"),
+                                 ("moodle", "Moodle XML: a category per problem key, Cloze variants", "FILE.xml")):
+        t = targets.add_parser(name, help=what)
+        t.add_argument("set")
+        t.add_argument("--variants", type=_positive, default=10, help="variants per problem key (default 10)")
+        t.add_argument("--out", required=True, help=out_help)
+        t.add_argument("--secret-file", help="variants are drawn from the secret (default: GRADER_SECRET)")
+        t.add_argument("--lang", choices=("en", "ru"))
+
+    p = sub.add_parser("gradescope-run", help="(inside Gradescope) grade one submission; run_autograder calls it")
+    p.add_argument("--root", help="Gradescope's folder (default: $AUTOGRADER_ROOT or /autograder)")
+
+
+def run_export(args) -> int:
+    from ..bank.loader import load_set
+    from ..variants import load_secret
+    pset = load_set(args.set)
+    secret = load_secret(args.secret_file)
+    out = Path(args.out)
+    if args.target == "gradescope":
+        from .gradescope import build_bundle, bundle_listing
+        path = build_bundle(pset, args.roster, secret, out, visibility=args.visibility,
+                            test_visibility=args.test_visibility, tool_spec=args.tool)
+        print(f"wrote {path} ({len(bundle_listing(path))} files; it holds the secret: keep it private)")
+        print("next: Gradescope > Create assignment > Programming assignment > Configure autograder > "
+              "upload autograder.zip; students upload their answers.yaml")
+        return 0
+    lang = args.lang or pset.lang
+    if args.target == "moodle":
+        from .moodle import write_moodle
+        report = write_moodle(pset, secret, args.variants, out, lang=lang)
+    else:
+        from .qti import write_qti
+        report = write_qti(pset, secret, args.variants, out, lang=lang)
+    for line in report.lines():
+        print(line)
+    return 0
