@@ -2,7 +2,8 @@
 
 ``bank.roster.load_roster`` validates the file and keeps ``student_id``, ``name`` and
 ``email``; platforms also name students by a school id (``sid``, Gradescope's "SID"),
-a GitHub login (``github``) or an SIS id (``sis_id``, Canvas and Moodle's idnumber).
+a GitHub login (``github``), an SIS id (``sis_id``, Canvas's SIS User ID and Moodle's ID
+number), an SIS login (``sis_login``) or a Canvas user id (``canvas_id``).
 This module rereads the same (already validated) CSV for those columns, so the roster
 format stays one file with optional columns.
 """
@@ -24,6 +25,8 @@ COLUMNS = {
     "sid": ("sid", "school_id", "student_number"),
     "github": ("github", "github_username", "github_login"),
     "sis_id": ("sis_id", "sis_user_id", "idnumber", "id_number"),
+    "sis_login": ("sis_login", "sis_login_id", "login_id"),
+    "canvas_id": ("canvas_id", "canvas_user_id"),
 }
 
 
@@ -35,6 +38,8 @@ class Person:
     sid: str = ""
     github: str = ""
     sis_id: str = ""
+    sis_login: str = ""
+    canvas_id: str = ""
 
 
 def _norm_header(text: str) -> str:

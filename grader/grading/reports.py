@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from ..bank.model import ProblemSet
@@ -32,17 +33,45 @@ def fmt_points(x: float) -> str:
 # ---------------------------------------------------------------------------------
 # Gradebook
 
+CENT = Decimal("0.01")
+GRADEBOOK_STATUS = ("ok", "missing", "invalid")
+
+
+def key_cells(pset: ProblemSet, r: SubmissionResult) -> tuple[list[Decimal], Decimal]:
+    """Points per problem key rounded to cents as exact decimals, and their exact sum.
+
+    Every gradebook derives its total from the rounded cells, so the cells of a row
+    always add up to its total (summing rounded floats would not).
+    """
+    cells = [Decimal(repr(r.problem_score(e.key))).quantize(CENT, rounding=ROUND_HALF_UP) for e in pset.entries]
+    return cells, sum(cells, Decimal(0))
+
+
+def fmt_decimal(d: Decimal) -> str:
+    """A decimal for CSV cells: no exponent, no trailing zeros (20, 4.5, 1.43)."""
+    text = format(d.quantize(CENT), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def gradebook_status(r: SubmissionResult) -> str:
+    """ok, missing or invalid (a file the grader failed on counts as invalid: it is listed for review)."""
+    return r.status if r.status in GRADEBOOK_STATUS else "invalid"
+
+
 class GradebookWriter:
-    """gradebook.csv: student_id, one column per problem key, total. One row per student."""
+    """gradebook.csv: student_id, status, one column per problem key, total. One row per student.
+
+    The total is the exact sum of the rounded per-key cells (``key_cells``)."""
 
     def __init__(self, pset: ProblemSet, fh):
         self.pset = pset
         self.writer = csv.writer(fh, lineterminator="\n")
-        self.writer.writerow(["student_id"] + [e.key for e in pset.entries] + ["total"])
+        self.writer.writerow(["student_id", "status"] + [e.key for e in pset.entries] + ["total"])
 
     def add(self, r: SubmissionResult) -> None:
-        self.writer.writerow([r.student] + [fmt_points(r.problem_score(e.key)) for e in self.pset.entries]
-                             + [fmt_points(r.score)])
+        cells, total = key_cells(self.pset, r)
+        self.writer.writerow([r.student, gradebook_status(r)] + [fmt_decimal(c) for c in cells]
+                             + [fmt_decimal(total)])
 
 
 def gradebook_csv(pset: ProblemSet, results) -> str:
