@@ -8,6 +8,7 @@ TeX between ``\\(…\\)`` and ``\\[…\\]``; QTI wants MathML (``math`` elements
 from __future__ import annotations
 
 import html
+import re
 from typing import Callable
 
 from ..render.markup import _mathml, _spans, blocks
@@ -17,8 +18,16 @@ def tex_math(latex: str, display: bool) -> str:
     return (r"\[" if display else r"\(") + html.escape(latex, quote=False) + (r"\]" if display else r"\)")
 
 
+# MathML 3 named negative spaces (which latex2mathml writes for \\!) that MathML 2, the
+# version QTI 2.1 imports, lacks: the same widths in em
+_NEGATIVE_SPACES = {f"negative{name}mathspace": f"-{i / 18:.4f}em" for i, name in enumerate(
+    ("veryverythin", "verythin", "thin", "medium", "thick", "verythick", "veryverythick"), start=1)}
+_NEGATIVE_RE = re.compile(r'="(' + "|".join(_NEGATIVE_SPACES) + r')"')
+
+
 def mathml_math(latex: str, display: bool) -> str:
-    return _mathml(latex, display)
+    """MathML 2 (as QTI 2.1 validates it) for a LaTeX formula."""
+    return _NEGATIVE_RE.sub(lambda m: f'="{_NEGATIVE_SPACES[m.group(1)]}"', _mathml(latex, display))
 
 
 def inline(text: str, math: Callable[[str, bool], str]) -> str:

@@ -58,7 +58,7 @@ class PoolVariant:
 def describe(entry: SetEntry, variant, number: int, name: str, lang: str) -> PoolVariant:
     problem = variant.problem
     scale = entry.points / problem.points if problem.points else 0.0
-    parts = tuple(PoolPart(id=p.id, type=p.type, points=round(p.points * scale, 6),
+    parts = tuple(PoolPart(id=p.id, type=p.type, points=p.points * scale,
                            prompt=" ".join(render_text(p.prompt[lang], variant.params).split()),
                            note=p.answer.sheet_note(lang),
                            entries=tuple(p.answer.foreign_entries(variant.answers[p.id])))
