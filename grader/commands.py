@@ -80,15 +80,21 @@ def cmd_grade(args) -> int:
             summary = grade_batch(pset, secret, submissions, out, roster=roster, workers=_workers(args.workers),
                                   resume=args.resume, progress=progress, shard=shard, formats=formats,
                                   cache_size=DEFAULT_CACHE_ENTRIES if args.cache_size is None else args.cache_size)
+    extra = []
     if "classroom" in args.formats:
         from .export.classroom import write_batch
         write_batch(pset, out, pset.lang)
+        extra.append("classroom/ (GitHub Classroom runners)")
     if args.gradebook:
         from .export.gradebooks import write_gradebooks
-        _, warnings = write_gradebooks(pset, out, args.roster, args.gradebook)
+        written, warnings = write_gradebooks(pset, out, args.roster, args.gradebook)
+        extra += [p.name for p in written]
         for warning in warnings:
             print(f"grader grade: {warning}", file=sys.stderr)
-    return _finish(pset, out, summary, read_stats(out), args)
+    code = _finish(pset, out, summary, read_stats(out), args)
+    if extra:
+        print("also: " + ", ".join(extra))
+    return code
 
 
 def cmd_merge(args) -> int:
@@ -103,7 +109,11 @@ def cmd_merge(args) -> int:
         set_path = manifest["set_file"]
     pset = load_set(set_path)
     out = Path(args.out)
-    summary = merge_shards(pset, dirs, out, formats=args.formats)
+    formats = None if args.formats is None else tuple(f for f in args.formats if f != "classroom")
+    summary = merge_shards(pset, dirs, out, formats=formats)
+    if args.formats and "classroom" in args.formats:
+        from .export.classroom import write_batch
+        write_batch(pset, out, pset.lang)
     return _finish(pset, out, summary, {}, args)
 
 

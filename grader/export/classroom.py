@@ -129,12 +129,13 @@ def reporter_total(folder: Path) -> tuple[float, float]:
 
 
 def workflow_yaml(pset: ProblemSet, set_path: str, roster_path: str = "roster.csv",
-                  answers_dir: str = ".") -> str:
+                  answers_dir: str = ".", install: str = "ml-hand-grader") -> str:
     """The GitHub Actions workflow for a Classroom assignment of this set.
 
     It installs the tool, grades the repository's answers file as the roster student whose
     ``github`` login pushed, and hands one runner per problem key to the reporter. The
     instructor secret comes from the repository (or organisation) secret ``GRADER_SECRET``.
+    ``install`` is what pip installs (a package name, a git URL, a path).
     """
     ids = [runner_id(e.key) for e in pset.entries]
     env = "\n".join(f"          {rid.upper()}_RESULTS: \"${{{{ steps.grade.outputs.{rid} }}}}\"" for rid in ids)
@@ -156,7 +157,7 @@ jobs:
         with:
           python-version: "3.11"
       - name: Install the grader
-        run: pip install ml-hand-grader
+        run: pip install {install}
       - name: Grade
         id: grade
         env:
@@ -175,11 +176,13 @@ jobs:
 """
 
 
-def add_workflow(repo: Path, pset: ProblemSet, set_path: str, roster_path: str = "roster.csv") -> Path:
-    """Write the Classroom workflow into a course repository (for ``grader init``)."""
+def add_workflow(repo: Path, pset: ProblemSet, set_path: str, roster_path: str = "roster.csv",
+                 install: str = "ml-hand-grader") -> Path:
+    """Write the Classroom workflow into a course repository (for ``grader init``):
+    ``set_path`` and ``roster_path`` relative to the repository root."""
     path = Path(repo) / WORKFLOW_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(workflow_yaml(pset, set_path, roster_path), encoding="utf-8")
+    path.write_text(workflow_yaml(pset, set_path, roster_path, install=install), encoding="utf-8")
     return path
 
 

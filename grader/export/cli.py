@@ -47,6 +47,12 @@ def add_export_parsers(sub) -> None:
         t.add_argument("--secret-file", help="variants are drawn from the secret (default: GRADER_SECRET)")
         t.add_argument("--lang", choices=("en", "ru"))
 
+    t = targets.add_parser("classroom", help="the GitHub Classroom workflow for a template repository")
+    t.add_argument("set", help="the set, as a path inside the repository")
+    t.add_argument("--out", default=".", help="the repository (default: here); writes .github/workflows/classroom.yml")
+    t.add_argument("--roster", default="roster.csv", help="the roster's path in the repository (with a github column)")
+    t.add_argument("--install", default="ml-hand-grader", help="what the workflow pip-installs")
+
     p = sub.add_parser("gradescope-run", help="(inside Gradescope) grade one submission; run_autograder calls it")
     p.add_argument("--root", help="Gradescope's folder (default: $AUTOGRADER_ROOT or /autograder)")
 
@@ -55,8 +61,15 @@ def run_export(args) -> int:
     from ..bank.loader import load_set
     from ..variants import load_secret
     pset = load_set(args.set)
-    secret = load_secret(args.secret_file)
     out = Path(args.out)
+    if args.target == "classroom":
+        from .classroom import add_workflow
+        path = add_workflow(out, pset, args.set, args.roster, install=args.install)
+        print(f"wrote {path}")
+        print("next: store the instructor secret as the GitHub secret GRADER_SECRET; give the roster a github "
+              "column; use this repository as the Classroom assignment's template")
+        return 0
+    secret = load_secret(args.secret_file)
     if args.target == "gradescope":
         from .gradescope import build_bundle, bundle_listing
         path = build_bundle(pset, args.roster, secret, out, visibility=args.visibility,

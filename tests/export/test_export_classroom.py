@@ -116,3 +116,10 @@ class TestWorkflow:
         grade = next(s for s in steps if s.get("id") == "grade")
         assert "--format classroom" in grade["run"] and "GITHUB_OUTPUT" in grade["run"]
         assert grade["env"]["GRADER_SECRET"] == "${{ secrets.GRADER_SECRET }}"
+
+    def test_export_command_writes_the_workflow(self, tmp_path, capsys):
+        assert main(["export", "classroom", str(SET), "--out", str(tmp_path), "--roster", "people.csv",
+                     "--install", "git+https://example.org/grader.git"]) == 0
+        text = (tmp_path / ".github" / "workflows" / "classroom.yml").read_text()
+        assert "--roster people.csv" in text and "pip install git+https://example.org/grader.git" in text
+        assert "GRADER_SECRET" in capsys.readouterr().out
