@@ -48,6 +48,9 @@ MESSAGES = {
 }
 
 
+READ_AS = {"en": "read as", "ru": "прочитано как"}
+
+
 def runner_id(key: str) -> str:
     """A step id and environment-variable stem from a problem key (q1 -> q1, 'Q 2.a' -> q-2-a)."""
     return re.sub(r"[^a-z0-9_-]+", "-", key.lower()).strip("-") or "key"
@@ -79,7 +82,7 @@ def runner_results(pset: ProblemSet, r: SubmissionResult, lang: str) -> dict[str
             message = p.feedback or (r.message if r.status != "ok" else "") or p.verdict
             if p.interpreted:
                 message = f"{p.verdict}: {message}" if message != p.verdict else message
-                message += f" (read as {p.interpreted['plain']})"
+                message += f" ({READ_AS.get(lang, READ_AS['en'])} {p.interpreted['plain']})"
             tests.append({"name": f"{entry.key}.{p.part}", "status": "pass" if p.verdict == "correct" else "fail",
                           "score": float(score), "message": message, "line_no": 0, "execution_time": "0ms"})
         out[runner_id(entry.key)] = {

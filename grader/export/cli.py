@@ -46,6 +46,7 @@ def add_export_parsers(sub) -> None:
         t.add_argument("--out", required=True, help=out_help)
         t.add_argument("--secret-file", help="variants are drawn from the secret (default: GRADER_SECRET)")
         t.add_argument("--lang", choices=("en", "ru"))
+        t.add_argument("--roster", help="instead of --variants: each roster student's own variant (as on their sheet)")
 
     t = targets.add_parser("classroom", help="the GitHub Classroom workflow for a template repository")
     t.add_argument("set", help="the set, as a path inside the repository")
@@ -58,6 +59,14 @@ def add_export_parsers(sub) -> None:
 
 
 def run_export(args) -> int:
+    from ..errors import AuthorError
+    try:
+        return _run_export(args)
+    except OSError as exc:      # an unwritable --out, a full disk: a message naming the path, exit 1
+        raise AuthorError(exc.filename or args.out, exc.strerror or str(exc)) from None
+
+
+def _run_export(args) -> int:
     from ..bank.loader import load_set
     from ..variants import load_secret
     pset = load_set(args.set)
@@ -79,12 +88,16 @@ def run_export(args) -> int:
               "upload autograder.zip; students upload their answers.yaml")
         return 0
     lang = args.lang or pset.lang
+    students = None
+    if args.roster:
+        from ..bank.roster import load_roster
+        students = [r["student_id"] for r in load_roster(args.roster)]
     if args.target == "moodle":
         from .moodle import write_moodle
-        report = write_moodle(pset, secret, args.variants, out, lang=lang)
+        report = write_moodle(pset, secret, args.variants, out, lang=lang, students=students)
     else:
         from .qti import write_qti
-        report = write_qti(pset, secret, args.variants, out, lang=lang)
+        report = write_qti(pset, secret, args.variants, out, lang=lang, students=students)
     for line in report.lines():
         print(line)
     return 0

@@ -242,8 +242,11 @@ def run(root: Path) -> int:
 
     source = root / "source"
     results = root / "results"
+    try:
+        config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AuthorError(source / CONFIG, f"not an autograder bundle made by `grader export gradescope` ({exc})") from None
     results.mkdir(parents=True, exist_ok=True)
-    config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
     pset = load_set(source / config["set"])
     lang = pset.lang
     msgs = MESSAGES.get(lang, MESSAGES["en"])

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from .html import inline, tex_math, to_html
-from .pool import ExportReport, PoolVariant, manual_parts, pool
+from .pool import ExportReport, PoolVariant, manual_parts, pool, roster_pool
 
 TEXT = {
     "en": {"variant": "variant", "manual": "graded by hand: Moodle cannot check this kind of answer",
@@ -179,9 +179,11 @@ def moodle_xml(pset: ProblemSet, variants: dict[str, list[PoolVariant]], lang: s
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
 
 
-def write_moodle(pset: ProblemSet, secret: bytes, n: int, out: Path, *, lang: str | None = None) -> ExportReport:
+def write_moodle(pset: ProblemSet, secret: bytes, n: int, out: Path, *, lang: str | None = None,
+                    students: list[str] | None = None) -> ExportReport:
+    """N pool variants per key, or with ``students`` each roster student's own variant."""
     lang = lang or pset.lang
-    variants = pool(pset, secret, n, lang)
+    variants = roster_pool(pset, secret, students, lang) if students else pool(pset, secret, n, lang)
     out = Path(out)
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)

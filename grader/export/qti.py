@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from .html import inline, mathml_math, to_html
-from .pool import ExportReport, PoolVariant, manual_parts, pool
+from .pool import ExportReport, PoolVariant, manual_parts, pool, roster_pool
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -220,9 +220,11 @@ def _serialize(root, default_namespace: str) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_qti(pset: ProblemSet, secret: bytes, n: int, out: Path, *, lang: str | None = None) -> ExportReport:
+def write_qti(pset: ProblemSet, secret: bytes, n: int, out: Path, *, lang: str | None = None,
+                 students: list[str] | None = None) -> ExportReport:
+    """N pool variants per key, or with ``students`` each roster student's own variant."""
     lang = lang or pset.lang
-    variants = pool(pset, secret, n, lang)
+    variants = roster_pool(pset, secret, students, lang) if students else pool(pset, secret, n, lang)
     out = Path(out)
     (out / "items").mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}

@@ -164,3 +164,21 @@ class TestEscaping:
     def test_tolerance_never_shrinks(self):
         for t in (1e-9, 0.0033333333, 0.1234567891, 5.0):
             assert float(tolerance_text(t)) >= t
+
+
+class TestRosterVariants:
+    def test_each_students_own_variant(self, tmp_path, secret_env):
+        from grader.render.sheets import student_variants
+        roster = tmp_path / "roster.csv"
+        roster.write_text("student_id\ns001\ns002\n")
+        out = tmp_path / "own.xml"
+        assert main(["export", "moodle", str(ROOT / "sets" / "demo.yaml"), "--roster", str(roster),
+                     "--out", str(out)]) == 0
+        pset = load_set(ROOT / "sets" / "demo.yaml")
+        key = key_entry(student_variants(pset, secret_env, "s002"))["q1"]["answers"]
+        q = next(q for q in ET.parse(out).getroot().findall("question[@type='cloze']")
+                 if q.find("idnumber").text == "demo:q1:s002")
+        got = [float(a.split(":")[0]) for _, kind, alts in subquestions(q.find("questiontext/text").text)
+               if kind == "NUMERICAL" for _, a, _ in alts]
+        expected = [x for part in pset.entries[0].problem.parts for x in numbers_of(key[part.id])]
+        assert got == expected
