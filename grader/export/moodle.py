@@ -86,21 +86,43 @@ def weights(variant: PoolVariant) -> dict[tuple[str, int], int]:
     return {k: max(v // g, 0) for k, v in ints.items()}
 
 
-def subquestion(entry, weight: int, lang: str) -> str:
+def subquestion(entry, weight: int, lang: str, mistakes=()) -> str:
+    """One Cloze sub-question; ``mistakes`` are (entry for the buggy value, feedback, credit)
+    for this entry, written as wrong alternatives carrying the misconception's feedback."""
     right = cloze_escape(TEXT[lang]["right"])
     if entry.kind == "numeric":
-        return f"{{{weight}:NUMERICAL:={number_text(entry.value)}:{tolerance_text(entry.tolerance)}#{right}}}"
-    ids = [oid for oid, _ in entry.options]
+        alts = [f"={number_text(entry.value)}:{tolerance_text(entry.tolerance)}#{right}"]
+        taken = [(entry.value, entry.tolerance)]
+        for wrong, feedback, credit in mistakes:
+            # only a value no earlier alternative's margin covers can be told apart (Moodle takes the first match)
+            if wrong.kind == "numeric" and all(abs(wrong.value - v) > t + wrong.tolerance for v, t in taken):
+                taken.append((wrong.value, wrong.tolerance))
+                alts.append(f"%{round(credit * 100)}%{number_text(wrong.value)}:{tolerance_text(wrong.tolerance)}"
+                            f"#{cloze_escape(feedback_text(feedback))}")
+        return f"{{{weight}:NUMERICAL:" + "~".join(alts) + "}"
+    hints = {}
+    for wrong, feedback, _ in mistakes:
+        if wrong.kind == "choice" and not wrong.multiple and wrong.correct != entry.correct:
+            for oid in wrong.correct:
+                hints.setdefault(oid, feedback_text(feedback))
     kind = "MULTIRESPONSE" if entry.multiple else "MULTICHOICE"
-    alts = [("=" if oid in entry.correct else "") + cloze_escape(oid) for oid in ids]
+    alts = [("=" if oid in entry.correct else "") + cloze_escape(oid)
+            + (f"#{cloze_escape(hints[oid])}" if oid in hints else "") for oid, _ in entry.options]
     return f"{{{weight}:{kind}:" + "~".join(alts) + "}"
+
+
+def feedback_text(markdown: str) -> str:
+    """A misconception's feedback (Markdown with $math$) as inline HTML for MathJax."""
+    return inline(markdown, tex_math)
 
 
 def _entries_html(part, variant, ws, lang) -> str:
     auto = [(i, e) for i, e in enumerate(part.entries) if e.kind != "manual"]
     if not auto:
         return f"<em>({TEXT[lang]['manual']})</em>"
-    subs = {i: subquestion(e, ws[(part.id, i)], lang) for i, e in auto}
+    subs = {i: subquestion(e, ws[(part.id, i)], lang,
+                           [(m[i], feedback, credit) for m, feedback, credit in part.mistakes if len(m) == len(part.entries)])
+            for i, e in auto}
     if len(auto) == 1:
         return subs[auto[0][0]]
     labels = [e.label for _, e in auto]

@@ -33,6 +33,9 @@ class PoolPart:
     prompt: str              # Markdown, rendered
     note: str                # the answer type's sheet note (tolerance, options)
     entries: tuple[ForeignEntry, ...]
+    # known mistakes, as the platform can recognise them: (entries for the buggy value,
+    # the misconception's feedback in this language, its credit share)
+    mistakes: tuple[tuple[tuple[ForeignEntry, ...], str, float], ...] = ()
 
     @property
     def manual(self) -> bool:
@@ -55,13 +58,29 @@ class PoolVariant:
         return f"{self.key}-v{self.number:03d}"
 
 
+def _mistakes(part, variant, lang) -> tuple:
+    """Each misconception's value for this variant, written as the part's entries are."""
+    out = []
+    for m in part.misconceptions:
+        value = variant.solve(bug=m.bug).get(part.id)
+        if value is None:
+            continue
+        try:
+            entries = tuple(part.answer.foreign_entries(value))
+        except (ValueError, TypeError, ArithmeticError):
+            continue        # a buggy value the type cannot write (e.g. no longer a number): no feedback
+        out.append((entries, m.feedback.get(lang, ""), m.credit))
+    return tuple(out)
+
+
 def describe(entry: SetEntry, variant, number: int, name: str, lang: str) -> PoolVariant:
     problem = variant.problem
     scale = entry.points / problem.points if problem.points else 0.0
     parts = tuple(PoolPart(id=p.id, type=p.type, points=p.points * scale,
                            prompt=" ".join(render_text(p.prompt[lang], variant.params).split()),
                            note=p.answer.sheet_note(lang),
-                           entries=tuple(p.answer.foreign_entries(variant.answers[p.id])))
+                           entries=tuple(p.answer.foreign_entries(variant.answers[p.id])),
+                           mistakes=_mistakes(p, variant, lang))
                   for p in problem.parts)
     return PoolVariant(key=entry.key, number=number, name=name, problem_id=problem.id,
                        title=problem.title[lang], statement=render_text(problem.statement[lang], variant.params).strip(),

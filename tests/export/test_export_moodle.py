@@ -126,7 +126,7 @@ class TestMoodleXml:
                 if part.type in ("number", "integer", "vector", "matrix"):
                     expected += numbers_of(answers[part.id])
             got = [float(a.split(":")[0]) for _, kind, alts in subquestions(q.find("questiontext/text").text)
-                   if kind == "NUMERICAL" for _, a, _ in alts]
+                   if kind == "NUMERICAL" for f, a, _ in alts if f == "="]
             assert len(got) == len(expected)
             assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
             checked += len(got)
@@ -140,6 +140,22 @@ class TestMoodleXml:
             value, margin = (float(x) for x in alts[0][1].split(":"))
             assert margin > 0 and margin >= 1e-9
             assert margin <= max(0.05 * abs(value), 1e-6)
+
+    def test_misconceptions_are_wrong_alternatives_with_their_feedback(self, exported):
+        pset = load_set(ROOT / "sets" / "demo.yaml")
+        entry = pset.entries[0]                                   # mlp-param-count
+        part = entry.problem.part("total")
+        q = next(q for q in ET.parse(exported).getroot().findall("question[@type='cloze']")
+                 if q.find("idnumber").text == "demo:q1:pool-1")
+        variant = draw_variant(entry.problem, variant_seed(SECRET.encode(), pset.id, "pool-1", "q1"))
+        subs = [alts for _, kind, alts in subquestions(q.find("questiontext/text").text) if kind == "NUMERICAL"]
+        total = next(alts for alts in subs if float(alts[0][1].split(":")[0]) == variant.answers["total"])
+        wrong = {float(a.split(":")[0]): fb for f, a, fb in total[1:]}
+        assert wrong and all(f == "%0%" for f, _, _ in total[1:])
+        for m in part.misconceptions:
+            value = float(variant.solve(bug=m.bug)["total"])
+            if value != variant.answers["total"]:
+                assert value in wrong and m.feedback["en"].split()[0] in wrong[value]
 
     def test_statement_in_the_sets_language(self, tmp_path, secret_env):
         out = tmp_path / "ru.xml"
@@ -179,6 +195,6 @@ class TestRosterVariants:
         q = next(q for q in ET.parse(out).getroot().findall("question[@type='cloze']")
                  if q.find("idnumber").text == "demo:q1:s002")
         got = [float(a.split(":")[0]) for _, kind, alts in subquestions(q.find("questiontext/text").text)
-               if kind == "NUMERICAL" for _, a, _ in alts]
+               if kind == "NUMERICAL" for f, a, _ in alts if f == "="]
         expected = [x for part in pset.entries[0].problem.parts for x in numbers_of(key[part.id])]
         assert got == expected
