@@ -5,7 +5,8 @@ HTML (math for Moodle's MathJax filter), and one embedded sub-question per grada
 written from the part's ``ForeignEntry`` list:
 
 * numeric: ``{w:NUMERICAL:=value:tolerance#feedback}`` (tolerance is Moodle's absolute
-  error; vectors and matrices get one per component, a matrix laid out as a table);
+  error; vectors and matrices get one per component, a matrix laid out as a table), with
+  each misconception's value for the variant as a wrong alternative carrying its feedback;
 * choice: ``{w:MULTICHOICE:=right~wrong…}`` listing option ids (the option texts, with
   their math, are in the question text above), ``MULTIRESPONSE`` for any-subset parts;
 * manual (expressions, matrix expressions, property checks): the prompt with a note that

@@ -61,8 +61,12 @@ class PoolVariant:
 def _mistakes(part, variant, lang) -> tuple:
     """Each misconception's value for this variant, written as the part's entries are."""
     out = []
+    from ..variants import Reject     # wherever the bank loader keeps it
     for m in part.misconceptions:
-        value = variant.solve(bug=m.bug).get(part.id)
+        try:
+            value = variant.solve(bug=m.bug).get(part.id)
+        except Reject:
+            continue        # the bug has no value for this draw (the grader skips it too)
         if value is None:
             continue
         try:
