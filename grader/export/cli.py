@@ -78,7 +78,7 @@ def _run_export(args) -> int:
         print("next: store the instructor secret as the GitHub secret GRADER_SECRET; give the roster a github "
               "column; use this repository as the Classroom assignment's template")
         return 0
-    secret = load_secret(args.secret_file)
+    secret = load_secret(args.secret_file, lang=pset.lang)
     if args.target == "gradescope":
         from .gradescope import build_bundle, bundle_listing
         path = build_bundle(pset, args.roster, secret, out, visibility=args.visibility,

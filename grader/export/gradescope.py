@@ -252,7 +252,7 @@ def run(root: Path) -> int:
     msgs = MESSAGES.get(lang, MESSAGES["en"])
     options = {"visibility": config.get("visibility", "visible"),
                "test_visibility": config.get("test_visibility", "visible")}
-    secret = load_secret(str(source / config["secret"]))
+    secret = load_secret(str(source / config["secret"]), lang=pset.lang)
     directory = Directory(load_people(source / config["roster"]))
 
     def write(result) -> int:
