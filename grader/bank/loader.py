@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 import re
 from pathlib import Path
 
@@ -207,6 +208,9 @@ def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
         keys.add(e["key"])
         problem = (bank or {}).get(e["problem"]) or _find_problem(doc, ("problems", i, "problem"), e["problem"])
         points = float(e["points"]) if e["points"] is not None else problem.points
+        if not math.isfinite(points) or points < 0:     # NaN would poison every score, -5 every total
+            raise doc.error(("problems", i, "points"), "points must be a finite number, 0 or more",
+                            expected="e.g. 5", got=e["points"])
         entries.append(SetEntry(key=e["key"], problem=problem, points=points))
     if not entries:
         raise doc.error(("problems",), "a set needs at least one problem")
