@@ -13,6 +13,7 @@ from pathlib import Path
 from ..bank.model import ProblemSet
 from ..bank.roster import valid_student_id
 from ..errors import AuthorError, SubmissionError
+from ..lang import sympy_worker
 from ..variants import draw_variant, variant_seed
 from ..yamlio import decode_text, parse_yaml
 from .part import ProblemGrader
@@ -171,6 +172,8 @@ class SubmissionGrader:
         self.lang = lang or pset.lang
         self.memo = memo
         self.sampling_seeds = sampling_seeds or {}
+        if any(p.type in ("expression", "matrix-expression") for e in pset.entries for p in e.problem.parts):
+            sympy_worker.prewarm()   # the symbolic worker imports sympy while grading starts
 
     def variants(self, student: str):
         for entry in self.pset.entries:
@@ -180,6 +183,12 @@ class SubmissionGrader:
     def grade_answers(self, student: str, answers: dict, source: str = "",
                       warnings: tuple = ()) -> SubmissionResult:
         parts: list[PartResult] = []
+        with sympy_worker.deadline(self.pset.time_budget_s):   # part.py marks what is left undecided
+            self._grade_parts(student, answers, parts)
+        return SubmissionResult(student=student, source=source, status="ok", parts=tuple(parts),
+                                max=self.pset.points, warnings=tuple(warnings))
+
+    def _grade_parts(self, student: str, answers: dict, parts: list) -> None:
         for entry, variant in self.variants(student):
             scale = entry.points / entry.problem.points if entry.problem.points else 0.0
             grader = ProblemGrader(entry.key, variant, scale, self.lang,
@@ -194,8 +203,6 @@ class SubmissionGrader:
                                             max=round(part.points * scale, 6),
                                             check=f"internal-error:{type(exc).__name__}",
                                             feedback=INTERNAL_ERROR_TEXT[self.lang]))
-        return SubmissionResult(student=student, source=source, status="ok", parts=tuple(parts),
-                                max=self.pset.points, warnings=tuple(warnings))
 
     def empty(self, student: str, status: str, message: str = "", source: str = "") -> SubmissionResult:
         """A row whose every part is `missing` (no file) or `invalid` (unusable file).
