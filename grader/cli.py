@@ -38,10 +38,19 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def _grade_formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip() for f in text.split(",") if f.strip() and f.strip() != "junit")
-    bad = [f for f in formats if f != "gradescope"]
+    bad = [f for f in formats if f not in ("gradescope", "classroom")]
     if bad:
-        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected gradescope (junit is always written)")
+        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected gradescope or classroom "
+                                         "(junit is always written)")
     return formats
+
+
+def _gradebooks(text: str) -> tuple[str, ...]:
+    targets = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+    bad = [t for t in targets if t not in ("moodle", "canvas")]
+    if bad or not targets:
+        raise argparse.ArgumentTypeError(f"unknown gradebook {bad[0] if bad else text!r}; expected moodle, canvas")
+    return targets
 
 
 def _score_threshold(text: str) -> tuple[float, bool]:
@@ -118,7 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade only the I-th of N slices of the batch (a CI matrix); join with `grader merge`")
     p.add_argument("--format", dest="formats", type=_grade_formats, default=(),
                    help="extra outputs: gradescope (results.json for one student, "
-                        "results/<id>/results.json for several); junit.xml is always written")
+                        "results/<id>/results.json for several), classroom (GitHub Classroom reporter "
+                        "payloads, one runner per problem key); junit.xml is always written")
+    p.add_argument("--gradebook", type=_gradebooks, default=(), metavar="moodle,canvas",
+                   help="also write gradebook-moodle.csv / gradebook-canvas.csv for LMS import (needs --roster)")
+    p.add_argument("--github-user", metavar="LOGIN",
+                   help="with --format classroom: the student's GitHub login, looked up in the roster's "
+                        "github column (default: $GITHUB_ACTOR)")
     p.add_argument("--fail-under", metavar="SCORE", type=_score_threshold,
                    help="exit 3 when a student scores below SCORE points (or SCORE%% of the maximum)")
     p.add_argument("--cache-size", type=int, default=None,
@@ -157,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "a set, a roster, example answers, .gitignore, CI for GitHub Actions and GitLab, "
                  "and editor schema wiring. DIR must not exist or be empty.")
     p.add_argument("dir", metavar="DIR", help="the folder to create")
+
+    from .export.cli import add_export_parsers   # exports: grader/export/
+    add_export_parsers(sub, _bank)
 
     p = _command(sub, "schema", "JSON Schema of the problem and set formats (for editors)",
                  "grader schema --json --kind problem > problem.schema.json")

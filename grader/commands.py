@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .bank.banks import bank_of
@@ -70,11 +72,38 @@ def cmd_grade(args) -> int:
         raise UsageError("--cache-size must be 0 or more")
     roster = [r["student_id"] for r in load_roster(args.roster)] if args.roster else None
     out = Path(args.out)
-    with Progress(quiet=args.quiet) as progress:
-        summary = grade_batch(pset, secret, submissions, out, roster=roster, workers=_workers(args.workers),
-                              resume=args.resume, progress=progress, shard=shard, formats=args.formats,
-                              cache_size=DEFAULT_CACHE_ENTRIES if args.cache_size is None else args.cache_size)
-    return _finish(pset, out, summary, read_stats(out), args)
+    formats = tuple(f for f in args.formats if f != "classroom")      # classroom: written below
+    if args.gradebook and not args.roster:
+        raise UsageError("--gradebook needs --roster (the LMS matches students by its identity columns)")
+    with tempfile.TemporaryDirectory(prefix="grader-classroom-") as staging:
+        if "classroom" in args.formats and args.roster and (args.github_user or os.environ.get("GITHUB_ACTOR")):
+            # a Classroom repository: its answers file is graded as the roster student of its GitHub user
+            from .export.classroom import stage_repository
+            submissions, student = stage_repository(pset, secret, submissions, args.roster,
+                                                    args.github_user or os.environ["GITHUB_ACTOR"], out,
+                                                    pset.lang, Path(staging) / "submissions")
+            if submissions is None:
+                return 0
+            roster = [student]
+        with Progress(quiet=args.quiet) as progress:
+            summary = grade_batch(pset, secret, submissions, out, roster=roster, workers=_workers(args.workers),
+                                  resume=args.resume, progress=progress, shard=shard, formats=formats,
+                                  cache_size=DEFAULT_CACHE_ENTRIES if args.cache_size is None else args.cache_size)
+    extra = []
+    if "classroom" in args.formats:
+        from .export.classroom import write_batch
+        write_batch(pset, out, pset.lang)
+        extra.append("classroom/ (GitHub Classroom runners)")
+    if args.gradebook:
+        from .export.gradebooks import write_gradebooks
+        written, warnings = write_gradebooks(pset, out, args.roster, args.gradebook)
+        extra += [p.name for p in written]
+        for warning in warnings:
+            print(f"grader grade: {warning}", file=sys.stderr)
+    code = _finish(pset, out, summary, read_stats(out), args)
+    if extra:
+        print("also: " + ", ".join(extra))
+    return code
 
 
 def cmd_merge(args) -> int:
@@ -89,7 +118,11 @@ def cmd_merge(args) -> int:
         set_path = manifest["set_file"]
     pset = load_set(set_path)
     out = Path(args.out)
-    summary = merge_shards(pset, dirs, out, formats=args.formats)
+    formats = None if args.formats is None else tuple(f for f in args.formats if f != "classroom")
+    summary = merge_shards(pset, dirs, out, formats=formats)
+    if args.formats and "classroom" in args.formats:
+        from .export.classroom import write_batch
+        write_batch(pset, out, pset.lang)
     return _finish(pset, out, summary, {}, args)
 
 
@@ -190,3 +223,13 @@ def cmd_schema(args) -> int:
     from .schema import json_schema
     print(json.dumps(json_schema(args.kind), indent=2, ensure_ascii=False))
     return 0
+
+
+def cmd_export(args) -> int:
+    from .export.cli import run_export
+    return run_export(args)
+
+
+def cmd_gradescope_run(args) -> int:
+    from .export.gradescope import autograder_root, run
+    return run(autograder_root(args.root))
