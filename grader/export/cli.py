@@ -24,8 +24,14 @@ def _positive(text: str) -> int:
 
 def add_export_parsers(sub, bank_option=lambda parser: None) -> None:
     """The export parsers; ``bank_option`` adds cli.py's --bank to each one that reads the bank."""
-    p = sub.add_parser("export", help="write a set for Gradescope, QTI 2.1 (Canvas, …) or Moodle")
-    targets = p.add_subparsers(dest="target", required=True)
+    from ..cli import EXIT_CODES   # every command's --help ends with an example and the exit codes
+
+    def epilog(example: str) -> dict:
+        return {"epilog": f"example:\n  {example}\n\n{EXIT_CODES}",
+                "formatter_class": argparse.RawDescriptionHelpFormatter}
+    p = sub.add_parser("export", help="write a set for Gradescope, QTI 2.1 (Canvas, …) or Moodle",
+                       **epilog("grader export qti sets/demo.yaml --variants 5 --out qti"))
+    targets = p.add_subparsers(dest="target", required=True, help="gradescope, qti, moodle or classroom")
 
     t = targets.add_parser("gradescope", help="DIR/autograder.zip for a Gradescope programming assignment")
     t.add_argument("set")
@@ -58,7 +64,8 @@ def add_export_parsers(sub, bank_option=lambda parser: None) -> None:
     t.add_argument("--install", default="ml-hand-grader", help="what the workflow pip-installs")
     bank_option(t)
 
-    p = sub.add_parser("gradescope-run", help="(inside Gradescope) grade one submission; run_autograder calls it")
+    p = sub.add_parser("gradescope-run", help="(inside Gradescope) grade one submission; run_autograder calls it",
+                       **epilog("grader gradescope-run --root /autograder"))
     p.add_argument("--root", help="Gradescope's folder (default: $AUTOGRADER_ROOT or /autograder)")
 
 
