@@ -4,7 +4,7 @@ See docs/answer-language-api.md. Parsing builds our own tree with a Lark grammar
 only our code walks it. No student text reaches eval, exec, sympify or parse_expr.
 """
 
-from .errors import DEFAULT_LIMITS, AnswerError, Limits
+from .errors import DEFAULT_LIMITS, FLOAT_MAX, AnswerError, Limits, too_large
 from .evaluate import evaluate, to_number
 from .parser import parse
 from .printing import to_latex, to_plain
@@ -27,5 +27,5 @@ def clear_caches() -> None:
     printing.clear_cache()
 
 
-__all__ = ["AnswerError", "DEFAULT_LIMITS", "Limits", "Node", "Shape", "clear_caches",
+__all__ = ["AnswerError", "DEFAULT_LIMITS", "FLOAT_MAX", "too_large", "Limits", "Node", "Shape", "clear_caches",
            "evaluate", "parse", "shape_of", "to_latex", "to_number", "to_plain", "to_sympy"]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import precise
 from . import tree as t
 from .errors import DEFAULT_LIMITS, AnswerError
 from .evaluate import BatchEvaluator
@@ -41,8 +42,11 @@ KINDS = ("general", "symmetric", "spd", "invertible", "diagonal")
 POINTS = 16                 # first batch of sample points
 EXTRA_POINTS = 256          # second batch, when too few of the first were usable
 MIN_USABLE = 8
-RTOL = 1e-8                 # relative to the larger of the two values
+RTOL = 1e-10               # relative to the reference's value
 ROUNDING = 1e-11            # times the magnitude of the terms (cancellation noise)
+NOISE = 2.5e-13             # times the answer's magnitude bound: its own float error
+                            # (a thousand roundings of one ulp each)
+MAX_PRECISE_POINTS = 32     # points one comparison may settle at high precision
 MAX_CONDITION = 1e4         # square matrix samples are redrawn above this
 STARTUP_TIMEOUT_S = 60.0    # starting the sympy worker is not charged to the budget
 
@@ -214,25 +218,35 @@ def _compare(ref, ans, declared: Declarations, budget_s, seed, *, scalar: bool) 
         raise ValueError(f"compare_scalar got a reference that is {describe(ref_shape)}")
     if _flat(ref_shape) != _flat(ans_shape):
         raise AnswerError(f"expected {describe(ref_shape)}, got {describe(ans_shape)}")
+    constants = _constant_pair(ref_sized, ans_sized)
+    if constants is not None:
+        return constants
     for batch, points in enumerate((POINTS, EXTRA_POINTS)):
         env = _environment(declared, seed, batch, points)
         with np.errstate(all="ignore"):
-            # Most answers, right or wrong, are settled by the plain values; the
-            # answer's magnitude bounds cost as much again and are computed only when
-            # the values differ somewhere (a difference that may be rounding noise).
-            # The reference is evaluated once per part, bounds included: some answer
-            # in a class is nearly always wrong somewhere.
+            # The reference is evaluated once per part, bounds included. The answer's
+            # bound is always needed: it says whether the answer's own float value can
+            # be trusted, and it never widens what the reference tolerates.
             reference = _reference_value(ref_sized, declared, seed, batch, points)
-            b = BatchEvaluator(env).pair(ans_sized)[0]
-            if _agree_everywhere(reference, b):
-                return Outcome(True, "sampling", f"agrees at {points} sample points")
             b, b_mag = BatchEvaluator(env, magnitudes=True).pair(ans_sized)
             outcome = _judge(reference, _broadcast(b, points), _broadcast(b_mag, points),
-                             env, declared.specs)
+                             env, declared.specs, ref_sized, ans_sized)
         if outcome is not None:
             return outcome
     remaining = budget_s - (time.monotonic() - started)
     return _sympy_check(ref_sized, ans_sized, declared.specs, remaining)
+
+
+def _constant_pair(ref: t.Node, ans: t.Node) -> Outcome | None:
+    """Two constant expressions are compared exactly (or at high precision), never by
+    their rounded floats: ``exp(100) + 1`` is not ``exp(100)``."""
+    if t.free_names(ref) or t.free_names(ans):
+        return None
+    point_env: dict = {}
+    equal = precise.settle_point(ref, ans, point_env, 0)
+    if equal is None:
+        return None
+    return Outcome(equal, "exact", "equal constants" if equal else "different constants")
 
 
 def _flat(shape: t.Shape) -> t.Shape:
@@ -245,20 +259,53 @@ def _broadcast(value: np.ndarray, points: int) -> np.ndarray:
     return np.broadcast_to(value, (points,) + value.shape[1:])
 
 
-def _judge(ref: _Reference, b: np.ndarray, b_mag: np.ndarray, env, specs) -> Outcome | None:
-    """Sampling verdict, or ``None`` when too few points are usable."""
-    usable = _each_point(ref.usable & _real_finite(b) & np.isfinite(b_mag))
+def _judge(ref: _Reference, b: np.ndarray, b_mag: np.ndarray, env, specs,
+           ref_node: t.Node, ans_node: t.Node) -> Outcome | None:
+    """Sampling verdict, or ``None`` when too few points are usable.
+
+    The tolerance at each point comes from the reference alone: ``RTOL`` of its value
+    plus its own rounding bound. The answer's rounding bound ``noise`` never widens
+    it; it only says where the answer's float cannot be trusted. At each point where
+    the reference is usable:
+
+    * agree: the answer's value is within the tolerance and its noise is too;
+    * differ: the answer is further from the reference than tolerance and noise together;
+    * otherwise (noise too large, or a non-finite answer) the point is settled at high
+      precision (``precise``); one it cannot settle leaves the comparison to sympy.
+    """
+    usable = ref.usable
+    if np.count_nonzero(b.imag):
+        # Points where the answer has left the real numbers (log(x) + log(y) at x, y < 0,
+        # against log(x y)) are outside its domain: skipped, like the reference's.
+        usable = usable & _each_point(~np.isfinite(b) | _real_finite(b))
     count = np.count_nonzero(usable)
     if count < MIN_USABLE:
         return None
-    rb = b.real
-    tol = RTOL * np.maximum(ref.real_modulus, np.abs(rb)) + ROUNDING * np.maximum(ref.mag, b_mag)
-    # Unusable points compare as anything; the mask drops them.
-    far = usable & ~_each_point(np.abs(ref.value.real - rb) <= tol)
+    tolerance = ref.tolerance
+    noise = NOISE * b_mag
+    gap = np.abs(ref.value - b)
+    with np.errstate(invalid="ignore"):
+        agree = _each_point((gap <= tolerance) & (noise <= tolerance))
+        differ = ~_each_point(~(gap > tolerance + noise)) & usable  # any entry; nan is not
+    far = differ
     differing = np.count_nonzero(far)
-    if not differing:
+    if differing:
+        return Outcome(False, "sampling", lambda: _difference(far, differing, count, env, specs))
+    unsure = usable & ~agree
+    if not np.count_nonzero(unsure):
         return Outcome(True, "sampling", f"agrees at {count} sample points")
-    return Outcome(False, "sampling", lambda: _difference(far, differing, count, env, specs))
+    scale = ref.scale
+    for index in np.flatnonzero(unsure)[:MAX_PRECISE_POINTS]:
+        equal = precise.settle_point(ref_node, ans_node, env, int(index), float(scale[index]))
+        if equal is False:
+            return Outcome(False, "sampling", "differs at a sample point evaluated at "
+                                              "high precision")
+        if equal is None:
+            return None                       # to sympy, or undecided
+    if np.count_nonzero(unsure) > MAX_PRECISE_POINTS:
+        return None
+    return Outcome(True, "sampling", f"agrees at {count} sample points "
+                                     f"({np.count_nonzero(unsure)} at high precision)")
 
 
 def _difference(far: np.ndarray, differing: int, count: int, env, specs) -> str:
@@ -274,23 +321,6 @@ def _each_point(test: np.ndarray) -> np.ndarray:
     if test.shape[1:] == (1, 1):
         return test.reshape(test.shape[0])
     return np.logical_and.reduce(test.reshape(test.shape[0], -1), axis=1)
-
-
-def _agree_everywhere(ref: _Reference, b: np.ndarray) -> bool:
-    """Are the values real, finite and equal within ``RTOL`` at every point?
-
-    Then ``_judge`` would say equal whatever the magnitudes: they only widen the
-    tolerance. (It would also skip points whose magnitude bound is not finite, as
-    after ``sqrt(0)``; where the values themselves agree, no bound is needed.)"""
-    if not ref.real or np.count_nonzero(b.imag):
-        return False                          # rare: let _judge weigh the imaginary parts
-    # With no imaginary parts, complex moduli are the absolute values (and cheaper
-    # than arithmetic on the strided .real views). count_nonzero, not .all(): the
-    # method's Python wrapper costs more than the test on a few dozen values.
-    scale = np.maximum(ref.real_modulus, np.abs(b))          # nan stays nan
-    close = np.abs(ref.value - b) <= RTOL * scale
-    return (np.count_nonzero(close) == close.size
-            and np.count_nonzero(np.isfinite(scale)) == scale.size)
 
 
 def _real_finite(z: np.ndarray) -> np.ndarray:
@@ -322,18 +352,19 @@ def _environment(declared: Declarations, seed: int, batch: int, points: int) -> 
 
 class _Reference:
     """The reference at the sample points, with what every comparison with it needs:
-    its magnitude bounds, whether it is real everywhere, the modulus of its real
-    part, and where it is usable (real and finite, with a finite bound). Arrays are
+    where it is usable (real and finite, with a finite bound), the tolerance it sets
+    at each entry, and its scale per point (for the high-precision check). Arrays are
     broadcast to one entry per point."""
 
-    __slots__ = ("value", "mag", "real", "real_modulus", "usable")
+    __slots__ = ("value", "usable", "tolerance", "scale")
 
     def __init__(self, value: np.ndarray, mag: np.ndarray, points: int):
         self.value = _broadcast(value, points)
-        self.mag = _broadcast(mag, points)
-        self.real = not np.count_nonzero(value.imag)
-        self.real_modulus = np.abs(self.value.real)
-        self.usable = _real_finite(self.value) & np.isfinite(self.mag)
+        mag = _broadcast(mag, points)
+        self.usable = _each_point(_real_finite(self.value) & np.isfinite(mag))
+        self.tolerance = RTOL * np.abs(self.value) + ROUNDING * mag
+        flat = mag.reshape(mag.shape[0], -1)
+        self.scale = np.max(np.where(np.isfinite(flat), flat, 0.0), axis=1)
 
 
 # Every answer to a part is compared with the same reference at the same points.

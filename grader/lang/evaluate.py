@@ -13,11 +13,13 @@ import cmath
 import functools
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
 from . import tree as t
-from .errors import AnswerError
+from . import precise
+from .errors import FLOAT_MAX, AnswerError, too_large
 from .memo import IdentityMemo
 from .shapes import with_sizes
 
@@ -239,7 +241,10 @@ class BatchEvaluator:
         value = _ELEMENTWISE[func](a)
         if not self.track:
             return value, None
-        return value, np.abs(value) + _SLOPES[func](a, value) * am
+        spread = _SLOPES[func](a, value) * am
+        if func == "sqrt" and np.count_nonzero(am == 0):
+            spread = np.where(am == 0, 0.0, spread)     # sqrt(0) of an exact 0 is exact
+        return value, np.abs(value) + spread
 
 
 def clear_cache() -> None:
@@ -436,12 +441,21 @@ def _to_number(node: t.Node) -> float:
     plain = _plain_number(node)
     if plain is not None and math.isfinite(plain):
         return plain
-    value = _scalar(node)           # finite, and no names in it, when not None
+    names = sorted(t.free_names(node))
+    if names:
+        listed = ", ".join(f"'{n}'" for n in names)
+        raise AnswerError(f"expected a number, but the answer contains {listed}")
+    # Exactly, or at a precision where the value is honest: a rounded float would
+    # make 10^16 + 1 - 10^16 zero and exp(40) + 1 - exp(40) zero.
+    exact = precise.rational(node)
+    if exact is not None:
+        if abs(exact) > _FLOAT_MAX:
+            raise too_large("the answer")
+        return float(exact)
+    value = precise.constant(node)
+    if value is not None and cmath.isinf(value):
+        raise too_large("the answer")
     if value is None:
-        names = sorted(t.free_names(node))
-        if names:
-            listed = ", ".join(f"'{n}'" for n in names)
-            raise AnswerError(f"expected a number, but the answer contains {listed}")
         value = evaluate(node, {})
     if np.shape(value) == (1, 1):              # [[0.5]] or a 1×1 product is a number
         value = value[0, 0]
@@ -455,3 +469,6 @@ def _to_number(node: t.Node) -> float:
     if abs(z.imag) > 1e-12 * max(1.0, abs(z.real)):
         raise AnswerError("the answer is not a real number")
     return z.real
+
+
+_FLOAT_MAX = Fraction(FLOAT_MAX)

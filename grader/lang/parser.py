@@ -26,7 +26,7 @@ from lark.lexer import Lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from . import tree as t
-from .errors import DEFAULT_LIMITS, AnswerError, Limits
+from .errors import DEFAULT_LIMITS, FLOAT_MAX, AnswerError, Limits, too_large
 from .fast_parser import Raw, Rejection, parse_raw
 from .latex import latex_to_plain
 from .normalize import GREEK, normalize
@@ -429,6 +429,9 @@ class _Resolver:
         if node == "exponent":
             raise AnswerError(f"the number '{text}' is out of range (exponent at most "
                               f"{self.limits.max_exponent})", self.where(r.pos))
+        if node == "large":
+            at = self.where(r.pos)
+            raise too_large(f"the number '{text}' at character {at + 1}", at)
         return node
 
     def name(self, text: str, pos: int) -> list[t.Node] | _FuncRef:
@@ -652,7 +655,8 @@ class _Resolver:
 
 @functools.lru_cache(maxsize=4096)
 def _number(text: str, max_digits: int, max_exponent: int) -> t.Num | str:
-    """The exact value of a NUMBER token, or which cap it breaks ("digits", "exponent").
+    """The exact value of a NUMBER token, or which cap it breaks ("digits", "exponent",
+    "large": beyond the float range, where no sample could be computed).
 
     Memoised: the same few numbers (1, 2, 0.5) fill most answers, and building the
     Fraction is the dearest step of reading a number."""
@@ -666,7 +670,12 @@ def _number(text: str, max_digits: int, max_exponent: int) -> t.Num | str:
     power -= len(frac or "")
     mantissa = int(whole + (frac or "") or "0")
     value = Fraction(mantissa * 10 ** power) if power >= 0 else Fraction(mantissa, 10 ** -power)
+    if value > _FLOAT_MAX:
+        return "large"
     return t.Num(value)
+
+
+_FLOAT_MAX = Fraction(FLOAT_MAX)
 
 
 _OPERAND = {
