@@ -3,11 +3,14 @@
 Sampling in double precision is fast but can be fooled: ``exp(40) + 1 - exp(40)`` is
 0 in floats, ``sin(10^20)`` is noise, ``t + 1e12 - 1e12`` loses ``t``'s low digits.
 When the float comparison of an answer with the reference is not conclusive at a
-point, both trees are evaluated here at increasing working precision; a value is
-trusted only once two precisions agree, and its error is estimated from their
-difference. Nothing here is ever more lenient than the float check: it returns
-"equal", "differ" or "unknown" (``None``), and unknown leads to sympy or to
-``undecided``, never to ``correct``.
+point, both trees are evaluated here in mpmath with, for every value, a bound on
+the size of the terms it was computed from (as in the float magnitude pass) and the
+smallest term of any sum. The working precision is raised until the rounding error
+(digits lost times those magnitudes) is far below both the reference's scale and
+the smallest term, so that no term of either side is lost: ``exp(100) + 1`` is not
+``exp(100)``. The verdict is "equal", "differ" or unknown (``None``, when the needed
+precision is beyond ``MAX_DPS`` or a value cannot be computed); unknown leads to
+sympy or to ``undecided``, never to ``correct``.
 
 Values are lists of rows of mpmath complex numbers (a scalar is 1×1), mirroring
 the (rows, cols) arrays of ``evaluate.BatchEvaluator``: the same principal branches
@@ -23,9 +26,10 @@ import mpmath
 
 from . import tree as t
 
-PRECISIONS = (30, 60, 120, 240, 480)   # decimal digits, tried in pairs (p, next p)
-AGREEMENT = 1e-25                      # "equal": agree to 25 digits of the reference's scale
-SAFETY = 1e3                           # error estimate of the finer value, times this
+START_DPS = 30                         # decimal digits of the first attempt
+MAX_DPS = 1500                         # beyond this, unknown
+AGREEMENT = 1e-25                      # error at most this times the scale and smallest term
+ROUNDING_DIGITS = 3                    # error <= magnitude * 10^(digits - dps)
 MAX_EXP_ARGUMENT = 1e5                 # exp/cosh/... of more would not fit any precision
 MAX_TRIG_ARGUMENT = mpmath.mpf(10) ** 3000
 MAX_MAGNITUDE_BITS = 1 << 16           # |value| at most 2^65536: beyond that, unknown
@@ -93,92 +97,134 @@ def _bounded(value: Fraction) -> Fraction:
 
 
 # ---------------------------------------------------------------------------------
-# Evaluation at one point, at one precision.
+# Evaluation at one point, at one precision. Each value is (rows, magnitudes, tiny):
+# the entries, a bound on the size of the terms behind each entry, and the smallest
+# non-zero operand of any sum in the subtree (infinite when there is none).
+
+_INF = mpmath.mpf("inf")
+
 
 class _Evaluator:
     def __init__(self, point: dict[str, list[list]]):
         self.point = point              # name -> rows of mpc (exact copies of the floats)
 
-    def run(self, node: t.Node) -> list[list]:
+    def run(self, node: t.Node):
         return _RULES[type(node)](self, node)
+
+    def leaf(self, rows):
+        return rows, _map(abs, rows), _INF
 
     def number(self, node: t.Num):
         value = node.value
-        return [[_ctx.mpc(_ctx.mpf(value.numerator) / value.denominator)]]
+        return self.leaf([[_ctx.mpc(_ctx.mpf(value.numerator) / value.denominator)]])
 
     def const(self, node: t.Const):
-        return [[_ctx.mpc(_ctx.e if node.name == "e" else _ctx.pi)]]
+        return self.leaf([[_ctx.mpc(_ctx.e if node.name == "e" else _ctx.pi)]])
 
     def sym(self, node: t.Sym):
-        return self.point[node.name]
+        return self.leaf(self.point[node.name])
 
     def identity(self, node: t.Identity):
         n = node.size
-        return [[_ctx.mpc(1 if i == j else 0) for j in range(n)] for i in range(n)]
+        return self.leaf([[_ctx.mpc(1 if i == j else 0) for j in range(n)] for i in range(n)])
 
     def negate(self, node: t.Neg):
-        return _map(lambda z: -z, self.run(node.arg))
+        a, am, tiny = self.run(node.arg)
+        return _map(lambda z: -z, a), am, tiny
 
     def transpose(self, node: t.Transpose):
-        return [list(col) for col in zip(*self.run(node.arg))]
+        a, am, tiny = self.run(node.arg)
+        return _transposed(a), _transposed(am), tiny
 
     def add(self, node: t.Add | t.Sub):
-        a, b = self.run(node.left), self.run(node.right)
+        (a, am, at), (b, bm, bt) = self.run(node.left), self.run(node.right)
         if type(node) is t.Add:
-            return _zip(lambda x, y: x + y, a, b)
-        return _zip(lambda x, y: x - y, a, b)
+            value = _zip(lambda x, y: x + y, a, b)
+        else:
+            value = _zip(lambda x, y: x - y, a, b)
+        tiny = min(at, bt, _smallest(a), _smallest(b))
+        return value, _zip(lambda x, y: x + y, am, bm), tiny
 
     def multiply(self, node: t.Mul | t.Hadamard):
-        a, b = self.run(node.left), self.run(node.right)
+        (a, am, at), (b, bm, bt) = self.run(node.left), self.run(node.right)
         if type(node) is t.Mul and not _scalar(a) and not _scalar(b):
-            return _matmul(a, b)
-        return _zip(lambda x, y: x * y, a, b)
+            return _matmul(a, b), _matmul(am, bm), min(at, bt)
+        return _zip(lambda x, y: x * y, a, b), _zip(lambda x, y: x * y, am, bm), min(at, bt)
 
     def divide(self, node: t.Div):
-        a, b = self.run(node.left), self.run(node.right)
+        (a, am, at), (b, bm, bt) = self.run(node.left), self.run(node.right)
 
         def div(x, y):
             if y == 0:
                 raise Unknown
             return x / y
-        return _zip(div, a, b)
+        value = _zip(div, a, b)
+        size = _map(abs, value)
+        mag = _zip(lambda m, y: m / abs(y), _zip(lambda m, v: m, am, value), b)
+        spread = _zip(lambda v, m: v * m, size, bm)
+        mag = _zip(lambda x, y: x + y, mag, _zip(lambda m, y: m / abs(y), spread, b))
+        return value, mag, min(at, bt)
 
     def power(self, node: t.Pow):
-        base, exp = self.run(node.base), self.run(node.exp)
+        (base, bm, bt), (exp, em, et) = self.run(node.base), self.run(node.exp)
         e = exp[0][0]
         if _scalar(base):
-            return [[_power(base[0][0], e)]]
+            b = base[0][0]
+            value = _power(b, e)
+            size = abs(value)
+            if b == 0:
+                mag = size
+            else:
+                mag = size * (1 + abs(e) * bm[0][0] / abs(b))
+                if type(node.exp) is not t.Num:
+                    mag += size * abs(_ctx.log(b)) * em[0][0]
+            return [[value]], [[_checked(mag)]], min(bt, et)
         k = int(e.real)
         if k < 0:
-            base, k = _inverse(base), -k
-        result = [[_ctx.mpc(1 if i == j else 0) for j in range(len(base))] for i in range(len(base))]
+            (base, bm), k = _inverse(base, bm), -k
+        n = len(base)
+        value = [[_ctx.mpc(1 if i == j else 0) for j in range(n)] for i in range(n)]
+        mag = [[_ctx.mpf(1 if i == j else 0) for j in range(n)] for i in range(n)]
         for _ in range(k):
-            result = _matmul(result, base)
-        return result
+            value, mag = _matmul(value, base), _matmul(mag, bm)
+        return value, _map(lambda m: m * max(k, 1), mag), bt
 
     def call(self, node: t.Call):
         args = [self.run(a) for a in node.args]
         func = node.func
+        tiny = min(arg[2] for arg in args)
         if func in t.VARIADIC_FUNCTIONS:
-            value = args[0]
-            for other in args[1:]:
+            value, mag = args[0][0], args[0][1]
+            for b, bm, _ in args[1:]:
                 if func == "max":
-                    value = _zip(lambda x, y: x if x.real >= y.real else y, value, other)
+                    value = _zip(lambda x, y: x if x.real >= y.real else y, value, b)
                 else:
-                    value = _zip(lambda x, y: x if x.real <= y.real else y, value, other)
-            return value
-        a = args[0]
+                    value = _zip(lambda x, y: x if x.real <= y.real else y, value, b)
+                mag = _zip(max, mag, bm)
+            return value, mag, tiny
+        a, am, _ = args[0]
         if func == "inv":
-            return _inverse(a)
+            value, mag = _inverse(a, am)
+            return value, mag, tiny
         if func == "det":
-            return [[_ctx.mpc(_det(a))]]
+            rows = [_ctx.fsum(row) for row in am]
+            bound = _ctx.fprod(rows)
+            return [[_ctx.mpc(_det(a))]], [[_checked(bound)]], tiny
         if func == "tr":
-            return [[_ctx.fsum(a[i][i] for i in range(len(a)))]]
-        return _map(_FUNCTIONS[func], a)
+            return ([[_ctx.fsum(a[i][i] for i in range(len(a)))]],
+                    [[_ctx.fsum(am[i][i] for i in range(len(a)))]], tiny)
+        function, slope = _FUNCTIONS[func]
+        value = _map(function, a)
+        mag = [[abs(v) + (0 if m == 0 else slope(z, v) * m) for z, v, m in zip(ra, rv, rm)]
+               for ra, rv, rm in zip(a, value, am)]
+        return value, mag, tiny
 
     def literal(self, node: t.Vector | t.Matrix):
         rows = [[item] for item in node.items] if type(node) is t.Vector else node.rows
-        return [[self.run(item)[0][0] for item in row] for row in rows]
+        parts = [[self.run(item) for item in row] for row in rows]
+        return ([[p[0][0][0] for p in row] for row in parts],
+                [[p[1][0][0] for p in row] for row in parts],
+                min((p[2] for row in parts for p in row), default=_INF))
 
 
 def _scalar(value) -> bool:
@@ -187,6 +233,15 @@ def _scalar(value) -> bool:
 
 def _map(fn, a):
     return [[fn(z) for z in row] for row in a]
+
+
+def _transposed(a):
+    return [list(col) for col in zip(*a)]
+
+
+def _smallest(a):
+    sizes = [abs(z) for row in a for z in row if z != 0]
+    return min(sizes) if sizes else _INF
 
 
 def _zip(fn, a, b):
@@ -201,7 +256,7 @@ def _zip(fn, a, b):
 
 def _checked(z):
     """Refuse values whose exponent alone would make further work unbounded."""
-    if z != 0 and (_ctx.mag(z) > MAX_MAGNITUDE_BITS or _ctx.mag(z) < -MAX_MAGNITUDE_BITS):
+    if z != 0 and not (-MAX_MAGNITUDE_BITS < _ctx.mag(z) < MAX_MAGNITUDE_BITS):
         raise Unknown
     return z
 
@@ -218,12 +273,17 @@ def _as_matrix(a):
     return m
 
 
-def _inverse(a):
+def _inverse(a, am):
     try:
         m = _ctx.inverse(_as_matrix(a))
     except ZeroDivisionError:
         raise Unknown from None
-    return [[_checked(_ctx.mpc(m[i, j])) for j in range(m.cols)] for i in range(m.rows)]
+    value = [[_checked(_ctx.mpc(m[i, j])) for j in range(m.cols)] for i in range(m.rows)]
+    size = _map(abs, value)
+    # d(A^-1) = -A^-1 dA A^-1; the rounding of the inversion itself is of the order
+    # of the condition number, counted in by |A^-1| |A| |A^-1|.
+    mag = _zip(lambda x, y: x + y, size, _matmul(_matmul(size, am), size))
+    return value, mag
 
 
 def _det(a):
@@ -266,20 +326,33 @@ def _sigmoid(z):
     return 1 / (1 + _ctx.exp(-z))
 
 
-def _positive_part(z):
-    return z if z.real > 0 else _ctx.mpc(0)
+def _tanh(z):
+    if abs(z.real) > 1e4:
+        return _ctx.mpc(1 if z.real > 0 else -1)
+    return _ctx.tanh(_guard_trig(z))
 
 
+def _sqrt_slope(z, v):
+    if v == 0:
+        raise Unknown                      # an inexact argument at sqrt's branch point
+    return 1 / (2 * abs(v))
+
+
+def _log_slope(z, v):
+    return 1 / abs(z)
+
+
+# name -> (function, |f'| from the argument and the value)
 _FUNCTIONS = {
-    "exp": lambda z: _checked(_ctx.exp(_guard_exp(z))),
-    "log": _log,
-    "sqrt": _ctx.sqrt,
-    "abs": lambda z: _ctx.mpc(abs(z)),
-    "sin": lambda z: _ctx.sin(_guard_trig(z)),
-    "cos": lambda z: _ctx.cos(_guard_trig(z)),
-    "tan": lambda z: _ctx.tan(_guard_trig(z)),
-    "tanh": lambda z: _ctx.tanh(_guard_trig(z)) if abs(z.real) < 1e4 else _ctx.mpc(1 if z.real > 0 else -1),
-    "sigmoid": _sigmoid,
+    "exp": (lambda z: _checked(_ctx.exp(_guard_exp(z))), lambda z, v: abs(v)),
+    "log": (_log, _log_slope),
+    "sqrt": (_ctx.sqrt, _sqrt_slope),
+    "abs": (lambda z: _ctx.mpc(abs(z)), lambda z, v: 1),
+    "sin": (lambda z: _ctx.sin(_guard_trig(z)), lambda z, v: _ctx.cosh(z.imag)),
+    "cos": (lambda z: _ctx.cos(_guard_trig(z)), lambda z, v: _ctx.cosh(z.imag)),
+    "tan": (lambda z: _ctx.tan(_guard_trig(z)), lambda z, v: 1 + abs(v) ** 2),
+    "tanh": (_tanh, lambda z, v: abs(1 - v * v)),
+    "sigmoid": (_sigmoid, lambda z, v: abs(v * (1 - v))),
 }
 
 _RULES = {
@@ -311,12 +384,21 @@ def _point(env: dict, index: int) -> dict[str, list[list]]:
     return point
 
 
-def _largest(value) -> float:
-    return max(float(abs(z)) for row in value for z in row)
+def _largest(rows):
+    return max(abs(z) for row in rows for z in row)
 
 
-def _difference(a, b):
-    return max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
+def _error(mag, dps: int):
+    return _largest(mag) * _ctx.mpf(10) ** (ROUNDING_DIGITS - dps)
+
+
+def _needed(error, dps: int, target) -> int | None:
+    """The precision at which ``error`` (found at ``dps``) falls below ``target``."""
+    if target <= 0 or not _ctx.isfinite(target):
+        return None
+    extra = int(_ctx.ceil(_ctx.log10(error / target))) + 2 if error > 0 else 0
+    new = dps + max(extra, 10)
+    return new if new <= MAX_DPS else None
 
 
 def settle_point(ref: t.Node, ans: t.Node, env: dict, index: int,
@@ -324,58 +406,61 @@ def settle_point(ref: t.Node, ans: t.Node, env: dict, index: int,
     """Are ``ref`` and ``ans`` equal at sample point ``index``? ``None``: cannot tell.
 
     ``scale`` is a size the reference's own values set (its float magnitude bound at
-    the point); the answer never sets it. Both sides are evaluated at two precisions
-    at a time; the finer value's error is estimated from their difference."""
+    the point); the answer never widens what counts as equal, it can only make the
+    needed precision higher (and past ``MAX_DPS``, the verdict unknown)."""
     point = _point(env, index)
-    previous = None
-    for dps in PRECISIONS:
-        pair = (_value(ref, point, dps), _value(ans, point, dps))
-        if pair[0] is None or pair[1] is None:
+    dps = START_DPS
+    while True:
+        r, a = _value(ref, point, dps), _value(ans, point, dps)
+        if r is None or a is None:
             return None
-        if previous is not None:
-            verdict = _decide(previous, pair, previous_dps, dps, scale)
-            if verdict is not None:
-                return verdict
-        previous, previous_dps = pair, dps
-    return None
+        (rv, rm, rt), (av, am, at) = r, a
+        if len(rv) != len(av) or len(rv[0]) != len(av[0]):
+            if not (_scalar(rv) or _scalar(av)):
+                return None
+        error = _error(rm, dps) + _error(am, dps)
+        gap = max(abs(x - y) for x, y in _pairs(rv, av))
+        if gap > error:
+            return False
+        target = AGREEMENT * min(max(_largest(rv), _ctx.mpf(scale)), rt, at)
+        if error <= target:
+            return True
+        dps = _needed(error, dps, target)
+        if dps is None:
+            return None
 
 
-def _decide(coarse, fine, coarse_dps: int, fine_dps: int, scale: float) -> bool | None:
-    (r0, a0), (r1, a1) = coarse, fine
-    shrink = 10.0 ** (coarse_dps - fine_dps)
-    size = max(_largest(r1), _largest(a1))
-    if not math.isfinite(size):
-        return None
-    error = SAFETY * shrink * (float(_difference(r0, r1)) + float(_difference(a0, a1))) \
-        + 10.0 ** (5 - fine_dps) * size
-    gap = float(_difference(r1, a1))
-    if gap > error:
-        return False
-    reference = max(_largest(r1), scale, 10.0 ** (-fine_dps / 3))
-    if error <= AGREEMENT * reference:
-        return True
-    return None                        # not converged: try a finer pair
+def _pairs(a, b):
+    if _scalar(a) and not _scalar(b):
+        return ((a[0][0], y) for row in b for y in row)
+    if _scalar(b) and not _scalar(a):
+        return ((x, b[0][0]) for row in a for x in row)
+    return ((x, y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
 
 
 def constant(node: t.Node) -> complex | None:
     """A constant scalar expression's value, computed so that its float is honest:
-    exactly for rationals, else at the precision where two evaluations agree.
+    exactly for rationals, else at a precision where no term of it is lost.
     Infinite when the value exists but is beyond the float range; ``None`` when it
-    cannot be computed (a pole, a non-scalar, no agreement)."""
+    cannot be computed (a pole, a non-scalar, a precision beyond ``MAX_DPS``)."""
     exact = rational(node)
     if exact is not None:
         return complex(float(exact)) if abs(exact) <= _FLOAT_MAX else complex(math.inf)
-    previous = None
-    for dps in PRECISIONS:
-        value = _value(node, {}, dps)
-        if value is None or not _scalar(value):
+    dps = START_DPS
+    while True:
+        result = _value(node, {}, dps)
+        if result is None or not _scalar(result[0]):
             return None
-        z = value[0][0]
-        if previous is not None:
-            error = SAFETY * 10.0 ** (previous_dps - dps) * float(abs(z - previous))
-            # Relative agreement, or an absolute error far below what any float could
-            # show next to a reference (sin(pi) is 1e-31, then 1e-61, ...).
-            if error <= 1e-17 * float(abs(z)) or error <= 1e-40:
-                return complex(float(z.real), float(z.imag))     # inf when beyond floats
-        previous, previous_dps = z, dps
-    return None
+        (value,), (mag,), tiny = result[0][0], result[1][0], result[2]
+        z = value
+        error = mag * _ctx.mpf(10) ** (ROUNDING_DIGITS - dps)
+        # Far below the float's own rounding, and below every term of every sum
+        # (sin(pi) has no sum: its absolute error alone counts).
+        target = min(1e-17 * abs(z), AGREEMENT * tiny) if abs(z) > 0 else AGREEMENT * tiny
+        if error <= target or (error <= 1e-40 and not _ctx.isfinite(tiny)):
+            return complex(float(z.real), float(z.imag))     # inf when beyond floats
+        if not _ctx.isfinite(target) or target <= 0:
+            return complex(float(z.real), float(z.imag)) if error <= 1e-40 else None
+        dps = _needed(error, dps, target)
+        if dps is None:
+            return None
