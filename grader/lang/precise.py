@@ -422,7 +422,10 @@ def settle_point(ref: t.Node, ans: t.Node, env: dict, index: int,
         gap = max(abs(x - y) for x, y in _pairs(rv, av))
         if gap > error:
             return False
-        target = AGREEMENT * min(max(_largest(rv), _ctx.mpf(scale)), rt, at)
+        # Equal needs the error far below the reference's size and below every term of
+        # either side (a reference that is exactly 0 has no size: its terms count).
+        sizes = [x for x in (max(_largest(rv), _ctx.mpf(scale)), rt, at) if x > 0]
+        target = AGREEMENT * min(sizes) if sizes else _ctx.mpf(0)
         if error <= target:
             return True
         dps = _needed(error, dps, target)

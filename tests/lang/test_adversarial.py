@@ -25,7 +25,9 @@ from grader.compare import compare_one
 from grader.lang import AnswerError, parse, to_plain
 
 HUGE = ("10^20", "10^16", "exp(30)", "exp(40)", "1e12", "2^60", "10^300")
-TRIG = ("sin", "cos", "tanh", "sigmoid")
+# tanh and sigmoid of a huge argument are 1 to within e^(-10^20): no finite precision
+# tells them from 1 (a documented limit), so only sin and cos serve as noise here.
+TRIG = ("sin", "cos")
 ACCEPTED = ("correct", "partial")
 FORMULA_TYPES = ("expression", "matrix-expression")
 SEEDS = (1, 2)
@@ -141,7 +143,7 @@ def disguised_constant(draw, value: str) -> str:
     return f"({h} - {h} + {value})"
 
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
