@@ -56,10 +56,40 @@ def _principal(fn):
     return lambda z: fn(z + 0j)
 
 
+def _softplus(z: np.ndarray) -> np.ndarray:
+    # log(1 + e^z) without overflow: z + log(1 + e^-z) for a positive real part
+    positive = z.real > 0
+    return np.where(positive, z + np.log1p(np.exp(-np.where(positive, z, 0))),
+                    np.log1p(np.exp(np.where(positive, 0, z))))
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.where(z.real > 0, z, 0j)
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(z: np.ndarray) -> np.ndarray:
+    # real arguments only (no complex erf in numpy): elsewhere the point is unusable
+    value = _ERF(z.real).astype(float).astype(complex)
+    return np.where(z.imag == 0, value, np.nan)
+
+
+_LOG2, _LOG10 = math.log(2), math.log(10)
+
 _ELEMENTWISE = {
     "exp": np.exp, "log": _principal(np.log), "sqrt": _principal(np.sqrt), "sin": np.sin,
     "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
     "abs": lambda z: np.abs(z).astype(complex),
+    # Principal complex branches, as for log and sqrt: outside a real domain (asin of
+    # 1.5, acosh of 0.5, atanh of 2) the value is complex and the point is skipped.
+    "cosh": np.cosh, "sinh": np.sinh, "sech": lambda z: 1 / np.cosh(z),
+    "atan": _principal(np.arctan), "asin": _principal(np.arcsin),
+    "acos": _principal(np.arccos), "atanh": _principal(np.arctanh),
+    "asinh": _principal(np.arcsinh), "acosh": _principal(np.arccosh),
+    "log2": lambda z: np.log(z + 0j) / _LOG2, "log10": lambda z: np.log(z + 0j) / _LOG10,
+    "softplus": _softplus, "relu": _relu, "erf": _erf,
 }
 # |f'(a)| from the argument a and the value v: how much an input error is amplified.
 _SLOPES = {
@@ -67,6 +97,16 @@ _SLOPES = {
     "sqrt": lambda a, v: 1 / (2 * np.abs(v)), "abs": lambda a, v: 1.0,
     "sin": lambda a, v: 1.0, "cos": lambda a, v: 1.0, "tan": lambda a, v: 1 + np.abs(v) ** 2,
     "tanh": lambda a, v: np.abs(1 - v * v), "sigmoid": lambda a, v: np.abs(v * (1 - v)),
+    "cosh": lambda a, v: np.abs(np.sinh(a)), "sinh": lambda a, v: np.abs(np.cosh(a)),
+    "sech": lambda a, v: np.abs(v * np.tanh(a)), "atan": lambda a, v: 1 / np.abs(1 + a * a),
+    "asin": lambda a, v: 1 / np.abs(np.sqrt(1 - a * a + 0j)),
+    "acos": lambda a, v: 1 / np.abs(np.sqrt(1 - a * a + 0j)),
+    "atanh": lambda a, v: 1 / np.abs(1 - a * a),
+    "asinh": lambda a, v: 1 / np.abs(np.sqrt(1 + a * a + 0j)),
+    "acosh": lambda a, v: 1 / np.abs(np.sqrt(a * a - 1 + 0j)),
+    "log2": lambda a, v: 1 / (np.abs(a) * _LOG2), "log10": lambda a, v: 1 / (np.abs(a) * _LOG10),
+    "softplus": lambda a, v: np.abs(_sigmoid(a)), "relu": lambda a, v: 1.0,
+    "erf": lambda a, v: 2 / math.sqrt(math.pi) * np.abs(np.exp(-a * a)),
 }
 _CONSTANTS = {"e": math.e, "pi": math.pi}
 
@@ -377,10 +417,28 @@ def _scalar_sigmoid(z: complex) -> complex:
     return ez / (1 + ez)
 
 
+def _scalar_softplus(z: complex) -> complex:
+    if z.real > 0:
+        return z + cmath.log(1 + cmath.exp(-z))
+    return cmath.log(1 + cmath.exp(z))
+
+
+def _scalar_erf(z: complex) -> complex:
+    if z.imag != 0:
+        raise ValueError("erf of a complex number")      # left to numpy: nan, unusable
+    return complex(math.erf(z.real))
+
+
 _SCALAR_FUNCTIONS = {
     "exp": cmath.exp, "log": lambda z: cmath.log(z + 0j), "sqrt": lambda z: cmath.sqrt(z + 0j),
     "sin": cmath.sin, "cos": cmath.cos, "tan": cmath.tan, "tanh": cmath.tanh,
     "sigmoid": _scalar_sigmoid, "abs": lambda z: complex(abs(z)),
+    "cosh": cmath.cosh, "sinh": cmath.sinh, "sech": lambda z: 1 / cmath.cosh(z),
+    "atan": lambda z: cmath.atan(z + 0j), "asin": lambda z: cmath.asin(z + 0j),
+    "acos": lambda z: cmath.acos(z + 0j), "atanh": lambda z: cmath.atanh(z + 0j),
+    "asinh": lambda z: cmath.asinh(z + 0j), "acosh": lambda z: cmath.acosh(z + 0j),
+    "log2": lambda z: cmath.log(z + 0j) / _LOG2, "log10": lambda z: cmath.log(z + 0j) / _LOG10,
+    "softplus": _scalar_softplus, "relu": lambda z: z if z.real > 0 else 0j, "erf": _scalar_erf,
 }
 
 

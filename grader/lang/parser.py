@@ -36,6 +36,12 @@ FUNCTION_ALIASES = {
     "cos": "cos", "tan": "tan", "tanh": "tanh", "sigmoid": "sigmoid", "sigma": "sigmoid",
     "max": "max", "min": "min", "inv": "inv", "det": "det", "tr": "tr", "Tr": "tr",
     "trace": "tr",
+    "cosh": "cosh", "sinh": "sinh", "sech": "sech", "atan": "atan", "arctan": "atan",
+    "asin": "asin", "arcsin": "asin", "acos": "acos", "arccos": "acos", "atanh": "atanh",
+    "artanh": "atanh", "arctanh": "atanh", "asinh": "asinh", "arsinh": "asinh",
+    "arcsinh": "asinh", "acosh": "acosh", "arcosh": "acosh", "arccosh": "acosh",
+    "log2": "log2", "log_2": "log2", "log10": "log10", "log_10": "log10",
+    "softplus": "softplus", "relu": "relu", "ReLU": "relu", "erf": "erf",
 }
 _NUMBER = re.compile(r"(\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?\Z")
 _MULTIPLY_KINDS = {"mul": t.Mul, "div": t.Div, "hadamard": t.Hadamard, "juxt": t.Mul}
@@ -622,6 +628,10 @@ class _Resolver:
                 at = self.where(pos)
                 raise AnswerError(f"{func} needs at least two arguments, e.g. {func}(0, x) "
                                   f"(character {at + 1})", at)
+        elif func == "log" and len(args) == 2:
+            # log(x, b): the logarithm to base b, as log(x)/log(b)
+            quotient = t.Div(t.Call("log", (args[0],)), t.Call("log", (args[1],)))
+            return t.Neg(quotient) if negated else quotient
         elif len(args) != 1:
             at = self.where(pos)
             raise AnswerError(f"{func} takes one argument, got {len(args)} "

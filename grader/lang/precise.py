@@ -342,8 +342,58 @@ def _log_slope(z, v):
     return 1 / abs(z)
 
 
+def _finite(fn):
+    def checked(z):
+        value = fn(z)
+        if not _ctx.isfinite(value):
+            raise Unknown                  # a pole or a branch point: atanh(1), log(0)
+        return value
+    return checked
+
+
+def _softplus(z):
+    z = _guard_exp(z)
+    if z.real > 0:
+        return z + _ctx.log(1 + _ctx.exp(-z))
+    return _ctx.log(1 + _ctx.exp(z))
+
+
+def _root_slope(shift, sign):
+    # 1/|sqrt(shift + sign*z^2)|, the slope of asin, acos, asinh, acosh
+    def slope(z, v):
+        root = abs(_ctx.sqrt(shift + sign * z * z))
+        if root == 0:
+            raise Unknown
+        return 1 / root
+    return slope
+
+
+def _reciprocal_slope(fn):
+    def slope(z, v):
+        size = abs(fn(z))
+        if size == 0:
+            raise Unknown
+        return 1 / size
+    return slope
+
+
 # name -> (function, |f'| from the argument and the value)
 _FUNCTIONS = {
+    "cosh": (lambda z: _ctx.cosh(_guard_exp(z)), lambda z, v: abs(_ctx.sinh(z))),
+    "sinh": (lambda z: _ctx.sinh(_guard_exp(z)), lambda z, v: abs(_ctx.cosh(z))),
+    "sech": (_finite(lambda z: _ctx.sech(_guard_exp(z))), lambda z, v: abs(v * _ctx.tanh(z))),
+    "atan": (_finite(_ctx.atan), _reciprocal_slope(lambda z: 1 + z * z)),
+    "asin": (_finite(_ctx.asin), _root_slope(1, -1)),
+    "acos": (_finite(_ctx.acos), _root_slope(1, -1)),
+    "atanh": (_finite(_ctx.atanh), _reciprocal_slope(lambda z: 1 - z * z)),
+    "asinh": (_finite(_ctx.asinh), _root_slope(1, 1)),
+    "acosh": (_finite(_ctx.acosh), _root_slope(-1, 1)),
+    "log2": (lambda z: _log(z) / _ctx.ln2, lambda z, v: 1 / (abs(z) * _ctx.ln2)),
+    "log10": (lambda z: _log(z) / _ctx.ln10, lambda z, v: 1 / (abs(z) * _ctx.ln10)),
+    "softplus": (_softplus, lambda z, v: abs(_sigmoid(z))),
+    "relu": (lambda z: z if z.real > 0 else _ctx.mpc(0), lambda z, v: 1),
+    "erf": (lambda z: _ctx.erf(_guard_trig(z)),
+            lambda z, v: 2 / _ctx.sqrt(_ctx.pi) * abs(_ctx.exp(-z * z))),
     "exp": (lambda z: _checked(_ctx.exp(_guard_exp(z))), lambda z, v: abs(v)),
     "log": (_log, _log_slope),
     "sqrt": (_ctx.sqrt, _sqrt_slope),
