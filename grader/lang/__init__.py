@@ -4,6 +4,15 @@ See docs/answer-language-api.md. Parsing builds our own tree with a Lark grammar
 only our code walks it. No student text reaches eval, exec, sympify or parse_expr.
 """
 
+import sys
+
+# Trees are walked recursively. Real nesting is capped (Limits.max_tree_depth), but
+# a flat sum or product of up to a thousand terms (what max_length allows) is a
+# chain as deep as it is long, a few frames per term; Python's default of 1000
+# frames would turn such an answer into a RecursionError.
+if sys.getrecursionlimit() < 10000:
+    sys.setrecursionlimit(10000)
+
 from .errors import DEFAULT_LIMITS, FLOAT_MAX, AnswerError, Limits, too_large
 from .evaluate import evaluate, to_number
 from .parser import parse

@@ -27,7 +27,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from . import tree as t
 from .errors import DEFAULT_LIMITS, FLOAT_MAX, AnswerError, Limits, too_large
-from .fast_parser import Raw, Rejection, parse_raw
+from .fast_parser import CHAINS, Raw, Rejection, chain_depth, parse_raw
 from .latex import latex_to_plain
 from .normalize import GREEK, normalize
 
@@ -53,6 +53,8 @@ _OPEN, _CLOSE = "([{", ")]}"
 # (no recursion).
 
 def _node(kind: str, *parts: Raw) -> Raw:
+    if len(parts) == 2 and kind in CHAINS:
+        return Raw(kind, parts, parts[0].pos, chain_depth(kind, *parts))
     return Raw(kind, parts, parts[0].pos, 1 + max(p.depth for p in parts))
 
 
