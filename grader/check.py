@@ -34,7 +34,7 @@ def check_file(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None)
                 reading = part.answer.read(raw, ctx)
             except AnswerError as exc:
                 ok = False
-                lines.append(f"  ✘ {part.id}: {exc.message}")
+                lines.append(f"  ✘ {part.id}: {exc.text(lang)}")
                 lines.append(f"      expected {part.answer.hint(lang)}")
                 continue
             lines.append(f"  ✔ {part.id}: read as {reading.plain}")

@@ -439,7 +439,8 @@ class _Resolver:
                               f"{self.limits.max_exponent})", self.where(r.pos))
         if node == "large":
             at = self.where(r.pos)
-            raise too_large(f"the number '{text}' at character {at + 1}", at)
+            shown = text if len(text) <= 24 else text[:12] + "…" + text[-6:]
+            raise too_large(f"the number '{shown}' at character {at + 1}", at)
         return node
 
     def name(self, text: str, pos: int) -> list[t.Node] | _FuncRef:
@@ -674,11 +675,12 @@ def _number(text: str, max_digits: int, max_exponent: int) -> t.Num | str:
     Fraction is the dearest step of reading a number."""
     whole, frac, exp = _NUMBER.match(text).groups()
     digits = (whole + (frac or "")).lstrip("0")
-    if len(digits) > max_digits:
-        return "digits"
     power = int(exp) if exp else 0
+    if len(digits) > max_digits:
+        # a 400-digit integer is first of all beyond the float range
+        return "large" if len(whole.lstrip("0")) + power > 309 else "digits"
     if abs(power) > max_exponent:
-        return "exponent"
+        return "large" if power > 0 and digits else "exponent"
     power -= len(frac or "")
     mantissa = int(whole + (frac or "") or "0")
     value = Fraction(mantissa * 10 ** power) if power >= 0 else Fraction(mantissa, 10 ** -power)

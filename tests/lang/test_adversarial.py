@@ -299,3 +299,34 @@ def test_compare_batch_answers_every_line(tmp_path):
     assert out[5]["verdict"] == "invalid" and "too large" in out[5]["message"]
     assert "error" in out[6] and "shape" in out[6]["error"]
     assert "error" in out[7] and "not JSON" in out[7]["error"]
+
+
+def test_check_and_grade_say_too_large_in_both_languages(root, tmp_path, capsys, monkeypatch):
+    """A 400-digit YAML integer, a YAML float beyond range and '-1e400' in an answer file."""
+    from grader.bank.loader import load_set
+    from grader.cli import main
+    from grader.demo import synthesize
+    monkeypatch.setenv("GRADER_SECRET", "sound-test")
+    synthesize(load_set(root / "sets" / "demo.yaml"), tmp_path / "subs")
+    text = (tmp_path / "subs" / "s001.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("    total: "))
+    lines[first] = "    total: " + "9" * 400
+    lines[first + 1] = "    total_no_bias: 1.0e+400"
+    lines[first + 2] = "    half: '-1e400'"
+    (tmp_path / "one").mkdir()
+    answers = tmp_path / "one" / "s001.yaml"
+    answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for lang, phrase in (("en", "too large: at most"), ("ru", "слишком большое число")):
+        main(["check", str(answers), "--set", str(root / "sets" / "demo.yaml"), "--lang", lang])
+        out = capsys.readouterr().out
+        assert out.count(phrase) == 3, out
+        assert "Traceback" not in out
+    main(["grade", str(root / "sets" / "demo.yaml"), "--submissions", str(tmp_path / "one"),
+          "--out", str(tmp_path / "out"), "--quiet"])
+    row = json.loads((tmp_path / "out" / "results.jsonl").read_text().splitlines()[0])
+    parts = {p["part"]: p for p in row["parts"] if p["part"] in ("total", "total_no_bias", "half")}
+    assert len(parts) == 3
+    for p in parts.values():
+        assert p["verdict"] == "invalid", p
+        assert not p["check"].startswith("internal-error")
