@@ -1,12 +1,19 @@
 """Is a student's expression equal to the reference? An ordered chain of checks.
 
+0. Two constant expressions are compared exactly or at high precision
+   (``precise.settle_point``), never by their rounded floats (check ``"exact"``).
 1. Sampling: both sides are evaluated with numpy at random points of each
    variable's domain (deterministic from ``seed``), all points in one vectorised
-   pass. Points where either side is not a finite real number are skipped. Any
-   usable point where the values differ beyond the tolerance decides ``False``;
-   agreement at enough usable points decides ``True``.
-2. Only when too few points are usable: sympy's ``simplify(a - b) == 0`` in a
-   separate process that is killed when ``budget_s`` runs out (``None``, "timeout").
+   pass, each value with a bound on the size of the terms behind it. The tolerance
+   at a point comes from the reference alone (its value and its own rounding bound);
+   the answer's bound only says how far its float can be trusted. A point where the
+   answer is off by more than tolerance and noise decides ``False``; agreement at
+   enough usable points decides ``True``; points the floats cannot settle (huge or
+   cancelling terms, ``sin(10^20)``, overflow) are settled in ``precise``, which
+   never accepts more than exact arithmetic would.
+2. Only when too few points are usable, or ``precise`` cannot settle a point:
+   sympy's ``simplify(a - b) == 0`` in a separate process that is killed when
+   ``budget_s`` runs out (``None``, "timeout").
 
 Both sides must have the same shape; a scalar and a 1×1 matrix count as the same.
 An answer-side problem (unknown name, bad shape) raises ``AnswerError``; a problem
