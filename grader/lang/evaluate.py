@@ -161,6 +161,7 @@ class BatchEvaluator:
     def __init__(self, env: Mapping[str, np.ndarray], magnitudes: bool = False):
         self.env = env
         self.track = magnitudes
+        self.steps = 0          # operations evaluated (each may round once): scales the noise
 
     def run(self, node: t.Node) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -170,6 +171,7 @@ class BatchEvaluator:
         """(value, magnitude bound); the bound is ``None`` when not tracking.
 
         Callers outside ``run`` wrap this in ``np.errstate(all="ignore")``."""
+        self.steps += 1
         return _RULES[type(node)](self, node)        # a table: this runs for every node
 
     def number(self, node: t.Num):

@@ -25,6 +25,7 @@ from fractions import Fraction
 import mpmath
 
 from . import tree as t
+from .memo import IdentityMemo
 
 START_DPS = 30                         # decimal digits of the first attempt
 MAX_DPS = 1500                         # beyond this, unknown
@@ -88,6 +89,100 @@ def _rational(node: t.Node) -> Fraction:
             raise _NotRational
         return _bounded(base ** k)
     raise _NotRational
+
+
+def fold(node: t.Node) -> t.Node:
+    """``node`` with its rational constant parts computed exactly: a constant subtree
+    becomes its value, and the constant terms of a flat sum are added up exactly
+    (``t + 1e12 - 1e12`` is ``t``, ``x*(10^20 + 1 - 10^20)`` is ``x*1``). The value is
+    unchanged; only what floating point would lose is gone. Returns ``node`` itself
+    when nothing folds; memoised by identity (a part's reference folds once)."""
+    known = _FOLDED.get(node)
+    if known is None:
+        known = _FOLDED.put(node, _fold(node)[0])
+    return known
+
+
+_FOLDED = IdentityMemo(1024)
+
+
+def clear_cache() -> None:
+    _FOLDED.clear()
+
+
+def _fold(node: t.Node) -> tuple[t.Node, Fraction | None]:
+    kind = type(node)
+    if kind is t.Num:
+        return node, node.value
+    if kind in (t.Sym, t.Const, t.Identity):
+        return node, None
+    if kind is t.Add or kind is t.Sub:
+        return _fold_sum(node)
+    if kind is t.Neg:
+        arg, value = _fold(node.arg)
+        if value is not None:
+            return _literal(-value), -value
+        return (node if arg is node.arg else t.Neg(arg)), None
+    if kind in (t.Mul, t.Div, t.Pow):
+        first, second = t.children(node)
+        (a, av), (b, bv) = _fold(first), _fold(second)
+        if av is not None and bv is not None:
+            value = rational(type(node)(_literal(av), _literal(bv)))
+            if value is not None:
+                return _literal(value), value
+        if a is first and b is second:
+            return node, None
+        return type(node)(a, b), None
+    changed = False
+
+    def fold_child(child):
+        nonlocal changed
+        new = _fold(child)[0]
+        changed = changed or new is not child
+        return new
+    rebuilt = t.map_children(node, fold_child)
+    return (rebuilt if changed else node), None
+
+
+def _fold_sum(node) -> tuple[t.Node, Fraction | None]:
+    terms = []                                   # (positive?, subtree), right to left
+    current = node
+    while type(current) is t.Add or type(current) is t.Sub:
+        terms.append((type(current) is t.Add, current.right))
+        current = current.left
+    terms.append((True, current))
+    terms.reverse()
+    folded = [(plus, *_fold(term)) for plus, term in terms]
+    constants = [value if plus else -value for plus, _, value in folded if value is not None]
+    try:
+        total = _bounded(sum(constants, Fraction(0)))
+    except _NotRational:
+        return node, None
+    if len(constants) == len(folded):
+        return _literal(total), total
+    gain = len(constants) > 1 or (constants and total == 0)
+    if not gain and all(new is old for (_, new, _), (_, old) in zip(folded, terms)):
+        return node, None
+    acc = None
+    for plus, new, value in folded:
+        if value is not None:
+            continue
+        if acc is None:
+            acc = new if plus else t.Neg(new)
+        else:
+            acc = t.Add(acc, new) if plus else t.Sub(acc, new)
+    if total != 0:
+        acc = t.Add(acc, _literal(total)) if total > 0 else t.Sub(acc, _literal(-total))
+    return acc, None
+
+
+def _literal(value: Fraction) -> t.Node:
+    """An exact rational as a tree (only evaluated, never printed)."""
+    magnitude = abs(value)
+    node = t.Num(Fraction(magnitude.numerator))
+    if magnitude.denominator != 1:
+        node = t.Div(node, t.Num(Fraction(magnitude.denominator)))
+    return t.Neg(node) if value < 0 else node
 
 
 def _bounded(value: Fraction) -> Fraction:
