@@ -22,7 +22,8 @@ class MatrixExpressionAnswer(AnswerType):
     name = "matrix-expression"
     fields = (Field("variables", "mapping",
                     "Symbols with shapes and kinds: `{A: {shape: [3, 3], kind: spd}, x: {shape: [3, 1]}}`; "
-                    "scalars: `{t: {shape: []}}`. Kinds: " + ", ".join(KINDS) + ".",
+                    "scalars: `{t: {shape: []}}`; `domain: [lo, hi]` sets the range of the random "
+                    "entries (default [-2, 2]). Kinds: " + ", ".join(KINDS) + ".",
                     required=True),)
 
     def __init__(self, options):
