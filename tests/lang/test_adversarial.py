@@ -330,3 +330,16 @@ def test_check_and_grade_say_too_large_in_both_languages(root, tmp_path, capsys,
     for p in parts.values():
         assert p["verdict"] == "invalid", p
         assert not p["check"].startswith("internal-error")
+
+
+@SETTINGS
+@given(huge, st.integers(-3, 3), st.sampled_from(["number", "integer", "vector"]))
+def test_numeric_types_read_exact_values(h, k, kind):
+    """number, integer and vector answers: the exact value, whatever floats would round."""
+    answer_type = ANSWER_TYPES[kind]({})
+    if kind == "vector":
+        ref, right, wrong = [k, 1], f"[{h} + {k} - {h}, 1]", f"[{h} + {k + 1} - {h}, 1]"
+    else:
+        ref, right, wrong = k, f"{h} + {k} - {h}", f"{h} + {k + 1} - {h}"
+    assert verdict(answer_type, ref, right) == "correct"
+    assert verdict(answer_type, ref, wrong) not in ACCEPTED
