@@ -37,6 +37,8 @@ MAX_MAGNITUDE_BITS = 1 << 16           # |value| at most 2^65536: beyond that, u
 
 _FLOAT_MAX = Fraction(1.7976931348623157e308)
 _ctx = mpmath.MPContext()              # private: never changes mpmath's global precision
+# (one context for the process: grading is single-threaded; a threaded caller would
+# need one per thread, as ``_value`` sets its precision)
 
 
 class Unknown(Exception):
