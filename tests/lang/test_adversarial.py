@@ -306,7 +306,7 @@ def test_check_and_grade_say_too_large_in_both_languages(root, tmp_path, capsys,
     from grader.bank.loader import load_set
     from grader.cli import main
     from grader.demo import synthesize
-    monkeypatch.setenv("GRADER_SECRET", "sound-test")
+    monkeypatch.setenv("GRADER_SECRET", "sound-adversarial-test-secret")
     synthesize(load_set(root / "sets" / "demo.yaml"), tmp_path / "subs")
     text = (tmp_path / "subs" / "s001.yaml").read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -322,8 +322,8 @@ def test_check_and_grade_say_too_large_in_both_languages(root, tmp_path, capsys,
         out = capsys.readouterr().out
         assert out.count(phrase) == 3, out
         assert "Traceback" not in out
-    main(["grade", str(root / "sets" / "demo.yaml"), "--submissions", str(tmp_path / "one"),
-          "--out", str(tmp_path / "out"), "--quiet"])
+    assert main(["grade", str(root / "sets" / "demo.yaml"), "--submissions", str(tmp_path / "one"),
+                 "--out", str(tmp_path / "out"), "--quiet"]) == 0
     row = json.loads((tmp_path / "out" / "results.jsonl").read_text().splitlines()[0])
     parts = {p["part"]: p for p in row["parts"] if p["part"] in ("total", "total_no_bias", "half")}
     assert len(parts) == 3
