@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=200, help="variants checked per family (default 200)")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--report", help="write the stress report as JSON here")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress bar on stderr even when it is not a terminal")
 
     p = sub.add_parser("render", help="one variant per student")
     p.add_argument("set")

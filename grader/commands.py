@@ -131,8 +131,20 @@ def cmd_check(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .grading.progress import Progress
     from .validate import validate_bank
-    ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers))
+    with Progress() as bar:
+        bar.enabled = bar.enabled or args.progress   # a bar on a terminal, or when asked (CI logs)
+        first = True
+
+        def tick(done, total, _problem):
+            nonlocal first
+            if first:
+                bar.start(total)
+                first = False
+            bar.tick()
+        ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers),
+                                   progress=tick)
     print(report.text())
     if args.report:
         Path(args.report).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")

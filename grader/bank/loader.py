@@ -41,6 +41,10 @@ PART_FIELDS = (
     Field("misconceptions", "list", "Known wrong answers: `{bug, feedback: {en, ru}, credit}`.", default=[]),
     Field("follows", "list", "Earlier part ids this part builds on (follow-through credit).", default=[]),
     Field("follow_credit", "number", "Share of the points for a follow-through match.", default=1.0),
+    Field("fixed", "bool", "The answer is the same for every student by nature (a fact such as "
+          "σ(0) = 1/2); `grader validate` then does not ask it to vary. Needs `why`.", default=False),
+    Field("why", "str", "With `fixed: true`: why this answer cannot depend on the drawn parameters.",
+          default=""),
 )
 MISCONCEPTION_FIELDS = (
     Field("bug", "str", "Passed to the solver as `bug=`; its answer is the typical wrong one.", required=True),
@@ -95,9 +99,12 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
         m = check_fields(doc, path + ("misconceptions", i), m, MISCONCEPTION_FIELDS, "misconception")
         feedback = {lang: " ".join(text.split()) for lang, text in m["feedback"].items()}
         miscs.append(Misconception(bug=m["bug"], feedback=feedback, credit=float(m["credit"])))
+    if fields["fixed"] and not fields["why"].strip():
+        raise doc.error(path + ("why",), "a part marked `fixed: true` must say why its answer cannot vary",
+                        expected="a non-empty string")
     return Part(id=fields["id"], type=kind, points=float(fields["points"]), prompt=fields["prompt"],
                 answer=answer, misconceptions=tuple(miscs), follows=tuple(fields["follows"]),
-                follow_credit=float(fields["follow_credit"]))
+                follow_credit=float(fields["follow_credit"]), fixed=fields["fixed"])
 
 
 def build_problem(doc: Document) -> Problem:

@@ -25,6 +25,7 @@ class Part:
     misconceptions: tuple[Misconception, ...] = ()
     follows: tuple[str, ...] = ()
     follow_credit: float = 1.0
+    fixed: bool = False   # the same answer for every student by design (validate does not flag it)
 
 
 @dataclass(frozen=True)
