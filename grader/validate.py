@@ -184,11 +184,14 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
             report.warnings.append(f"part {part.id}: the answer is zero on {zeros[part.id]} of {seeds} "
                                    "seeds (degenerate draws?)")
         distinct = len(values[part.id])
+        few = distinct < max(3, seeds // 20)
         if part.fixed:
-            if distinct > 1:
+            # fixed: one answer, or a few forms set by a drawn convention (a loss with or
+            # without 1/2); an answer that varies freely is not fixed
+            if seeds >= 20 and not few:
                 report.error(f"part {part.id} is marked `fixed: true` but its answer takes {distinct} "
                              f"values over {seeds} seeds; drop `fixed`")
-        elif seeds >= 20 and not part.answer.few_answers and distinct < max(3, seeds // 20):
+        elif seeds >= 20 and not part.answer.few_answers and few:
             # Students sitting side by side could copy it: vary the parameters it depends on,
             # or say in the YAML that it cannot vary (`fixed: true` with `why`).
             report.error(f"part {part.id}: the answer barely varies ({distinct} distinct values "
