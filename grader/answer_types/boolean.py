@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import t
+
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, Reading
 
@@ -30,4 +32,4 @@ class BooleanAnswer(AnswerType):
         return Comparison(float(ref.value == ans.value), "exact")
 
     def hint(self, lang):
-        return "yes or no" if lang == "en" else "да или нет (yes/no)"
+        return t("hint.boolean", lang)

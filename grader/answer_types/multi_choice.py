@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import t
+
 from ..fields import Field
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, Reading
@@ -43,8 +45,8 @@ class MultiChoiceAnswer(AnswerType):
         return list(ref_value)
 
     def hint(self, lang):
-        return ("a list of option ids from: " if lang == "en" else "список вариантов из: ") \
-            + ", ".join(option_ids(self.options)) + " (e.g. [" + ", ".join(option_ids(self.options)[:2]) + "])"
+        ids = option_ids(self.options)
+        return t("hint.multi_choice", lang, ids=", ".join(ids), example="[" + ", ".join(ids[:2]) + "]")
 
     def sheet_note(self, lang):
         head = "Options (choose all that apply)" if lang == "en" else "Варианты (выберите все подходящие)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import t
+
 from .base import AnswerType, Comparison, Context, Reading
 from .numeric import TOLERANCE_FIELD, format_number, read_scalar, rounded_within, tolerance_from
 
@@ -42,8 +44,7 @@ class NumberAnswer(AnswerType):
         return not (ans.value == 0 and ref.value != 0)
 
     def hint(self, lang):
-        return ("a number, e.g. 0.25, 1/4 or exp(1)/(1+exp(1))" if lang == "en"
-                else "число, например 0.25, 1/4 или exp(1)/(1+exp(1))")
+        return t("hint.number", lang)
 
     def key_value(self, ref_value):
         if isinstance(ref_value, (int, float)) and not isinstance(ref_value, bool):
@@ -51,7 +52,7 @@ class NumberAnswer(AnswerType):
         return format_number(ref_value) if not isinstance(ref_value, str) else ref_value
 
     def sheet_note(self, lang):
-        return ("Accepted " if lang == "en" else "Принимается ") + self.tolerance.describe(lang) + "."
+        return t("note.number", lang, tol=self.tolerance.describe(lang))
 
 
 def _off_message(ref: float, ans: float) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..fields import Field
+from ..i18n import t
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, Reading
-from .numeric import array_latex, array_plain, read_array, read_scalar, shape_text
+from .numeric import array_latex, array_plain, example_array, read_array, read_scalar, shape_text
 
 
 class PropertyAnswer(AnswerType):
@@ -83,13 +84,16 @@ class PropertyAnswer(AnswerType):
 
     def hint(self, lang):
         if self.layout is None:
-            return ("any answer with the required property" if lang == "en"
-                    else "любой ответ с нужным свойством")
-        parts = ", ".join(f"{k}: {'number' if not s else shape_text(s)}" for k, s in self.layout.items())
-        return (f"a mapping {{{parts}}}; any valid answer scores" if lang == "en"
-                else f"словарь {{{parts}}}; засчитывается любой верный ответ")
+            return t("hint.property_any", lang)
+
+        def size(s):
+            return t("hint.scalar", lang) if not s else (
+                t("phrase.entries", lang, n=s[0]) if len(s) == 1 else shape_text(s))
+        parts = ", ".join(f"{k}: {size(s)}" for k, s in self.layout.items())
+        # how such an answer is written: one line of YAML with every field in its shape
+        example = "{" + ", ".join(f"{k}: {example_array(s) if s else 0}" for k, s in self.layout.items()) + "}"
+        return t("hint.property", lang, fields=parts, example=example)
 
     def sheet_note(self, lang):
-        return ("Any answer with the required property is accepted." if lang == "en"
-                else "Засчитывается любой ответ с нужным свойством.")
+        return t("note.property", lang)
 

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from xml.sax.saxutils import escape, quoteattr
 
 from ..bank.model import ProblemSet
+from ..i18n import localize, t, verdict
 from .results import SubmissionResult
 
 VERDICT_MARK = {"correct": "✔", "partial": "◐", "incorrect": "✘", "undecided": "?",
@@ -63,21 +64,26 @@ def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
     lines.append(("**Score:** " if en else "**Баллы:** ") + f"{fmt_points(r.score)} / {fmt_points(r.max)}")
     if r.status != "ok":
         lines += ["", ("**Your file could not be graded:** " if en else "**Файл не удалось проверить:** ")
-                  + (r.message or r.status)]
+                  + localize(r.message or r.status, lang)]
     for w in r.warnings:
-        lines.append(f"- ⚠ {w}")
+        lines.append(f"- ⚠ {localize(w, lang)}")
     titles = {e.key: e.problem.title[lang] for e in pset.entries}
     current = None
     for p in r.parts:
         if p.key != current:
             current = p.key
             lines += ["", f"## {p.key}: {titles[p.key]}", ""]
-        line = f"- {VERDICT_MARK[p.verdict]} **{p.part}** ({fmt_points(p.score)}/{fmt_points(p.max)}) {p.verdict}"
+        line = (f"- {VERDICT_MARK[p.verdict]} **{p.part}** ({fmt_points(p.score)}/{fmt_points(p.max)}) "
+                f"{verdict(p.verdict, lang)}")
         if p.interpreted:
-            line += (" — read as " if en else " — прочитано как ") + f"`{p.interpreted['plain']}`"
+            # the answer as read: typeset (Markdown viewers render $...$) and as plain text
+            line += f" — {t('feedback.read_as', lang)} `{p.interpreted['plain']}`"
+            latex = p.interpreted.get("latex")
+            if latex and latex != p.interpreted["plain"]:
+                line += f" ${latex}$"
         lines.append(line)
         if p.feedback and r.status == "ok":
-            lines.append(f"  - {p.feedback}")
+            lines.append(f"  - {localize(p.feedback, lang)}")
     return "\n".join(lines) + "\n"
 
 
