@@ -93,7 +93,7 @@ def _finish(pset, out: Path, summary: dict, stats: dict, args) -> int:
         if summary["submissions"] <= 30:
             print(score_table(pset, out / "results.jsonl"))
             print()
-        print(part_table(summary))
+        print(part_table(summary, getattr(args, "lang", None) or pset.lang))
         print()
     for line in run_lines(summary, stats):
         print(line)

@@ -365,7 +365,7 @@ def grade_batch(pset: ProblemSet, secret: bytes, submissions: Path, out: Path, *
         os.fsync(fh.fileno())
     graded_s = time.monotonic() - started
 
-    summary = write_reports(pset, out, lang, formats)
+    summary = write_reports(pset, out, lang, formats, roster=roster)
     hits, misses, bypassed, worker_kb = cache_counts
     lookups = hits + misses + bypassed
     elapsed = time.monotonic() - started
@@ -405,7 +405,8 @@ def iter_results(results_path: Path):
         yield result
 
 
-def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ...] = ()) -> dict:
+def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ...] = (),
+                  roster: list[str] | None = None) -> dict:
     """Every report from results.jsonl in one streaming pass; every file written atomically.
 
     Gradescope (``formats`` has "gradescope"): ``results.json`` when the batch has a
@@ -419,7 +420,7 @@ def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ..
     gradescope = "gradescope" in formats
     if gradescope:
         single = sum(1 for _, duplicate in iter_rows(results_path) if not duplicate) == 1
-    summary = SummaryBuilder(pset)
+    summary = SummaryBuilder(pset, roster=roster)   # the class: enrolled students only
     book_tmp = out / "gradebook.csv.tmp"
     body_tmp = out / "junit.body.tmp"
     with book_tmp.open("w", encoding="utf-8", newline="") as book_fh, \

@@ -222,7 +222,8 @@ class TestReports:
         assert sum(b["count"] for b in saved["histogram"]["bins"]) == saved["submissions"] == 19
         assert saved["histogram"]["bins"][-1]["to"] == pset.points
         part = saved["parts"]["q1.total"]
-        assert 0 < part["percent_correct"] < 100 and 0 < part["share_correct"] < 1
+        assert 0 < part["correct_pct_of_attempts"] < 100 and 0 < part["correct_pct_of_class"] < 100
+        assert part["correct_pct_of_class"] <= part["correct_pct_of_attempts"]
         wrong = [w for p in saved["parts"].values() for w in p["common_wrong_answers"]]
         assert wrong and all(w["count"] >= 1 for w in wrong)
         fired = saved["misconceptions"]
