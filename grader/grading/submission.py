@@ -11,6 +11,7 @@ from pathlib import Path
 from ..bank.model import ProblemSet
 from ..bank.roster import valid_student_id
 from ..errors import AuthorError, SubmissionError
+from ..i18n import localize
 from ..variants import draw_variant, variant_seed
 from ..yamlio import parse_yaml, read_text
 from .part import ProblemGrader
@@ -135,7 +136,7 @@ class SubmissionGrader:
         parts = tuple(
             PartResult(key=e.key, part=p.id, verdict=verdict, score=0.0,
                        max=round(p.points * e.points / e.problem.points, 6), check="file",
-                       feedback=message)
+                       feedback=localize(message, self.lang))
             for e in self.pset.entries for p in e.problem.parts)
         return SubmissionResult(student=student, source=source, status=status, message=message,
                                 parts=parts, max=self.pset.points)

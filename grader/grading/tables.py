@@ -56,7 +56,8 @@ def part_table(summary: dict, lang: str = "en") -> str:
 def run_lines(summary: dict, stats: dict) -> list[str]:
     """The closing lines: scores, speed, cache."""
     outsiders = summary.get("not_enrolled", 0)
-    lines = [f"graded {summary['rows']} rows; over the class of {summary['class_size']}"
+    lines = [f"graded {summary['rows'] - summary['duplicates']} submissions; over the class of "
+             f"{summary['class_size']}"
              + (f" ({outsiders} not enrolled excluded)" if outsiders else "")
              + f": mean {fmt_points(summary['mean_score'])}, "
              f"median {fmt_points(summary['median_score'])} / {fmt_points(summary['max'])}"

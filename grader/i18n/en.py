@@ -232,4 +232,5 @@ MESSAGES = {
     "msg.yaml_end_of_stream": "found unexpected end of stream",
     "msg.yaml_expected_but": "expected {token}, but found {value}",
     "msg.yaml_or": "{a} or {b}",
+    "msg.not_enrolled": "student '{name}' is not enrolled in the roster",
 }

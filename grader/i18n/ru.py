@@ -184,7 +184,7 @@ MESSAGES = {
     "msg.missing_fields": "не хватает полей: {list}",
     "msg.unknown_fields": "неизвестные поля: {list}",
     "msg.not_finite_entries": "в ответе есть элементы, не являющиеся конечными числами",
-    "msg.yes_no": "ожидалось да или нет (также yes/no, true/false)",
+    "msg.yes_no": "ожидалось «да» или «нет» (можно также `yes`/`no`, `true`/`false`)",
     "msg.undecided": "Автоматическая проверка не смогла решить; ответ передан преподавателю.",
     "msg.invalid_yaml": "файл не читается как YAML: {detail}",
 
@@ -222,4 +222,5 @@ MESSAGES = {
     "msg.yaml_end_of_stream": "файл неожиданно кончается",
     "msg.yaml_expected_but": "ожидалось {token}, а найдено {value}",
     "msg.yaml_or": "{a} или {b}",
+    "msg.not_enrolled": "студента '{name}' нет в списке группы",
 }
