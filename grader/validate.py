@@ -31,11 +31,11 @@ MAX_DENOMINATOR = 10_000  # nor 12-digit fractions
 MAX_ERRORS_PER_PROBLEM = 8
 # Rewritten forms of a reference (LaTeX, reordered, sympy's expanded and factored) cost
 # most of a run; every REWRITE_EVERY-th seed is enough to catch a form the grader rejects.
-REWRITE_EVERY = 20
-# Misconceptions are graded on every third seed: a slip that hides on many draws still
-# shows on a third of them, and the run stays within its time budget (SPEC: < 30 s, 2 cores).
-MISCONCEPTION_EVERY = 3
-RENDER_EVERY = 2   # both languages rendered on every other seed (template errors show on any draw)
+REWRITE_EVERY = 25
+# Misconceptions are graded on every other seed: a slip that hides on many draws still
+# shows on half of them, and the run stays within its time budget (SPEC: < 30 s, 2 cores).
+MISCONCEPTION_EVERY = 2
+RENDER_EVERY = 4   # both languages rendered on every fourth seed (template errors show on any draw)
 
 
 @dataclass
