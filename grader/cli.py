@@ -11,9 +11,9 @@ from .errors import AuthorError, UsageError
 
 def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip() for f in text.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("md", "html", "tex")]
+    bad = [f for f in formats if f not in ("md", "html", "tex", "pdf")]
     if bad:
-        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected md, html, tex")
+        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected md, html, tex, pdf")
     return formats
 
 
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roster", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--lang", choices=("en", "ru"))
-    p.add_argument("--format", type=_formats, default=("md",), help="md,html,tex (default md)")
+    p.add_argument("--format", type=_formats, default=("md",), help="md,html,tex,pdf (default md; pdf needs a TeX engine)")
     p.add_argument("--secret-file")
 
     p = sub.add_parser("check", help="parse an answer file and echo how it was read")

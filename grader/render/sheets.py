@@ -85,6 +85,8 @@ code {{ background: #f3f3f3; padding: 0 0.2rem; }}
 TEX_PAGE = r"""\documentclass[11pt]{article}
 \usepackage[T2A,T1]{fontenc}
 \usepackage[utf8]{inputenc}
+%% vector fonts: Latin Modern (T1); Cyrillic (T2A) falls back to the cm-super Type 1 fonts
+\IfFileExists{lmodern.sty}{\usepackage{lmodern}}{}
 \usepackage[russian,english]{babel}
 \usepackage{amsmath,amssymb}
 \usepackage[margin=2cm]{geometry}
@@ -173,6 +175,10 @@ def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *
                lang: str | None = None, formats=("md",)) -> Path:
     """Render every student's sheet(s) and answer file, then key.json. Returns the key path."""
     lang = lang or pset.lang
+    engine = None
+    if "pdf" in formats:
+        from .pdf import require_engine
+        engine = require_engine()   # before any file is written
     key = {"set": pset.id, "students": {}}
     for student in roster:
         sid = student["student_id"]
@@ -185,6 +191,9 @@ def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *
             write_text(folder / "sheet.html", sheet_html(md, f"{pset.title[lang]} — {sid}", lang))
         if "tex" in formats:
             write_text(folder / "sheet.tex", sheet_tex(md, lang))
+        if engine:
+            from .pdf import tex_to_pdf
+            tex_to_pdf(sheet_tex(md, lang), folder / "sheet.pdf", engine)
         write_text(folder / "answers.yaml", answers_template(pset, sid, lang))
         key["students"][sid] = key_entry(variants)
     key_path = out / "key.json"
