@@ -56,7 +56,7 @@ class MatrixExpressionAnswer(AnswerType):
 
     def read(self, raw, ctx):
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-            raise AnswerError("expected a formula such as (A + A^T) x")
+            raise AnswerError("expected a formula written as text, in the declared names")
         node = parse(str(raw), names=self.names)
         expected = ctx.reference.value[1] if ctx.reference is not None else None
         shape = shape_of(node, self.names, expected=expected or None)  # sizes a lone `I`
@@ -85,7 +85,8 @@ class MatrixExpressionAnswer(AnswerType):
 
     def hint(self, lang):
         names = ", ".join(self.variables)
-        return t("hint.formula", lang, names=names, example="(A + A^T) x")
+        # no example formula: one built from the part's own names could be its answer
+        return t("hint.matrix_formula", lang, names=names)
 
     def sheet_note(self, lang):
         def one(n, v):   # a declared name typeset as its symbol: lambda -> \lambda, not l·a·m·b·d·a

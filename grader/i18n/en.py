@@ -14,7 +14,7 @@ MESSAGES = {
     "note.number": "Accepted {tol}.", "note.array": "Each entry accepted {tol}.",
     "note.formula": "Write a formula; you may use {names}.",
     "note.matrix_formula": "Write a formula over {decl}.",
-    "note.property": "Any answer with the required property is accepted.",
+    "note.property": "Any answer with the required property is accepted; numbers written as integers, decimals or fractions are checked in exact arithmetic.",
 
     # hints (answers.yaml and `grader check`)
     "hint.number": "a number, e.g. 0.25, 1/4 or exp(1)/(1+exp(1))",
@@ -233,4 +233,5 @@ MESSAGES = {
     "msg.yaml_expected_but": "expected {token}, but found {value}",
     "msg.yaml_or": "{a} or {b}",
     "msg.not_enrolled": "student '{name}' is not enrolled in the roster",
+    "hint.matrix_formula": "a formula in {names} (transpose ^T, inverse inv(...), products with a space or *)",
 }
