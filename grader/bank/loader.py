@@ -34,6 +34,9 @@ PROBLEM_FIELDS = (
     Field("solver", "str", "Reference solver, `reference.<module>:<function>`.", required=True),
     Field("statement", "text", "Statement templates (Markdown + LaTeX + Jinja), `{en, ru}`.", required=True),
     Field("parts", "list", "The graded parts.", required=True),
+    Field("figure", "mapping", "A figure drawn from the drawn parameters, shown after the statement: "
+          "`{kind: network, layers: [...], weights: [...], biases: [...]}` (kinds in "
+          "grader/render/figures/; string values are Jinja expressions).", default={}),
 )
 PART_FIELDS = (
     Field("id", "str", "Part id: the key in answer files and key.json.", required=True),
@@ -156,7 +159,16 @@ def build_problem(doc: Document) -> Problem:
     return Problem(id=f["id"], family=f["family"], topic=f["topic"], title=f["title"],
                    statement=f["statement"], params=params,
                    constraints=tuple(str(c) for c in f["constraints"]), solver_name=f["solver"],
-                   solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file)
+                   solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file,
+                   figure=_figure(doc, f["figure"] or {}))
+
+
+def _figure(doc, spec: dict) -> dict:
+    from ..render.figures import KINDS
+    if spec and spec.get("kind") not in KINDS:
+        raise doc.error(("figure", "kind"), "unknown figure kind", expected=" | ".join(KINDS),
+                        got=spec.get("kind"))
+    return dict(spec)
 
 
 def load_problem(path) -> Problem:

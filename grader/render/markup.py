@@ -42,6 +42,13 @@ def blocks(text: str) -> list[tuple]:
                 i += 1
             out.append(("math", "\n".join(chunk).strip()))
             continue
+        if stripped.startswith("<!--figure:"):
+            from .figures import decode
+            out.append(("figure", decode(stripped)))
+            i += 1
+            while i < len(lines) and lines[i].strip().startswith(">"):   # its text alternative
+                i += 1
+            continue
         m = re.match(r"^(#{1,4})\s+(.*)$", stripped)
         if m:
             out.append(("heading", (len(m.group(1)), m.group(2))))
@@ -162,10 +169,13 @@ def inline_html(text: str) -> str:
     return "".join(out)
 
 
-def to_html(text: str) -> str:
+def to_html(text: str, lang: str = "en") -> str:
     out = []
     for kind, payload in blocks(text):
-        if kind == "math":
+        if kind == "figure":
+            from .figures import svg
+            out.append(f'<div class="figure">{svg(payload, lang)}</div>')
+        elif kind == "math":
             out.append(f'<div class="display">{_mathml(payload, True)}</div>')
         elif kind == "heading":
             level, body = payload
@@ -211,10 +221,13 @@ def inline_tex(text: str) -> str:
     return "".join(out)
 
 
-def to_tex(text: str) -> str:
+def to_tex(text: str, lang: str = "en") -> str:
     out = []
     for kind, payload in blocks(text):
-        if kind == "math":
+        if kind == "figure":
+            from .figures import tikz
+            out.append(tikz(payload, lang))
+        elif kind == "math":
             out.append(r"\[ " + payload + r" \]")
         elif kind == "heading":
             level, body = payload

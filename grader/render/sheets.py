@@ -45,8 +45,11 @@ def problem_markdown(key: str, points: float, variant: Variant, lang: str, numbe
     scale = points / problem.points if problem.points else 0
     lines = [f"## {L['problem']} {number} ({key}): {problem.title[lang]} "
              f"[{fmt_points(points)} {L['points']}]", "",
-             render_text(problem.statement[lang], variant.params).strip(), "",
-             f"{L['parts']} `{key}`:", ""]
+             render_text(problem.statement[lang], variant.params).strip(), ""]
+    if problem.figure:
+        from .figures import markdown as figure_markdown
+        lines += [figure_markdown(problem.figure, variant.params, lang), ""]
+    lines += [f"{L['parts']} `{key}`:", ""]
     for part in problem.parts:
         prompt = " ".join(render_text(part.prompt[lang], variant.params).split())
         note = part.answer.sheet_note(lang)
@@ -90,6 +93,8 @@ TEX_PAGE = r"""\documentclass[11pt]{article}
 \IfFileExists{lmodern.sty}{\usepackage{lmodern}}{}
 \usepackage[russian,english]{babel}
 \usepackage{amsmath,amssymb}
+\usepackage{tikz}
+\usetikzlibrary{positioning}
 \usepackage[margin=2cm]{geometry}
 %% symbols that statements and notes may type directly in text
 \DeclareUnicodeCharacter{2212}{\ensuremath{-}}
@@ -112,11 +117,11 @@ TEX_PAGE = r"""\documentclass[11pt]{article}
 
 
 def sheet_html(markdown: str, title: str, lang: str) -> str:
-    return HTML_PAGE.format(lang=lang, title=escape(title), body=to_html(markdown))
+    return HTML_PAGE.format(lang=lang, title=escape(title), body=to_html(markdown, lang))
 
 
 def sheet_tex(markdown: str, lang: str) -> str:
-    return TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown)}
+    return TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown, lang)}
 
 
 def answers_template(pset: ProblemSet, student_id: str, lang: str) -> str:
