@@ -4,7 +4,8 @@ placeholder), a bias under each unit.
 Description: ``layers``: node labels per layer, LaTeX (``[["x_1", "x_2"], ["h_1"], ["\\hat y"]]``);
 ``weights``: one matrix per pair of layers, ``weights[k][j][i]`` from node i of layer k to
 node j of layer k+1 (a row per unit, as W x + b), or null for "?" placeholders;
-``biases``: one vector per non-input layer, or null.
+``biases``: one vector per non-input layer, or null; a null entry is drawn as "?" (a
+weight the student is asked to find).
 """
 
 from __future__ import annotations
@@ -32,18 +33,22 @@ def _layout(desc):
 
 def _weight(desc, k, j, i):
     w = (desc.get("weights") or [None] * len(desc["layers"]))[k]
-    return None if w is None else w[j][i]
+    return None if w is None or w[j] is None else w[j][i]
 
 
 def _bias(desc, k, j):
     b = (desc.get("biases") or [None] * len(desc["layers"]))[k - 1]
-    return None if b is None else b[j]
+    return None if b is None or b[j] is None else b[j]
 
 
 def _plain(label: str) -> str:
     """A LaTeX node label as plain text for SVG (x_1 -> x₁, \\hat y -> ŷ)."""
     sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
     text = label.replace("\\hat y", "ŷ").replace("\\hat{y}", "ŷ")
+    if "^" in text:
+        base, _, rest = text.partition("^")
+        text = base + rest[0].translate(sup) + rest[1:]
     if "_" in text:
         base, _, idx = text.partition("_")
         text = base + idx.strip("{}").translate(sub)
@@ -83,19 +88,22 @@ def svg(desc: dict, lang: str) -> str:
 
 
 def tikz(desc: dict, lang: str) -> str:
-    pos, _, _ = _layout(desc)
-    s = 1 / 60   # px -> cm
+    # coordinates on a 2.5 cm x 1.2 cm grid with one decimal: short numbers that cannot be
+    # mistaken for an answer by the leak check (render/leaks.py)
+    height = max(len(layer) for layer in desc["layers"])
     out = [r"\begin{center}\begin{tikzpicture}[>=stealth,every node/.style={font=\small}]"]
     for k, layer in enumerate(desc["layers"]):
-        for i, (x, y) in enumerate(pos[k]):
-            out.append(f"\\node[circle,draw,minimum size=0.7cm] (n{k}_{i}) at ({x * s:.2f},{-y * s:.2f}) "
+        for i in range(len(layer)):
+            x, y = 2.5 * k, -1.2 * ((height - len(layer)) / 2 + i)
+            out.append(f"\\node[circle,draw,minimum size=0.7cm] (n{k}_{i}) at ({x:.1f},{y:.1f}) "
                        f"{{${layer[i]}$}};")
             if k and desc.get("biases") is not None:
-                out.append(f"\\node[below=0.05cm of n{k}_{i}.south,font=\\scriptsize] "
+                out.append(f"\\node[below=0 of n{k}_{i}.south,font=\\scriptsize] "
                            f"{{$b = {_label(_bias(desc, k, i))}$}};")
-    for k in range(len(pos) - 1):
-        for j in range(len(pos[k + 1])):
-            for i in range(len(pos[k])):
+    layers = desc["layers"]
+    for k in range(len(layers) - 1):
+        for j in range(len(layers[k + 1])):
+            for i in range(len(layers[k])):
                 out.append(f"\\draw[->] (n{k}_{i}) -- node[pos=0.3,above,sloped,font=\\scriptsize] "
                            f"{{${_label(_weight(desc, k, j, i))}$}} (n{k + 1}_{j});")
     out.append(r"\end{tikzpicture}\end{center}")
