@@ -77,3 +77,27 @@ def test_sheet_html_in_a_browser(tmp_path):
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
                     "--window-size=900,1400", page.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+class TestPlane:
+    from grader.render.figures import plane
+
+    DESC = {"kind": "plane", "box": [-0.5, 1.5, -0.5, 1.5],
+            "points": [[0, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 0]], "lines": [[1, 1, 1]]}
+
+    def test_svg_points_filled_by_output_and_the_line_clipped(self):
+        svg = self.plane.svg(self.DESC, "en")
+        root = ET.fromstring(svg)
+        ns = "{http://www.w3.org/2000/svg}"
+        fills = sorted(c.get("fill") for c in root.findall(f"{ns}circle"))
+        assert fills == ["#1d2330", "#1d2330", "#ffffff", "#ffffff"]
+        # x1 + x2 = 1 crosses the box [-0.5, 1.5]^2 from (-0.5, 1.5) to (1.5, -0.5)
+        assert self.plane._segment(1, 1, 1, self.DESC["box"]) == ((-0.5, 1.5), (1.5, -0.5))
+
+    def test_tikz_and_text(self):
+        tex = self.plane.tikz(self.DESC, "en")
+        assert tex.count("circle (3pt)") == 4 and "(-0.5,1.5) -- (1.5,-0.5)" in tex
+        assert self.plane.text(self.DESC, "en") == (
+            "Figure: the plane of $(x_1, x_2)$. Points and their outputs: $(0, 0)$ → 0, $(0, 1)$ → 1, "
+            "$(1, 0)$ → 1, $(1, 1)$ → 0. Lines: $x_1 + x_2 = 1$.")
+        assert self.plane._equation(2, -1, 0) == "2x_1 - x_2 = 0"

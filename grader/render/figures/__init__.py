@@ -12,9 +12,9 @@ from __future__ import annotations
 import base64
 import json
 
-from . import network
+from . import network, plane
 
-KINDS = {"network": network}
+KINDS = {"network": network, "plane": plane}
 MARKER = "<!--figure:"
 
 
