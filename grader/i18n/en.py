@@ -234,4 +234,5 @@ MESSAGES = {
     "msg.yaml_or": "{a} or {b}",
     "msg.not_enrolled": "student '{name}' is not enrolled in the roster",
     "hint.matrix_formula": "a formula in {names} (transpose ^T, inverse inv(...), products with a space or *)",
+    "msg.formula_as_text": "expected a formula written as text, in the declared names",
 }
