@@ -9,20 +9,24 @@ from .bank.model import ProblemSet
 from .errors import SubmissionError
 from .grading.reports import VERDICT_MARK
 from .grading.submission import SubmissionGrader, read_answer_file
+from .i18n import localize, t, verdict
 from .lang import AnswerError
+
+READ_MARK = "○"   # read, not judged: never the ✔ that feedback uses for "correct"
 
 
 def check_data(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None) -> dict:
-    """How every answer was read, as data (`grader check --json`); the text is built from it."""
+    """How every answer was read, as data (`grader check --json`); the text is built from it.
+    Every message in it is already in the set's language."""
     data: dict = {"file": str(path), "set": pset.id, "student": None, "ok": True, "error": None,
                   "warnings": [], "answers": [], "practice": None}
     try:
         answer_file = read_answer_file(path, pset, None)
     except SubmissionError as exc:
-        data.update(ok=False, error=str(exc))
+        data.update(ok=False, error=localize(str(exc), lang))
         return data
     data["student"] = answer_file.student
-    data["warnings"] = list(answer_file.warnings)
+    data["warnings"] = [localize(w, lang) for w in answer_file.warnings]
     ctx = Context(params={}, lang=lang)
     for entry in pset.entries:
         given = answer_file.answers.get(entry.key, {})
@@ -39,7 +43,7 @@ def check_data(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None)
                 reading = part.answer.read(raw, ctx)
             except AnswerError as exc:
                 data["ok"] = False
-                row.update(status="unreadable", message=exc.text(lang))
+                row.update(status="unreadable", message=localize(exc.text(lang), lang))
                 continue
             row.update(plain=reading.plain, latex=reading.latex)
     if pset.practice:
@@ -49,7 +53,8 @@ def check_data(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None)
             result = SubmissionGrader(pset, secret, lang).grade_answers(answer_file.student, answer_file.answers)
             data["practice"] = {"revealed": True, "score": result.score, "max": result.max,
                                 "parts": [{"key": p.key, "part": p.part, "verdict": p.verdict,
-                                           "feedback": p.feedback} for p in result.parts]}
+                                           "feedback": localize(p.feedback, lang) if p.feedback else p.feedback}
+                                          for p in result.parts]}
     return data
 
 
@@ -58,7 +63,7 @@ def check_file(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None)
     data = check_data(path, pset, lang=lang, secret=secret)
     if data["error"]:
         return f"✘ {data['error']}", False
-    lines = [f"{path}: student {data['student']}, set {pset.id}"]
+    lines = [t("check.header", lang, path=path, student=data["student"], set=pset.id)]
     lines += [f"⚠ {w}" for w in data["warnings"]]
     key = None
     for row in data["answers"]:
@@ -66,23 +71,24 @@ def check_file(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None)
             key = row["key"]
             lines.append(f"{key}: {row['title']}")
         if row["status"] == "missing":
-            lines.append(f"  — {row['part']}: no answer yet ({row['expected']})")
+            lines.append(f"  — {row['part']}: " + t("check.no_answer", lang, hint=row["expected"]))
         elif row["status"] == "unreadable":
             lines.append(f"  ✘ {row['part']}: {row['message']}")
-            lines.append(f"      expected {row['expected']}")
+            lines.append("      " + t("check.expected", lang, hint=row["expected"]))
         else:
-            lines.append(f"  ✔ {row['part']}: read as {row['plain']}")
+            lines.append(f"  {READ_MARK} {row['part']}: " + t("check.read_as", lang, plain=row["plain"]))
             if row["latex"] and row["latex"] != row["plain"]:
-                lines.append(f"      LaTeX: {row['latex']}")
+                lines.append("      " + t("check.latex", lang, latex=row["latex"]))
     practice = data["practice"]
     if practice is not None:
         if not practice["revealed"]:
-            lines.append("(practice set: pass --secret-file or set GRADER_SECRET to see correctness)")
+            lines.append(t("check.practice_needs_secret", lang))
         else:
-            lines.append(f"practice score: {practice['score']:g} / {practice['max']:g}")
+            lines.append(t("check.practice_score", lang, score=f"{practice['score']:g}", max=f"{practice['max']:g}"))
             for p in practice["parts"]:
-                lines.append(f"  {VERDICT_MARK[p['verdict']]} {p['key']}.{p['part']}: {p['verdict']}"
+                lines.append(f"  {VERDICT_MARK[p['verdict']]} {p['key']}.{p['part']}: {verdict(p['verdict'], lang)}"
                              + (f" — {p['feedback']}" if p["feedback"] else ""))
+    lines.append(t("check.legend", lang))
     ok = data["ok"]
-    lines.append("all answers readable" if ok else "some answers could not be read; fix them before submitting")
+    lines.append(t("check.all_readable", lang) if ok else t("check.some_unreadable", lang))
     return "\n".join(lines), ok

@@ -30,9 +30,9 @@ def _bank(p) -> None:
 
 def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip() for f in text.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("md", "html", "tex")]
+    bad = [f for f in formats if f not in ("md", "html", "tex", "pdf")]
     if bad:
-        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected md, html, tex")
+        raise argparse.ArgumentTypeError(f"unknown format {bad[0]!r}; expected md, html, tex, pdf")
     return formats
 
 
@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=200, help="variants checked per family (default 200)")
     p.add_argument("--workers", type=int, default=None, help=workers_help)
     p.add_argument("--report", metavar="FILE", help="write the stress report as JSON here")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress bar on stderr even when it is not a terminal")
     p.add_argument("--all-banks", action="store_true", help="also lint the bundled bank next to your own")
     _bank(p)
 
@@ -98,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roster", required=True, metavar="CSV", help="roster CSV with a student_id column")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (students/, key.json)")
     p.add_argument("--lang", choices=("en", "ru"), help="language of the sheets (default: the set's lang)")
-    p.add_argument("--format", type=_formats, default=("md",), help="md,html,tex (default md)")
+    p.add_argument("--format", type=_formats, default=("md",), help="md,html,tex,pdf (default md; pdf needs a TeX engine)")
     p.add_argument("--secret-file", help=secret_help)
     _bank(p)
 

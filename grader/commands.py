@@ -135,7 +135,7 @@ def _finish(pset, out: Path, summary: dict, stats: dict, args) -> int:
         if summary["submissions"] <= 30:
             print(score_table(pset, out / "results.jsonl"))
             print()
-        print(part_table(summary))
+        print(part_table(summary, getattr(args, "lang", None) or pset.lang))
         print()
     for line in run_lines(summary, stats):
         print(line)
@@ -184,9 +184,20 @@ def cmd_check(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .grading.progress import Progress
     from .validate import validate_bank
-    ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers),
-                               all_banks=getattr(args, "all_banks", False))
+    with Progress() as bar:
+        bar.enabled = bar.enabled or args.progress   # a bar on a terminal, or when asked (CI logs)
+        first = True
+
+        def tick(done, total, _problem):
+            nonlocal first
+            if first:
+                bar.start(total)
+                first = False
+            bar.tick()
+        ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers),
+                                   progress=tick, all_banks=getattr(args, "all_banks", False))
     print(report.text())
     if args.report:
         Path(args.report).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -92,7 +92,8 @@ def run_demo(out: Path, workers: int = 1) -> int:
                           roster=[s for s, _ in ROSTER], workers=workers)
     print(score_table(pset, out / "grade" / "results.jsonl"))
     print(f"\nmean score {fmt_points(summary['mean_score'])} / {fmt_points(summary['max'])} "
-          f"over {summary['submissions']} rows\n")
+          f"over the class of {summary['class_size']} enrolled students "
+          f"({summary['not_enrolled']} file(s) from students not enrolled excluded)\n")
     print("Where everything went:")
     for label, path in [
         ("roster", roster_path),

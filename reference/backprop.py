@@ -95,6 +95,12 @@ MLP_VISIBLE = {
 _STEP1_KEYS = ("W1_1", "W2_1", "w3_1")
 
 
+def initial_W2(p) -> np.ndarray:
+    """Rows v and -v: o1 = (1/2, 1/2) at the start gives h2 = 0 exactly."""
+    v = np.array(p["v"], float)
+    return np.vstack([v, -v])
+
+
 def _sgd_step(x, y, W1, W2, w3, eta, bug):
     """One forward and backward pass on (x, y), then all weights move at once.
     Returns (yhat, W1, W2, w3) with yhat computed before the update."""
@@ -121,7 +127,9 @@ def _sgd_step(x, y, W1, W2, w3, eta, bug):
 
 @keeps_slips_visible(MLP_VISIBLE)
 def mlp_backprop_two_steps(p, *, bug=None, given=None):
-    """D2: weights after each of two SGD steps (hidden layers start at zero, w3 drawn)."""
+    """D2: weights after each of two SGD steps (W1 starts at zero; W2 = [[v], [-v]], whose
+    rows cancel so that the first forward pass is exact while the error still reaches W1;
+    w3 drawn)."""
     return _mlp(p, bug=bug, given=given)
 
 
@@ -133,12 +141,19 @@ def _mlp(p, *, bug=None, given=None):
     if bug == "wrong-order":
         order.reverse()
     eta = float(p["eta"])
-    W1, W2 = np.zeros((2, 2)), np.zeros((2, 2))
+    W1, W2 = np.zeros((2, 2)), initial_W2(p)
     w3 = np.array(p["w3"], float)
+    if float(w3 @ W2[0]) == 0:
+        raise Reject("w3 . v = 0: the error would not reach W1 at the first step")
     if float(sigmoid(0.0) * w3.sum()) == data[int(p["order"][0])][1]:
         raise Reject("the first prediction is already exact: the first step changes nothing")
 
-    _, W1, W2, w3 = _sgd_step(*data[order[0]], W1, W2, w3, eta, bug)
+    yhat1, W1, W2, w3 = _sgd_step(*data[order[0]], W1, W2, w3, eta, bug)
+    if bug is None:
+        after, _, _, _ = _sgd_step(*data[order[0]], W1, W2, w3, eta, bug)
+        y_first = data[order[0]][1]
+        if abs(after - y_first) >= abs(yhat1 - y_first):
+            raise Reject("the first step overshoots: the loss on its observation grows")
     step1 = {"W1_1": W1, "W2_1": W2, "w3_1": w3}
     # Follow-through: the second step starts from the student's weights where given.
     start = [np.asarray(given[k], float).reshape(step1[k].shape) if k in given else step1[k]

@@ -72,6 +72,13 @@ def _coef(k) -> str:
 
 # ----------------------------------------------------- F1: gradients by vectors
 
+def _times(c: int, product: str) -> str:
+    """``c`` times an answer-language product (a sum must come in parentheses)."""
+    if c in (1, -1):
+        return product if c == 1 else "-" + product
+    return f"{c} * {product}" if product[0].isdigit() else f"{c} {product}"   # never "2 2 A"
+
+
 def vector_gradients(p, *, bug=None, given=None):
     """F1: gradients of a^T B x (or x^T B a), x^T M x, ln(x^T M x), a scalar
     function of X, the Jacobian of x (x^T x), and two of them at a drawn point."""
@@ -133,13 +140,15 @@ def vector_gradients(p, *, bug=None, given=None):
     outer = {"one-term": 0, "no-factor-2": 1}.get(bug, 2)
     jac_at = s * sympy.eye(3) + outer * x0 * x0.T
 
+    c = p["c"]   # the drawn factor of items 1-5 (item 6 asks for the plain functions)
+    paren = lambda text: f"({text})" if "+" in text else text  # noqa: E731
     return {
-        "grad_lin": grad_lin,
-        "grad_quad": grad_quad,
-        "hess_quad": hess_quad,
-        "grad_log": grad_log,
-        "grad_X": grad_X,
-        "jac": jac,
+        "grad_lin": _times(c, grad_lin),
+        "grad_quad": _times(c, grad_quad),
+        "hess_quad": _times(c, paren(hess_quad)),
+        "grad_log": _times(c, grad_log),
+        "grad_X": _times(c, paren(grad_X)),
+        "jac": _times(c, paren(jac)),
         "grad_log_at": _vec(grad_log_at),
         "jac_at": _mat(jac_at),
     }
@@ -152,6 +161,7 @@ def matrix_differentials(p, *, bug=None, given=None):
     tr(M X^T X), det(X^T M X), x^T A b by x and by A; det and ln det at a drawn X."""
     sym = bool(p["sym"])
     m = p["M"]
+    c = p["c"]   # every function of items 1-7 carries this drawn factor, so the answers differ
     X = _rat_matrix(p["Xn"])
 
     det = X.det()
@@ -166,25 +176,25 @@ def matrix_differentials(p, *, bug=None, given=None):
         raise Reject("a symmetric cofactor matrix hides a missing transpose")
 
     d_inv = {
-        "wrong-sign": "inv(X) dX inv(X)",
-        "commute": "-inv(X) inv(X) dX",
-    }.get(bug, "-inv(X) dX inv(X)")
+        "wrong-sign": _times(c, "inv(X) dX inv(X)"),
+        "commute": _times(-c, "inv(X) inv(X) dX"),
+    }.get(bug, _times(-c, "inv(X) dX inv(X)"))
 
-    grad_det = {
+    grad_det = _times(c, {
         "no-transpose": "det(X) inv(X)",
         "det-logdet-swap": "inv(X)^T",
-    }.get(bug, "det(X) inv(X)^T")
-    grad_logdet = {
+    }.get(bug, "det(X) inv(X)^T"))
+    grad_logdet = _times(c, {
         "no-transpose": "inv(X)",
         "det-logdet-swap": "det(X) inv(X)^T",
-    }.get(bug, "inv(X)^T")
+    }.get(bug, "inv(X)^T"))
 
     if p["ft"] == "AXB":
         # d tr(A X B) = tr(B A dX)
-        grad_trace = "B A" if bug == "no-transpose" else "A^T B^T"
+        grad_trace = _times(c, "B A" if bug == "no-transpose" else "A^T B^T")
     else:
         # d tr(B X^T A) = tr(A B dX^T) = tr(B^T A^T dX)
-        grad_trace = "B^T A^T" if bug == "no-transpose" else "A B"
+        grad_trace = _times(c, "B^T A^T" if bug == "no-transpose" else "A B")
 
     # d tr(M X^T X) = tr(M dX^T X) + tr(M X^T dX): gradient X M + X M^T
     both = "2 S" if sym else "(A + A^T)"
@@ -192,7 +202,7 @@ def matrix_differentials(p, *, bug=None, given=None):
         both = "2 A"
     elif bug == "one-term":
         both = m
-    grad_trXtX = f"{both} X" if bug == "wrong-side" else f"X {both}"
+    grad_trXtX = _times(c, f"{both} X" if bug == "wrong-side" else f"X {both}")
 
     # f = det(N), N = X^T M X: df = det(N) tr(N^{-1} dN), dN = dX^T M X + X^T M dX
     if sym:
@@ -202,10 +212,10 @@ def matrix_differentials(p, *, bug=None, given=None):
             "one-term": "A X inv(X^T A X)",
             "sym-assumed": "2 A X inv(X^T A X)",
         }.get(bug, "A X inv(X^T A X) + A^T X inv(X^T A^T X)")
-    grad_detXtMX = terms if bug == "no-det" else f"det(X^T {m} X) ({terms})"
+    grad_detXtMX = _times(c, f"({terms})" if bug == "no-det" else f"det(X^T {m} X) ({terms})")
 
-    grad_xAb_x = "A^T b" if bug == "transpose" else "A b"
-    grad_xAb_A = "b x^T" if bug == "no-transpose" else "x b^T"
+    grad_xAb_x = _times(c, "A^T b" if bug == "transpose" else "A b")
+    grad_xAb_A = _times(c, "b x^T" if bug == "no-transpose" else "x b^T")
 
     inv_t = X.inv().T
     det_at = {"no-transpose": cof.T, "det-logdet-swap": inv_t}.get(bug, cof)

@@ -71,7 +71,8 @@ def softmax_temperature(p, *, bug=None, given=None):
 
 def sigmoid_facts(p, *, bug=None, given=None):
     """Facts about sigmoid and tanh; numeric ones at a point ``a`` with ``sigmoid(a) = s0``,
-    a point ``b`` with ``tanh(b) = u0``, and the slope of ``sigmoid(k t)`` at 0.
+    a point ``b`` with ``tanh(b) = u0``; the derivative, inverse and d ln / dt of
+    ``sigmoid(k t)`` and its slope at 0.
 
     Bugs:
       ``limits-swapped``: the limits at +inf and -inf exchanged;
@@ -90,20 +91,22 @@ def sigmoid_facts(p, *, bug=None, given=None):
       ``same-as-sigmoid``: tanh's largest slope taken as sigmoid's 1/4.
     """
     s0, u0, k = exact(p["s0"]), exact(p["u0"]), p["k"]
-    derivative = {"derivative-is-itself": "s", "tanh-derivative-form": "1 - s^2"}
-    inverse = {"reciprocal-not-inverse": "1 + exp(-s)", "inverse-flipped": "log((1 - s)/s)"}
-    dlog = {"forgot-inner-derivative": "1 + exp(-t)", "sigmoid-instead-of-complement": "1/(1 + exp(-t))"}
+    # The formula parts are asked for sigma(k t), so they differ between students.
+    derivative = {"derivative-is-itself": f"{k}*s", "tanh-derivative-form": f"{k}*(1 - s^2)"}
+    inverse = {"reciprocal-not-inverse": "1 + exp(-s)", "inverse-flipped": f"log((1 - s)/s)/{k}"}
+    dlog = {"forgot-inner-derivative": f"1 + exp(-{k}*t)",
+            "sigmoid-instead-of-complement": f"{k}/(1 + exp(-{k}*t))"}
     tanh_slope = (lambda u: u * (1 - u)) if bug == "sigmoid-derivative-form" else (lambda u: 1 - u * u)
     odd, inv_flip = bug == "odd-symmetry", bug == "inverse-flipped"
     return {
         "limits": [0, 1] if bug == "limits-swapped" else [1, 0],
         "sig_neg": "-s" if odd else "1 - s",
-        "dsig_s": derivative.get(bug, "s*(1 - s)"),
+        "dsig_s": derivative.get(bug, f"{k}*s*(1 - s)"),
         "at_zero": [Fraction(1, 2),
                     Fraction(1, 2) if bug == "derivative-is-itself" else Fraction(1, 4),
                     math.log(2) if bug == "log-sign" else -math.log(2)],
-        "inverse": inverse.get(bug, "log(s/(1 - s))"),
-        "dlog": dlog.get(bug, "1/(1 + exp(t))"),
+        "inverse": inverse.get(bug, f"log(s/(1 - s))/{k}"),
+        "dlog": dlog.get(bug, f"{k}/(1 + exp({k}*t))"),
         "max_dsig": 1 if bug == "sup-of-sigmoid" else Fraction(1, 4),
         "slope_k": Fraction(1, 4) if bug == "forgot-inner-derivative" else Fraction(k, 4),
         "sig_neg_a": -s0 if odd else 1 - s0,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..fields import Field
+from ..i18n import t
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, ForeignEntry, Reading
-from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, read_array, rounded_within,
-                      shape_text, tolerance_from)
+from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, example_array, read_array,
+                      rounded_within, shape_text, tolerance_from)
 
 
 class _ArrayAnswer(AnswerType):
@@ -87,8 +88,7 @@ class _ArrayAnswer(AnswerType):
             np.round(arr).astype(int).tolist()
 
     def sheet_note(self, lang):
-        return ("Each entry accepted " if lang == "en" else "Каждый элемент принимается ") \
-            + self.tolerance.describe(lang) + "."
+        return t("note.array", lang, tol=self.tolerance.describe(lang))
 
     def foreign_entries(self, ref_value):
         """One numeric entry per component, each with its own tolerance."""
@@ -105,9 +105,9 @@ class VectorAnswer(_ArrayAnswer):
     ndim = 1
 
     def hint(self, lang):
-        n = f"{self.shape[0]} numbers" if self.shape else "numbers"
-        return (f"a list of {n}, e.g. [0.1, 0.2, 0.7]" if lang == "en"
-                else f"список чисел ({self.shape[0] if self.shape else ''}), например [0.1, 0.2, 0.7]")
+        if not self.shape:
+            return t("hint.vector_any", lang)
+        return t("hint.vector", lang, n=self.shape[0], example=example_array(self.shape))
 
 
 class MatrixAnswer(_ArrayAnswer):
@@ -115,7 +115,6 @@ class MatrixAnswer(_ArrayAnswer):
     ndim = 2
 
     def hint(self, lang):
-        s = shape_text(self.shape) + " " if self.shape else ""
-        return (f"a {s}matrix as a list of rows, e.g. [[1, 2], [3, 4]]" if lang == "en"
-                else f"матрица {s}списком строк, например [[1, 2], [3, 4]]")
+        rows, cols = self.shape if self.shape else (2, 2)
+        return t("hint.matrix", lang, rows=rows, cols=cols, example=example_array((rows, cols)))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import t
+
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, ForeignEntry, Reading
 
@@ -30,7 +32,7 @@ class BooleanAnswer(AnswerType):
         return Comparison(float(ref.value == ans.value), "exact")
 
     def hint(self, lang):
-        return "yes or no" if lang == "en" else "да или нет (yes/no)"
+        return t("hint.boolean", lang)
 
     def foreign_entries(self, ref_value):
         options = (("yes", {"en": "yes", "ru": "да"}), ("no", {"en": "no", "ru": "нет"}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import t
+
 import difflib
 
 from ..fields import Field
@@ -63,7 +65,7 @@ class ChoiceAnswer(AnswerType):
         return Comparison(float(ref.value == ans.value), "exact")
 
     def hint(self, lang):
-        return ("one of: " if lang == "en" else "одно из: ") + ", ".join(option_ids(self.options))
+        return t("hint.choice", lang, ids=", ".join(option_ids(self.options)))
 
     def foreign_entries(self, ref_value):
         return [ForeignEntry("choice", options=option_texts(self.options), correct=frozenset([str(ref_value)]))]

@@ -7,6 +7,8 @@ sampling cannot settle it. An unsettled comparison is ``undecided``, never wrong
 
 from __future__ import annotations
 
+from ..i18n import t
+
 import functools
 
 from ..fields import Field
@@ -83,15 +85,13 @@ class ExpressionAnswer(AnswerType):
 
     def hint(self, lang):
         names = ", ".join(self.variables) or "—"
-        return (f"a formula in {names}, e.g. {self._example()}" if lang == "en"
-                else f"формула от {names}, например {self._example()}")
+        return t("hint.formula", lang, names=names, example=self._example())
 
     def sheet_note(self, lang):
         names = ", ".join(f"${to_latex(parse(n, names=self.names))}$" for n in self.variables)
         if not names:
             return ""
-        return (f"Write a formula; you may use {names}." if lang == "en"
-                else f"Запишите формулу; можно использовать {names}.")
+        return t("note.formula", lang, names=names)
 
 
 def _sympy_forms(node, names) -> list:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import t
+
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, ForeignEntry, Reading
 from .numeric import read_scalar
@@ -24,7 +26,7 @@ class IntegerAnswer(AnswerType):
         return Comparison(0.0, "exact")
 
     def hint(self, lang):
-        return "a whole number, e.g. 42" if lang == "en" else "целое число, например 42"
+        return t("hint.integer", lang)
 
     def key_value(self, ref_value):
         return int(ref_value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from ..fields import Field
+from ..i18n import t
 from ..lang import AnswerError, parse, shape_of, to_latex, to_plain
 from ..lang.equivalence import Declarations, compare_matrix
 from ..lang.tree import Names, commuted
@@ -93,14 +94,15 @@ class MatrixExpressionAnswer(AnswerType):
     def hint(self, lang):
         names = ", ".join(self.variables)
         # no example formula: one built from the part's own names could be its answer
-        return (f"a formula in {names} (transpose ^T, inverse inv(...), products with a space or *)"
-                if lang == "en" else
-                f"формула от {names} (транспонирование ^T, обратная inv(...), произведение — пробел или *)")
+        return t("hint.matrix_formula", lang, names=names)
 
     def sheet_note(self, lang):
-        decl = ", ".join(f"${n}$: {_show(v['shape'])}" + ("" if v["kind"] == "general" else f" ({v['kind']})")
-                         for n, v in self.variables.items())
-        return (f"Write a formula over {decl}." if lang == "en" else f"Запишите формулу от {decl}.")
+        def one(n, v):   # a declared name typeset as its symbol: lambda -> \lambda, not l·a·m·b·d·a
+            size = t("hint.scalar", lang) if not v["shape"] else _show(v["shape"])
+            kind = "" if v["kind"] in ("general", "diagonal") else f" ({t('hint.' + v['kind'], lang)})"
+            return f"${to_latex(parse(n, names=self.names))}$: {size}{kind}"
+        decl = ", ".join(one(n, v) for n, v in self.variables.items())
+        return t("note.matrix_formula", lang, decl=decl)
 
 
 def _norm(shape):

@@ -11,6 +11,8 @@ right, when choosing all is the answer), and guessing more never pays on average
 
 from __future__ import annotations
 
+from ..i18n import t
+
 from ..fields import Field
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, ForeignEntry, Reading
@@ -58,9 +60,7 @@ class MultiChoiceAnswer(AnswerType):
 
     def hint(self, lang):
         # the example names no real options: a real pair could be this variant's answer
-        ids = ", ".join(option_ids(self.options))
-        return (f"a list of option ids from: {ids} (written like [id1, id2], or [] for none)" if lang == "en"
-                else f"список вариантов из: {ids} (в виде [id1, id2], или [], если ни один)")
+        return t("hint.multi_choice", lang, ids=", ".join(option_ids(self.options)))
 
     def sheet_note(self, lang):
         head = "Options (choose all that apply)" if lang == "en" else "Варианты (выберите все подходящие)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..i18n import t
 from ..lang import AnswerError, too_large
 from .base import AnswerType, Comparison, Context, ForeignEntry, Reading
 from .numeric import TOLERANCE_FIELD, format_number, read_scalar, rounded_within, tolerance_from
@@ -52,8 +53,7 @@ class NumberAnswer(AnswerType):
         return not (ans.value == 0 and ref.value != 0)
 
     def hint(self, lang):
-        return ("a number, e.g. 0.25, 1/4 or exp(1)/(1+exp(1))" if lang == "en"
-                else "число, например 0.25, 1/4 или exp(1)/(1+exp(1))")
+        return t("hint.number", lang)
 
     def key_value(self, ref_value):
         if isinstance(ref_value, (int, float)) and not isinstance(ref_value, bool):
@@ -61,7 +61,7 @@ class NumberAnswer(AnswerType):
         return format_number(ref_value) if not isinstance(ref_value, str) else ref_value
 
     def sheet_note(self, lang):
-        return ("Accepted " if lang == "en" else "Принимается ") + self.tolerance.describe(lang) + "."
+        return t("note.number", lang, tol=self.tolerance.describe(lang))
 
     def foreign_entries(self, ref_value):
         value = read_scalar(ref_value, printed=False)[0]

@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..fields import Field
+from ..i18n import t
 from ..lang import AnswerError, parse, to_latex, to_number, to_plain, too_large
 
 TOLERANCE_FIELD = Field(
@@ -47,17 +48,15 @@ class Tolerance:
 
     def describe(self, lang: str) -> str:
         if self.sigfigs is not None:
-            return (f"to {self.sigfigs} significant figures" if lang == "en"
-                    else f"с точностью до {self.sigfigs} значащих цифр")
+            return t("tol.sigfigs", lang, n=self.sigfigs)
         parts = []
         if self.rel:
-            parts.append(f"{_pct(self.rel)}%" + (" relative" if lang == "en" else " относительной"))
+            parts.append(t("tol.rel", lang, pct=_pct(self.rel)))
         if self.abs and self.abs >= 1e-8:
-            parts.append(f"{self.abs:g}" + (" absolute" if lang == "en" else " абсолютной"))
+            parts.append(t("tol.abs", lang, value=f"{self.abs:g}"))
         if not parts:
-            return "exactly" if lang == "en" else "точно"
-        joiner = " or " if lang == "en" else " или "
-        return ("within " if lang == "en" else "с погрешностью ") + joiner.join(parts)
+            return t("tol.exact", lang)
+        return t("tol.within", lang, parts=t("tol.or", lang).join(parts))
 
 
 def _pct(rel: float) -> str:
@@ -211,6 +210,15 @@ def _entries(arr: np.ndarray) -> list:
     if arr.ndim == 1:
         return [format_number(x) for x in arr.tolist()]
     return [_entries(row) for row in arr]
+
+
+def example_array(shape) -> str:
+    """An example of the expected shape, as a student would type it: [1, 2] or [[1, 2], [3, 4]]."""
+    if len(shape) == 1:
+        return "[" + ", ".join(str(i + 1) for i in range(shape[0])) + "]"
+    rows, cols = shape
+    return "[" + ", ".join("[" + ", ".join(str(r * cols + c + 1) for c in range(cols)) + "]"
+                           for r in range(rows)) + "]"
 
 
 def shape_text(shape) -> str:

@@ -20,10 +20,11 @@ import numpy as np
 from ..bank.solvers import Undecided
 
 from ..fields import Field
+from ..i18n import t as tr
 from ..lang import AnswerError, parse
 from ..lang import tree as t
 from .base import AnswerType, Comparison, Reading
-from .numeric import array_latex, array_plain, read_array, read_scalar, shape_text
+from .numeric import array_latex, array_plain, example_array, read_array, read_scalar, shape_text
 
 MAX_EXACT_EXPONENT = 4096      # |n| in x^n kept exact; beyond it the float reading is used
 MAX_EXACT_BITS = 20_000        # numerator/denominator size kept exact
@@ -191,15 +192,16 @@ class PropertyAnswer(AnswerType):
 
     def hint(self, lang):
         if self.layout is None:
-            return ("any answer with the required property" if lang == "en"
-                    else "любой ответ с нужным свойством")
-        parts = ", ".join(f"{k}: {'number' if not s else shape_text(s)}" for k, s in self.layout.items())
-        return (f"a mapping {{{parts}}}; any valid answer scores" if lang == "en"
-                else f"словарь {{{parts}}}; засчитывается любой верный ответ")
+            return tr("hint.property_any", lang)
+
+        def size(s):
+            return tr("hint.scalar", lang) if not s else (
+                tr("phrase.entries", lang, n=s[0]) if len(s) == 1 else shape_text(s))
+        parts = ", ".join(f"{k}: {size(s)}" for k, s in self.layout.items())
+        # how such an answer is written: one line of YAML with every field in its shape
+        example = "{" + ", ".join(f"{k}: {example_array(s) if s else 0}" for k, s in self.layout.items()) + "}"
+        return tr("hint.property", lang, fields=parts, example=example)
 
     def sheet_note(self, lang):
-        return ("Any answer with the required property is accepted; numbers written as integers, "
-                "decimals or fractions are checked in exact arithmetic." if lang == "en"
-                else "Засчитывается любой ответ с нужным свойством; числа, записанные целыми, "
-                     "десятичными дробями или дробями, проверяются точно.")
+        return tr("note.property", lang)
 

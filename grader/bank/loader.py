@@ -37,6 +37,9 @@ PROBLEM_FIELDS = (
     Field("solver", "str", "Reference solver, `reference.<module>:<function>`.", required=True),
     Field("statement", "text", "Statement templates (Markdown + LaTeX + Jinja), `{en, ru}`.", required=True),
     Field("parts", "list", "The graded parts.", required=True, items="part"),
+    Field("figure", "mapping", "A figure drawn from the drawn parameters, shown after the statement: "
+          "`{kind: network, layers: [...], weights: [...], biases: [...]}` (kinds in "
+          "grader/render/figures/; string values are Jinja expressions).", default={}),
 )
 PART_FIELDS = (
     Field("id", "str", "Part id: the key in answer files and key.json.", required=True),
@@ -50,6 +53,10 @@ PART_FIELDS = (
     Field("follow_credit", "number", "Share of the points for a follow-through match.", default=1.0),
     Field("follow_guard", "mapping", "When a student's value of this part may be followed by later "
           "parts (see Follow guard).", default={}),
+    Field("fixed", "bool", "The answer is the same for every student by nature (a fact such as "
+          "σ(0) = 1/2); `grader validate` then does not ask it to vary. Needs `why`.", default=False),
+    Field("why", "str", "With `fixed: true`: why this answer cannot depend on the drawn parameters.",
+          default=""),
 )
 MISCONCEPTION_FIELDS = (
     Field("bug", "str", "Passed to the solver as `bug=`; its answer is the typical wrong one.", required=True),
@@ -209,6 +216,9 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
         m = check_fields(doc, path + ("misconceptions", i), m, MISCONCEPTION_FIELDS, "misconception")
         feedback = {lang: " ".join(text.split()) for lang, text in m["feedback"].items()}
         miscs.append(Misconception(bug=m["bug"], feedback=feedback, credit=float(m["credit"])))
+    if fields["fixed"] and not fields["why"].strip():
+        raise doc.error(path + ("why",), "a part marked `fixed: true` must say why its answer cannot vary",
+                        expected="a non-empty string")
     guard = check_fields(doc, path + ("follow_guard",), fields["follow_guard"] or {}, GUARD_FIELDS,
                          "follow guard")
     if guard["distribution"] not in DISTRIBUTIONS:
@@ -217,7 +227,8 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
     return Part(id=fields["id"], type=kind, points=float(fields["points"]), prompt=fields["prompt"],
                 answer=answer, misconceptions=tuple(miscs), follows=tuple(fields["follows"]),
                 follow_credit=float(fields["follow_credit"]),
-                follow_guard={k: v for k, v in (fields["follow_guard"] or {}).items()})
+                follow_guard={k: v for k, v in (fields["follow_guard"] or {}).items()},
+                fixed=fields["fixed"])
 
 
 def build_problem(doc: Document) -> Problem:
@@ -264,7 +275,16 @@ def build_problem(doc: Document) -> Problem:
     return Problem(id=f["id"], family=f["family"], topic=f["topic"], title=f["title"],
                    statement=f["statement"], params=params,
                    constraints=tuple(str(c) for c in f["constraints"]), solver_name=f["solver"],
-                   solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file)
+                   solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file,
+                   figure=_figure(doc, f["figure"] or {}))
+
+
+def _figure(doc, spec: dict) -> dict:
+    from ..render.figures import KINDS
+    if spec and spec.get("kind") not in KINDS:
+        raise doc.error(("figure", "kind"), "unknown figure kind", expected=" | ".join(KINDS),
+                        got=spec.get("kind"))
+    return dict(spec)
 
 
 def load_problem(path) -> Problem:

@@ -26,6 +26,7 @@ class Part:
     follows: tuple[str, ...] = ()
     follow_credit: float = 1.0
     follow_guard: dict = field(default_factory=dict, compare=False)  # see grading/follow.py
+    fixed: bool = False   # the same answer for every student by design (validate does not flag it)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Problem:
     seed: dict
     notes: str
     file: str
+    figure: dict = field(default_factory=dict, compare=False)   # see grader/render/figures/
 
     def part(self, part_id: str) -> Part:
         for p in self.parts:

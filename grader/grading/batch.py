@@ -632,7 +632,7 @@ def _grade_locked(pset, secret, submissions, out, *, roster, workers, resume, la
         graded.close()           # stops the pool at once on an error or Ctrl-C
     graded_s = time.monotonic() - started
 
-    summary = write_reports(pset, out, lang, formats)
+    summary = write_reports(pset, out, lang, formats, roster=roster)
     lookups = run["hits"] + run["misses"] + run["bypassed"]
     elapsed = time.monotonic() - started
     stats = {
@@ -728,7 +728,8 @@ def iter_results(results_path: Path):
         yield result
 
 
-def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ...] = ()) -> dict:
+def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ...] = (),
+                  roster: list[str] | None = None) -> dict:
     """Every report from results.jsonl in one streaming pass; every file written atomically.
 
     Gradescope (``formats`` has "gradescope"): ``results.json`` when the batch has a
@@ -742,7 +743,7 @@ def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ..
     feedback_dir.mkdir(exist_ok=True)
     gradescope = "gradescope" in formats
     single = gradescope and sum(1 for _, skip in iter_rows(results_path) if not skip) == 1
-    summary = SummaryBuilder(pset)
+    summary = SummaryBuilder(pset, roster=roster)   # the class: enrolled students only
     written: set[str] = set()
     book_tmp = out / ("gradebook.csv" + TMP_SUFFIX)
     body_tmp = out / ("junit.body" + TMP_SUFFIX)

@@ -16,6 +16,7 @@ from ..bank.solvers import Reject
 
 from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part
+from ..i18n import localize
 from ..lang import AnswerError, sympy_worker
 from ..variants import Variant
 from . import follow
@@ -222,5 +223,6 @@ class ProblemGrader:
 
     def _result(self, part, verdict, score, check, feedback, interpreted=None, misconception=None):
         return PartResult(key=self.key, part=part.id, verdict=verdict, score=round(score, 6),
-                          max=round(part.points * self.scale, 6), check=check, feedback=feedback,
+                          max=round(part.points * self.scale, 6), check=check,
+                          feedback=localize(feedback, self.lang),   # engine messages are English
                           interpreted=interpreted, misconception=misconception)

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from ..bank.model import ProblemSet
+from ..i18n import localize, t, verdict
 from .results import SubmissionResult
 
 VERDICT_MARK = {"correct": "✔", "partial": "◐", "incorrect": "✘", "undecided": "?",
@@ -93,21 +94,26 @@ def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
     lines.append(("**Score:** " if en else "**Баллы:** ") + f"{fmt_points(r.score)} / {fmt_points(r.max)}")
     if r.status != "ok":
         lines += ["", ("**Your file could not be graded:** " if en else "**Файл не удалось проверить:** ")
-                  + (r.message or r.status)]
+                  + localize(r.message or r.status, lang)]
     for w in r.warnings:
-        lines.append(f"- ⚠ {w}")
+        lines.append(f"- ⚠ {localize(w, lang)}")
     titles = {e.key: e.problem.title[lang] for e in pset.entries}
     current = None
     for p in r.parts:
         if p.key != current:
             current = p.key
             lines += ["", f"## {p.key}: {titles[p.key]}", ""]
-        line = f"- {VERDICT_MARK[p.verdict]} **{p.part}** ({fmt_points(p.score)}/{fmt_points(p.max)}) {p.verdict}"
+        line = (f"- {VERDICT_MARK[p.verdict]} **{p.part}** ({fmt_points(p.score)}/{fmt_points(p.max)}) "
+                f"{verdict(p.verdict, lang)}")
         if p.interpreted:
-            line += (" — read as " if en else " — прочитано как ") + f"`{p.interpreted['plain']}`"
+            # the answer as read: typeset (Markdown viewers render $...$) and as plain text
+            line += f" — {t('feedback.read_as', lang)} `{p.interpreted['plain']}`"
+            latex = p.interpreted.get("latex")
+            if latex and latex != p.interpreted["plain"]:
+                line += f" ${latex}$"
         lines.append(line)
         if p.feedback and r.status == "ok":
-            lines.append(f"  - {p.feedback}")
+            lines.append(f"  - {localize(p.feedback, lang)}")
     return "\n".join(lines) + "\n"
 
 
@@ -280,10 +286,20 @@ class SummaryBuilder:
 
     Rows flagged as duplicates (a second file for a student already graded) are counted
     and listed, but leave scores and per-part figures alone.
+
+    Each statistic has one definition, named in its key:
+    * ``attempts``: rows of the class that answered the part (a readable file, not blank);
+    * ``correct_pct_of_attempts``: correct answers as a % of those attempts;
+    * ``correct_pct_of_class``: correct answers as a % of the class;
+    * the class: with a roster, its enrolled students (a file from anyone else is listed
+      as unreadable but counts in no score figure); without one, every graded row.
+    ``mean_score``, the median, quartiles, histogram and ``mean_points`` are over the class.
     """
 
-    def __init__(self, pset: ProblemSet):
+    def __init__(self, pset: ProblemSet, roster=None):
         self.pset = pset
+        self.roster = set(roster) if roster is not None else None
+        self.outsiders = 0
         self.stats = defaultdict(lambda: {"attempts": 0, "points": 0.0, "verdicts": Counter(),
                                           "wrong": Counter(), "other_wrong": 0,
                                           "misconceptions": Counter()})
@@ -311,10 +327,13 @@ class SummaryBuilder:
                 if len(self.unreadable) < MAX_LISTED:
                     self.unreadable.append({"student": r.student, "source": r.source, "message": r.message})
             return
-        self.scores[round(r.score, 3)] += 1
         self.status[r.status] += 1
         if r.status not in ("ok", "missing") and len(self.unreadable) < MAX_LISTED:
             self.unreadable.append({"student": r.student, "source": r.source, "message": r.message})
+        if self.roster is not None and r.student not in self.roster:
+            self.outsiders += 1   # not in the class: listed above, never in a score figure
+            return
+        self.scores[round(r.score, 3)] += 1
         for p in r.parts:
             name = f"{p.key}.{p.part}"
             s = self.stats[name]
@@ -349,8 +368,9 @@ class SummaryBuilder:
                 top = sorted(s["wrong"].items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_WRONG]
                 parts[name] = {
                     "problem": entry.problem.id, "type": part.type, "attempts": attempts,
-                    "percent_correct": round(100 * correct / attempts, 1) if attempts else 0.0,
-                    "share_correct": round(correct / n, 4) if n else 0.0,
+                    "correct": correct,
+                    "correct_pct_of_attempts": round(100 * correct / attempts, 1) if attempts else 0.0,
+                    "correct_pct_of_class": round(100 * correct / n, 1) if n else 0.0,
                     "mean_points": round(s["points"] / n, 4) if n else 0.0,
                     "max_points": round(part.points * entry.points / entry.problem.points, 6)
                     if entry.problem.points else 0.0,
@@ -364,7 +384,8 @@ class SummaryBuilder:
                                   if attempts else 0.0})
         fired.sort(key=lambda f: (-f["count"], f["part"], f["misconception"]))
         total = sum(v * c for v, c in self.scores.items())
-        out = {"set": self.pset.id, "submissions": n, "rows": self.rows, "duplicates": self.duplicates,
+        out = {"set": self.pset.id, "submissions": n, "class_size": n, "rows": self.rows,
+               "not_enrolled": self.outsiders, "duplicates": self.duplicates,
                "duplicate_files": self.duplicate_files, "unnamed_files": self.unnamed,
                "max": self.pset.points,
                "status": dict(sorted(self.status.items())),

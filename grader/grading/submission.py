@@ -13,6 +13,7 @@ from pathlib import Path
 from ..bank.model import ProblemSet
 from ..bank.roster import valid_student_id
 from ..errors import AuthorError, SubmissionError
+from ..i18n import localize
 from ..lang import sympy_worker
 from ..variants import draw_variant, variant_seed
 from ..yamlio import decode_text, parse_yaml
@@ -214,8 +215,8 @@ class SubmissionGrader:
             PartResult(key=e.key, part=p.id, verdict=verdict, score=0.0,
                        max=round(p.points * e.points / e.problem.points, 6), check="file")
             for e in self.pset.entries for p in e.problem.parts)
-        return SubmissionResult(student=student, source=source, status=status, message=message,
-                                parts=parts, max=self.pset.points)
+        return SubmissionResult(student=student, source=source, status=status,
+                                message=localize(message, self.lang), parts=parts, max=self.pset.points)
 
     def grade_file(self, path: Path, root: Path, roster: set[str] | None,
                    snap: Snapshot | None = None) -> SubmissionResult:

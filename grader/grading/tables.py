@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from .batch import iter_results
+from ..i18n import t
 from .reports import fmt_points
 
 
@@ -35,22 +36,30 @@ def _short(text: str, width: int = 28) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def part_table(summary: dict) -> str:
-    """One row per part: attempts, share correct, the commonest wrong answer and misconception."""
+def part_table(summary: dict, lang: str = "en") -> str:
+    """One row per part: attempts, correct (% of attempts and % of the class), the commonest
+    wrong answer and misconception; the same figures and names as summary.json and report.html."""
     rows = []
     for name, p in summary["parts"].items():
         wrong = p["common_wrong_answers"]
         fired = sorted(((c, b) for b, c in p["misconceptions"].items() if c), reverse=True)
-        rows.append([name, p["type"], p["attempts"], f"{100 * p['share_correct']:.0f}%",
+        rows.append([name, p["type"], p["attempts"], f"{p['correct_pct_of_attempts']:.0f}%",
+                     f"{p['correct_pct_of_class']:.0f}%",
                      f"{_short(wrong[0]['answer'])} ×{wrong[0]['count']}" if wrong else "",
                      f"{fired[0][1]} ×{fired[0][0]}" if fired else ""])
-    return _table(["part", "type", "attempts", "correct", "commonest wrong answer", "commonest misconception"],
-                  rows, right={2, 3})
+    head = [t(k, lang) for k in ("report.part", "report.type", "report.attempts", "report.correct_of_attempts",
+                                 "report.correct_of_class", "report.commonest_wrong",
+                                 "report.commonest_misconception")]
+    return _table(head, rows, right={2, 3, 4})
 
 
 def run_lines(summary: dict, stats: dict) -> list[str]:
     """The closing lines: scores, speed, cache."""
-    lines = [f"graded {summary['submissions']} submissions; mean {fmt_points(summary['mean_score'])}, "
+    outsiders = summary.get("not_enrolled", 0)
+    lines = [f"graded {summary['rows'] - summary['duplicates']} submissions; over the class of "
+             f"{summary['class_size']}"
+             + (f" ({outsiders} not enrolled excluded)" if outsiders else "")
+             + f": mean {fmt_points(summary['mean_score'])}, "
              f"median {fmt_points(summary['median_score'])} / {fmt_points(summary['max'])}"
              + (f"; {summary['review']['total']} answers to review" if summary["review"]["total"] else "")]
     if stats:

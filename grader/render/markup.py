@@ -42,6 +42,13 @@ def blocks(text: str) -> list[tuple]:
                 i += 1
             out.append(("math", "\n".join(chunk).strip()))
             continue
+        if stripped.startswith("<!--figure:"):
+            from .figures import decode
+            out.append(("figure", decode(stripped)))
+            i += 1
+            while i < len(lines) and lines[i].strip().startswith(">"):   # its text alternative
+                i += 1
+            continue
         m = re.match(r"^(#{1,4})\s+(.*)$", stripped)
         if m:
             out.append(("heading", (len(m.group(1)), m.group(2))))
@@ -57,7 +64,8 @@ def blocks(text: str) -> list[tuple]:
             out.append(("table", rows))
             continue
         if LIST_RE.match(line):
-            ordered = LIST_RE.match(line).group(2)[0].isdigit()
+            marker = LIST_RE.match(line).group(2)
+            ordered = marker[0].isdigit()
             items = []
             while i < len(lines) and lines[i].strip():
                 m = LIST_RE.match(lines[i])
@@ -66,7 +74,8 @@ def blocks(text: str) -> list[tuple]:
                 elif items:
                     items[-1] += " " + lines[i].strip()
                 i += 1
-            out.append(("ol" if ordered else "ul", items))
+            # an ordered list keeps its first number: "3." after a table is item 3, not 1
+            out.append(("ol", (int(marker[:-1]), items)) if ordered else ("ul", items))
             continue
         para = []
         while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("$$", "|", "#")) \
@@ -100,9 +109,48 @@ def _spans(text: str):
 
 def _mathml(latex: str, display: bool) -> str:
     try:
-        return latex_to_mathml(latex, display="block" if display else "inline")
+        return polish_mathml(latex_to_mathml(latex, display="block" if display else "inline"))
     except Exception:  # latex2mathml raises assorted errors on LaTeX it does not know
         return f'<code class="tex">{html.escape(latex)}</code>'
+
+
+# Unicode letters for the alphabets browsers do not draw from `mathvariant` (MathML Core
+# honours only "normal"): \mathcal N must stay a script N, \mathbb R a double-struck R.
+_LETTERLIKE = {"script": {"B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ"},
+               "double-struck": {"C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"}}
+_ALPHABET_START = {"script": 0x1D49C, "double-struck": 0x1D538}
+
+
+def _styled_letter(variant: str, letter: str) -> str:
+    special = _LETTERLIKE[variant].get(letter)
+    return special or chr(_ALPHABET_START[variant] + ord(letter) - ord("A"))
+
+
+_POLISH = [
+    # \operatorname{step}(z): a word set as <mo> gets operator spacing ("step (z)"); a word
+    # identifier followed by an invisible function application reads "step(z)"
+    # (only a word applied to a parenthesis, never the base of a sub/superscript as in \lim_t)
+    (re.compile(r"(?<!<msub>)(?<!<munder>)(?<!<msubsup>)(?<!<munderover>)<mo>([A-Za-z]{2,})</mo>"
+                r'(?=<mo stretchy="false">&#x00028;)'),
+     lambda m: f"<mi>{m.group(1)}</mi><mo>&#x02061;</mo>"),
+    # L': a prime as a superscript identifier floats above the letter; the prime glyph is
+    # already raised, so it follows the base as an operator without spacing
+    (re.compile(r"<msup>(<mi>[^<]*</mi>)<mi>(&#x0203[23];|′|″)</mi></msup>"),
+     lambda m: f'{m.group(1)}<mo lspace="0" rspace="0">{m.group(2)}</mo>'),
+    # +\infty, -\infty after an operator or at the start: a sign, not a binary plus
+    (re.compile(r"(?:(?<=<mrow>)|(?<=</mo>))<mo>(&#x0002B;|&#x02212;)</mo><mo>&#x0221E;</mo>"),
+     lambda m: f'<mrow><mo form="prefix" lspace="0" rspace="0">{m.group(1)}</mo><mi>&#x0221E;</mi></mrow>'),
+    (re.compile(r'<mi mathvariant="(script|double-struck)">([A-Z])</mi>'),
+     lambda m: f"<mi>{_styled_letter(m.group(1), m.group(2))}</mi>"),
+]
+
+
+def polish_mathml(mathml: str) -> str:
+    """Fix what latex2mathml leaves for browsers: operator names, primes, signed infinity,
+    script and double-struck letters (see _POLISH)."""
+    for pattern, repl in _POLISH:
+        mathml = pattern.sub(repl, mathml)
+    return mathml
 
 
 def inline_html(text: str) -> str:
@@ -121,10 +169,13 @@ def inline_html(text: str) -> str:
     return "".join(out)
 
 
-def to_html(text: str) -> str:
+def to_html(text: str, lang: str = "en") -> str:
     out = []
     for kind, payload in blocks(text):
-        if kind == "math":
+        if kind == "figure":
+            from .figures import svg
+            out.append(f'<div class="figure">{svg(payload, lang)}</div>')
+        elif kind == "math":
             out.append(f'<div class="display">{_mathml(payload, True)}</div>')
         elif kind == "heading":
             level, body = payload
@@ -132,9 +183,13 @@ def to_html(text: str) -> str:
         elif kind == "table":
             rows = "".join("<tr>" + "".join(f"<td>{inline_html(c)}</td>" for c in r) + "</tr>" for r in payload)
             out.append(f"<table>{rows}</table>")
-        elif kind in ("ul", "ol"):
+        elif kind == "ol":
+            start, items = payload
+            lis = "".join(f"<li>{inline_html(it)}</li>" for it in items)
+            out.append(f'<ol start="{start}">{lis}</ol>' if start != 1 else f"<ol>{lis}</ol>")
+        elif kind == "ul":
             items = "".join(f"<li>{inline_html(it)}</li>" for it in payload)
-            out.append(f"<{kind}>{items}</{kind}>")
+            out.append(f"<ul>{items}</ul>")
         else:
             out.append(f"<p>{inline_html(payload)}</p>")
     return "\n".join(out)
@@ -166,10 +221,13 @@ def inline_tex(text: str) -> str:
     return "".join(out)
 
 
-def to_tex(text: str) -> str:
+def to_tex(text: str, lang: str = "en") -> str:
     out = []
     for kind, payload in blocks(text):
-        if kind == "math":
+        if kind == "figure":
+            from .figures import tikz
+            out.append(tikz(payload, lang))
+        elif kind == "math":
             out.append(r"\[ " + payload + r" \]")
         elif kind == "heading":
             level, body = payload
@@ -179,10 +237,14 @@ def to_tex(text: str) -> str:
             ncols = max(len(r) for r in payload)
             body = " \\\\\n".join(" & ".join(inline_tex(c) for c in r) for r in payload)
             out.append(f"\\begin{{tabular}}{{{'c' * ncols}}}\n{body}\n\\end{{tabular}}")
-        elif kind in ("ul", "ol"):
-            env = "itemize" if kind == "ul" else "enumerate"
-            items = "\n".join(r"  \item " + inline_tex(it) for it in payload)
-            out.append(f"\\begin{{{env}}}\n{items}\n\\end{{{env}}}")
+        elif kind == "ol":
+            start, items = payload
+            body = "\n".join(r"  \item " + inline_tex(it) for it in items)
+            first = f"\\setcounter{{enumi}}{{{start - 1}}}\n" if start != 1 else ""
+            out.append(f"\\begin{{enumerate}}\n{first}{body}\n\\end{{enumerate}}")
+        elif kind == "ul":
+            body = "\n".join(r"  \item " + inline_tex(it) for it in payload)
+            out.append(f"\\begin{{itemize}}\n{body}\n\\end{{itemize}}")
         else:
             out.append(inline_tex(payload))
     return "\n\n".join(out)

@@ -59,8 +59,11 @@ def _problem_markdown(key: str, points: float, variant: Variant, lang: str, numb
     scale = points / problem.points if problem.points else 0
     lines = [f"## {L['problem']} {number} ({key}): {problem.title[lang]} "
              f"[{fmt_points(points)} {L['points']}]", "",
-             render_text(problem.statement[lang], variant.params).strip(), "",
-             f"{L['parts']} `{key}`:", ""]
+             render_text(problem.statement[lang], variant.params).strip(), ""]
+    if problem.figure:
+        from .figures import markdown as figure_markdown
+        lines += [figure_markdown(problem.figure, variant.params, lang), ""]
+    lines += [f"{L['parts']} `{key}`:", ""]
     for part in problem.parts:
         prompt = " ".join(render_text(part.prompt[lang], variant.params).split())
         note = part.answer.sheet_note(lang)
@@ -100,8 +103,12 @@ code {{ background: #f3f3f3; padding: 0 0.2rem; }}
 TEX_PAGE = r"""\documentclass[11pt]{article}
 \usepackage[T2A,T1]{fontenc}
 \usepackage[utf8]{inputenc}
+%% vector fonts: Latin Modern (T1); Cyrillic (T2A) falls back to the cm-super Type 1 fonts
+\IfFileExists{lmodern.sty}{\usepackage{lmodern}}{}
 \usepackage[russian,english]{babel}
 \usepackage{amsmath,amssymb}
+\usepackage{tikz}
+\usetikzlibrary{positioning}
 \usepackage[margin=2cm]{geometry}
 %% symbols that statements and notes may type directly in text
 \DeclareUnicodeCharacter{2212}{\ensuremath{-}}
@@ -124,11 +131,11 @@ TEX_PAGE = r"""\documentclass[11pt]{article}
 
 
 def sheet_html(markdown: str, title: str, lang: str) -> str:
-    return HTML_PAGE.format(lang=lang, title=escape(title), body=to_html(markdown))
+    return HTML_PAGE.format(lang=lang, title=escape(title), body=to_html(markdown, lang))
 
 
 def sheet_tex(markdown: str, lang: str) -> str:
-    return TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown)}
+    return TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown, lang)}
 
 
 def answers_template(pset: ProblemSet, student_id: str, lang: str) -> str:
@@ -201,6 +208,10 @@ def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *
     render leaves the previous key intact and no one else can read it at any moment.
     """
     lang = lang or pset.lang
+    engine = None
+    if "pdf" in formats:
+        from .pdf import require_engine
+        engine = require_engine()   # before any file is written
     key_path = out / "key.json"
     out.mkdir(parents=True, exist_ok=True)
     with atomic_open(key_path, private=True) as key:
@@ -216,6 +227,9 @@ def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *
                 write_text(folder / "sheet.html", sheet_html(md, f"{pset.title[lang]} — {sid}", lang))
             if "tex" in formats:
                 write_text(folder / "sheet.tex", sheet_tex(md, lang))
+            if engine:
+                from .pdf import tex_to_pdf
+                tex_to_pdf(sheet_tex(md, lang), folder / "sheet.pdf", engine)
             write_text(folder / "answers.yaml", answers_template(pset, sid, lang))
             key.write(("," if i else "") + "\n" + _key_student(sid, key_entry(variants)))
         key.write("\n  }\n}\n" if roster else "}\n}\n")

@@ -36,13 +36,18 @@ class TestReportedLeaksAreCaught:
 
     @pytest.mark.parametrize("pid, example, part", [
         ("gaussian-mle", "Products with a space (`inv(Sigma) (x - mu)`).", "grad_mu"),
-        ("sigmoid-facts", "Write a formula (for example `s*(1 - s)`).", "dsig_s"),
-        ("matrix-gradients", "Write products with a space (`B^T a`, `A * x`).", "grad_lin"),
+        # these two formulas now carry a drawn factor (issue 15): the example is the variant's own
+        ("sigmoid-facts", "Write a formula (for example `{answer}`).", "dsig_s"),
+        ("matrix-gradients", "Write products with a space (`{answer}`, `A * x`).", "grad_log"),
     ])
     def test_old_typing_examples(self, pid, example, part):
         problem = BANK[pid]
-        variant = next(v for v in map(lambda s: _variant(problem, s), range(40))
-                       if example.split("`")[1].replace(" ", "") in v.answers[part].replace(" ", ""))
+        if "{answer}" in example:
+            variant = _variant(problem)
+            example = example.format(answer=variant.answers[part])
+        else:
+            variant = next(v for v in map(lambda s: _variant(problem, s), range(40))
+                           if example.split("`")[1].replace(" ", "") in v.answers[part].replace(" ", ""))
         assert not _errors(problem, variant)
         errors = _errors(_with_statement(problem, example), variant)
         assert any(f"part {part}" in e and "sheet.md (en)" in e for e in errors), errors
@@ -51,8 +56,9 @@ class TestReportedLeaksAreCaught:
     def test_the_old_matrix_expression_hint(self):
         problem = BANK["matrix-gradients"]
         variant = _variant(problem)
-        parts = tuple(dataclasses.replace(p, answer=_OldHint(p.answer)) if p.type == "matrix-expression" else p
-                      for p in problem.parts)
+        # the old hint's example was grad_quad's answer; it now carries the drawn factor (issue 15)
+        parts = tuple(dataclasses.replace(p, answer=_OldHint(p.answer, variant.answers["grad_quad"]))
+                      if p.type == "matrix-expression" else p for p in problem.parts)
         errors = _errors(dataclasses.replace(problem, parts=parts), variant)
         assert any("answers.yaml" in e and "grad_quad" in e for e in errors), errors
 
@@ -75,14 +81,15 @@ class TestReportedLeaksAreCaught:
 class _OldHint:
     """A matrix-expression type whose hint shows the example the issue found."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, example="(A + A^T) x"):
         self._inner = inner
+        self._example = example
 
     def __getattr__(self, name):
         return getattr(self._inner, name)
 
     def hint(self, lang):
-        return "a formula in A, x, e.g. (A + A^T) x"
+        return f"a formula in A, x, e.g. {self._example}"
 
 
 class TestNumberRule:
@@ -124,7 +131,7 @@ def test_validate_fails_on_a_leak():
     """`grader validate` reports the leak as an error (so it exits 1)."""
     from grader.validate import validate_problem
     problem = BANK["sigmoid-facts"]
-    leaky = _with_statement(problem, "For example `s*(1 - s)`.")
+    leaky = _with_statement(problem, "For example `1 - u^2`.")   # dtanh_u's answer (a fixed part)
     report = validate_problem(leaky, 2)
-    assert any("contains the reference of part dsig_s" in e for e in report.errors), report.errors
+    assert any("contains the reference of part dtanh_u" in e for e in report.errors), report.errors
     assert not [e for e in validate_problem(problem, 2).errors if "reference of part" in e]

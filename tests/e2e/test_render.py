@@ -136,3 +136,34 @@ class TestDeterminism:
             outs.append(tree_bytes(out))
         assert outs[0] == outs[1] == outs[2]
         assert len(outs[0]) == 3 * 4 + 1
+
+
+class TestPdf:
+    """`--format pdf`: a TeX engine when there is one, a clear message when there is none."""
+
+    def test_without_an_engine_it_says_what_to_install(self, root, tmp_path, capsys, monkeypatch):
+        from grader.cli import main
+        from grader.render import pdf
+        monkeypatch.setattr(pdf, "find_engine", lambda: None)
+        roster = tmp_path / "roster.csv"
+        roster.write_text("student_id\ns001\n")
+        monkeypatch.setenv("GRADER_SECRET", "a-long-enough-test-secret-1234567890")
+        code = main(["render", str(root / "sets" / "demo.yaml"), "--roster", str(roster),
+                     "--out", str(tmp_path / "out"), "--format", "md,pdf"])
+        err = capsys.readouterr().err
+        assert code == 1 and "no TeX engine found" in err and "--format tex" in err
+        assert not (tmp_path / "out" / "students").exists()   # checked before rendering
+
+    def test_with_an_engine_the_pdf_is_written(self, root, tmp_path):
+        import pytest
+        from grader.bank.loader import load_set
+        from grader.render import pdf
+        from grader.render.sheets import render_set
+        if pdf.find_engine() is None:
+            pytest.skip("no TeX engine on this machine")
+        pset = load_set(root / "tests" / "data" / "small-set.yaml")
+        for lang in ("en", "ru"):
+            render_set(pset, [{"student_id": "s001", "name": "", "email": ""}], tmp_path / lang,
+                       b"pdf-test-secret-123456", lang=lang, formats=("pdf",))
+            data = (tmp_path / lang / "students" / "s001" / "sheet.pdf").read_bytes()
+            assert data.startswith(b"%PDF") and b"/Type3" not in data   # vector fonts only

@@ -123,8 +123,16 @@ point = st.lists(st.integers(1, 5), min_size=2, max_size=2)
 mlp_params = st.fixed_dictionaries(dict(
     x1=point, y1=st.integers(0, 2), x2=point, y2=st.integers(0, 2),
     w3=st.lists(st.integers(-2, 2), min_size=2, max_size=2),
+    v=st.lists(st.sampled_from([-2, -1, 1, 2]), min_size=2, max_size=2),
     eta=st.sampled_from([0.5, 1]), order=st.sampled_from([[1, 2], [2, 1]]))).filter(
-    lambda p: p["y1"] != p["y2"] and p["w3"][0] != p["w3"][1])
+    lambda p: p["y1"] != p["y2"] and p["w3"][0] != p["w3"][1]
+    and p["w3"][0] * p["v"][0] + p["w3"][1] * p["v"][1] != 0)
+
+
+def start_weights(p):
+    """W1 = 0, W2 = [[v], [-v]] as the sheet states, w3 drawn; flattened as mlp_loss reads them."""
+    v = np.array(p["v"], float)
+    return flat(np.zeros((2, 2)), np.vstack([v, -v]), p["w3"]).astype(float)
 
 
 def mlp_loss(weights, x, y):
@@ -177,38 +185,41 @@ class TestMlpBackprop:
         assert w3.tolist() == [0.5, 0.5]
         assert not W1.any() and not W2.any()
 
+    HAND = dict(x1=[1, 1], y1=1, x2=[5, 2], y2=0, w3=[2, 1], v=[1, -1], eta=1, order=[2, 1])
+
     def test_first_step_by_hand(self):
-        """Observation 2 first: x = (5, 2), y = 0, w3 = (2, 1): o1 = o2 = (1/2, 1/2),
-        yhat = 1.5, e = 1.5; w3 -= 1.5 * (1/2, 1/2); delta2 = 1.5 * (2, 1) / 4 = (0.75, 0.375);
-        dL/dW2 = (1/2, 1/2)^T delta2; W1 gets delta1 = delta2 W2^T = 0."""
-        p = dict(x1=[1, 1], y1=1, x2=[5, 2], y2=0, w3=[2, 1], eta=1, order=[2, 1])
-        r = mlp_backprop_two_steps(p)
+        """Observation 2 first: x = (5, 2), y = 0, w3 = (2, 1), W2 = [[1, -1], [-1, 1]]:
+        o1 = (1/2, 1/2), h2 = 0, o2 = (1/2, 1/2), yhat = 1.5, e = 1.5; w3 -= 1.5 (1/2, 1/2);
+        delta2 = 1.5 (2, 1) / 4 = (0.75, 0.375); W2 -= (1/2, 1/2)^T delta2;
+        delta1 = delta2 W2^T / 4 = (0.375, -0.375) / 4; W1 = -x^T delta1."""
+        r = mlp_backprop_two_steps(self.HAND)
         assert r["w3_1"] == [1.25, 0.25]
-        assert r["W2_1"] == [[-0.375, -0.1875], [-0.375, -0.1875]]
-        assert r["W1_1"] == [[0, 0], [0, 0]]
+        assert r["W2_1"] == [[0.625, -1.1875], [-1.375, 0.8125]]
+        assert r["W1_1"] == [[-0.46875, 0.46875], [-0.1875, 0.1875]]
 
     def test_second_step_by_hand(self):
         """Step 2 on observation 1, x = (1, 1), y = 1, from the weights above."""
-        p = dict(x1=[1, 1], y1=1, x2=[5, 2], y2=0, w3=[2, 1], eta=1, order=[2, 1])
-        r = mlp_backprop_two_steps(p)
+        r = mlp_backprop_two_steps(self.HAND)
         sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
-        o2 = np.array([sig(-0.375), sig(-0.1875)])   # h2 = (1/2, 1/2) W2
+        o1 = sig(np.array([-0.46875 - 0.1875, 0.46875 + 0.1875]))   # x W1 with x = (1, 1)
+        W2 = np.array([[0.625, -1.1875], [-1.375, 0.8125]])
+        o2 = sig(np.array([o1[0] * 0.625 - o1[1] * 1.375, -o1[0] * 1.1875 + o1[1] * 0.8125]))
         yhat = 1.25 * o2[0] + 0.25 * o2[1]
         e = yhat - 1
         delta2 = e * np.array([1.25, 0.25]) * o2 * (1 - o2)
-        delta1 = (delta2 @ np.array([[-0.375, -0.375], [-0.1875, -0.1875]])) * 0.25
+        delta1 = (delta2 @ W2.T) * o1 * (1 - o1)
         assert r["yhat2"] == pytest.approx(yhat, abs=1e-12)
         assert r["w3_2"] == pytest.approx((np.array([1.25, 0.25]) - e * o2).tolist(), abs=1e-12)
-        W2 = np.array([[-0.375, -0.1875], [-0.375, -0.1875]]) - 0.5 * np.vstack([delta2, delta2])
-        assert np.allclose(r["W2_2"], W2, atol=1e-12)
-        assert np.allclose(r["W1_2"], -np.outer([1, 1], delta1), atol=1e-12)
+        assert np.allclose(r["W2_2"], W2 - np.outer(o1, delta2), atol=1e-12)
+        W1 = np.array([[-0.46875, 0.46875], [-0.1875, 0.1875]])
+        assert np.allclose(r["W1_2"], W1 - np.outer([1, 1], delta1), atol=1e-12)
 
     @SETTINGS
     @given(mlp_params)
     def test_both_steps_match_finite_difference_gradients(self, p):
         r = solve_or_skip(mlp_backprop_two_steps, p)
         data = {1: (p["x1"], p["y1"]), 2: (p["x2"], p["y2"])}
-        w0 = flat(np.zeros((2, 2)), np.zeros((2, 2)), p["w3"]).astype(float)
+        w0 = start_weights(p)
         w1 = flat(r["W1_1"], r["W2_1"], r["w3_1"])
         w2 = flat(r["W1_2"], r["W2_2"], r["w3_2"])
         assert np.allclose(w1, fd_step(w0, *data[p["order"][0]], p["eta"]), atol=1e-7)
@@ -219,7 +230,7 @@ class TestMlpBackprop:
     def test_each_step_lowers_the_loss_on_its_observation(self, p):
         r = solve_or_skip(mlp_backprop_two_steps, p)
         x, y = (p["x1"], p["y1"]) if p["order"][0] == 1 else (p["x2"], p["y2"])
-        before = mlp_loss(flat(np.zeros((2, 2)), np.zeros((2, 2)), p["w3"]), x, y)
+        before = mlp_loss(start_weights(p), x, y)
         after = mlp_loss(flat(r["W1_1"], r["W2_1"], r["w3_1"]), x, y)
         assert after < before
 
@@ -248,8 +259,13 @@ class TestMlpBackprop:
     def test_exact_first_prediction_is_rejected(self):
         """w3 = (2, 0) predicts sigma(0) * 2 = 1 = y on the first observation."""
         with pytest.raises(Reject):
-            mlp_backprop_two_steps(dict(x1=[1, 1], y1=1, x2=[5, 2], y2=0, w3=[2, 0], eta=1,
-                                        order=[1, 2]))
+            mlp_backprop_two_steps(dict(x1=[1, 1], y1=1, x2=[5, 2], y2=0, w3=[2, 0], v=[1, 1],
+                                        eta=1, order=[1, 2]))
+
+    def test_error_that_cannot_reach_W1_is_rejected(self):
+        """w3 . v = 0 cancels delta1 at the first step: W1 after it would be zero for all."""
+        with pytest.raises(Reject):
+            mlp_backprop_two_steps(dict(self.HAND, w3=[1, 1], v=[1, -1]))
 
 
 @pytest.mark.parametrize("name, visible", [("graph-partial-derivatives.yaml", GRAPH_VISIBLE),
