@@ -77,6 +77,9 @@ def run_compare(args) -> int:
                 except UsageError as exc:
                     out = {"verdict": "invalid", "check": "input", "interpreted": None,
                            "message": f"line {n}: {exc}"}
+                except RecursionError:      # json.loads of thousands of nested brackets
+                    out = {"verdict": "invalid", "check": "input", "interpreted": None,
+                           "message": f"line {n}: the JSON is nested too deeply"}
                 sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return 0
     if args.reference is None or args.answer is None:
