@@ -20,6 +20,14 @@
    per student.
 
 Targets: the whole 1000-student batch graded in under a minute on 2 cores.
+
+    python bench/batch.py --scale 10000 [--against main] [--workers 2]
+
+``--scale N`` measures the class-size behaviour instead: one synthesized class of N
+students graded by this code and by the code of a git revision (``--against``, default
+``main``: the baseline), then ``grader render`` for 100 and for N students by both,
+printing wall time and peak memory (resident set) of each. Targets: N = 10 000 graded
+in under 40 s on 2 workers, and render's memory flat from 100 to N students.
 """
 
 from __future__ import annotations
@@ -210,6 +218,90 @@ def grade_cli(set_file: str, subs: Path, roster: Path, out: Path, workers: int, 
     return {"seconds": seconds, "summary": json.loads((out / "summary.json").read_text()), "stats": read_stats(out)}
 
 
+def _run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float]:
+    """Wall seconds, peak resident set (MB) and CPU seconds of the process with the workers it
+    waited for (Linux's wait4 figures); CPU time is the figure a busy machine distorts least."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def _code_at(rev: str, dest: Path) -> tuple[Path, str]:
+    """The repository's files at ``rev`` (git archive), and the commit it names."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest, commit
+
+
+def scale(args, work: Path) -> int:
+    """This code against a baseline revision on one class of ``args.scale`` students."""
+    n = args.scale
+    students = [f"s{i:05d}" for i in range(1, n + 1)]
+    subs = work / "submissions"
+    t0 = time.perf_counter()
+    personas = synthesize(args.set, subs, students, args.workers)
+    print(f"{n} students synthesized in {time.perf_counter() - t0:.1f} s: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(personas.items(), key=lambda kv: -kv[1])))
+    small, large = (int(x) for x in args.render_sizes.split(",")) if args.render_sizes else (100, n)
+    for size in {small, large, n}:
+        with (work / f"roster{size}.csv").open("w", newline="") as fh:
+            fh.write("student_id\n" + "\n".join(students[:size]) + "\n")
+    base_root, commit = _code_at(args.against, work / "baseline-code")
+    set_rel = Path(args.set).resolve().relative_to(ROOT)
+    rows = {}
+    for label, code in ((f"baseline {commit}", base_root), ("this code", ROOT)):
+        env = dict(os.environ, GRADER_SECRET=SECRET.decode(), PYTHONPATH=str(code))
+        set_file = str(code / set_rel)
+        out = work / f"out-{code.name}"
+        shutil.rmtree(out, ignore_errors=True)
+        grade_s, grade_mb, grade_cpu = _run_measured(
+            [sys.executable, "-m", "grader", "grade", set_file, "--submissions", str(subs), "--out", str(out),
+             "--roster", str(work / f"roster{n}.csv"), "--workers", str(args.workers), "--quiet"], code, env)
+        worker_mb = read_stats(out).get("peak_rss_mb", {}).get("worker_max", float("nan"))
+        out_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+        renders = {}
+        for size in (small, large):
+            rout = work / f"render-{code.name}-{size}"
+            shutil.rmtree(rout, ignore_errors=True)
+            renders[size] = _run_measured([sys.executable, "-m", "grader", "render", set_file, "--roster",
+                                           str(work / f"roster{size}.csv"), "--out", str(rout)], code, env)
+            shutil.rmtree(rout, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        rows[label] = (grade_s, grade_mb, worker_mb, out_mb, renders, grade_cpu)
+        print(f"  {label}: graded in {grade_s:.1f} s", flush=True)
+    labels = list(rows)
+    print(f"\n== {n} students, {args.workers} workers: this code against {labels[0]} ==")
+    print(f"{'':34}" + "".join(f"{lab:>22}" for lab in labels))
+    fmt = [("grade: wall time", lambda r: f"{r[0]:.1f} s"),
+           ("grade: CPU time, all processes", lambda r: f"{r[5]:.1f} s"),
+           ("grade: students per second", lambda r: f"{n / r[0]:.0f}"),
+           ("grade: peak memory, any process", lambda r: f"{r[1]:.0f} MB"),
+           ("grade: peak memory, largest worker", lambda r: f"{r[2]:.0f} MB"),
+           ("grade: output size", lambda r: f"{r[3]:.0f} MB"),
+           (f"render {small}: wall time, memory", lambda r: f"{r[4][small][0]:.1f} s, {r[4][small][1]:.0f} MB"),
+           (f"render {large}: wall time, memory", lambda r: f"{r[4][large][0]:.1f} s, {r[4][large][1]:.0f} MB")]
+    for name, cell in fmt:
+        print(f"{name:34}" + "".join(f"{cell(rows[lab]):>22}" for lab in labels))
+    ours = rows["this code"]
+    print(f"target grade         {'met' if ours[0] < 40 else 'MISSED'}: {n} students in {ours[0]:.1f} s "
+          f"(< 40 s on {args.workers} workers)")
+    growth = ours[4][large][1] / ours[4][small][1]
+    print(f"target render memory {'met' if growth < 1.5 else 'MISSED'}: {ours[4][large][1]:.0f} MB for {large} "
+          f"students against {ours[4][small][1]:.0f} MB for {small} (x{growth:.2f})")
+    print(f"machine load         {os.getloadavg()[0]:.1f} (1-minute average) on {os.cpu_count()} cores")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=1000)
@@ -218,9 +310,19 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline-sample", type=int, default=None,
                     help="grade only the first K students with the baseline (default: all)")
     ap.add_argument("--out", help="work folder (default: a temporary one, removed afterwards)")
+    ap.add_argument("--scale", type=int, metavar="N",
+                    help="class-size run: N students, this code against --against (see the docstring)")
+    ap.add_argument("--against", default="main", help="baseline git revision for --scale (default: main)")
+    ap.add_argument("--render-sizes", metavar="A,B", help="rosters rendered for --scale (default: 100,N)")
     args = ap.parse_args(argv)
 
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    if args.scale:
+        try:
+            return scale(args, work)
+        finally:
+            if not args.out:
+                shutil.rmtree(work, ignore_errors=True)
     try:
         pset = load_set(args.set)
         students = [f"s{i:05d}" for i in range(1, args.students + 1)]

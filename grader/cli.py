@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from .errors import AuthorError, UsageError
+from .errors import AuthorError, InputError, UsageError
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", help="JSONL file of {reference, answer, variables, kind}")
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("secret", help="print a fresh strong instructor secret (for GRADER_SECRET or --secret-file)")
+
     p = sub.add_parser("schema-docs", help="print the problem-format reference generated from the schema")
     return parser
 
@@ -128,6 +130,13 @@ def main(argv=None) -> int:
         return 2
     except AuthorError as exc:
         print(f"grader {args.command}: {exc.render()}", file=sys.stderr)
+        return 1
+    except InputError as exc:
+        print(f"grader {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:     # the environment (disk full, permissions, ...): one line, exit 1
+        from .fsio import os_error_message
+        print(f"grader {args.command}: {os_error_message(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; `grader grade --resume` continues a batch", file=sys.stderr)

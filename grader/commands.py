@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .bank.loader import load_bank, load_set
 from .bank.roster import load_roster
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .variants import load_secret
 
 
@@ -37,8 +37,8 @@ def cmd_list(args) -> int:
 
 def cmd_render(args) -> int:
     from .render.sheets import render_set
-    secret = load_secret(args.secret_file)
     pset = load_set(args.set)
+    secret = load_secret(args.secret_file, lang=args.lang or pset.lang)
     roster = load_roster(args.roster)
     out = Path(args.out)
     key = render_set(pset, roster, out, secret, lang=args.lang, formats=args.format)
@@ -51,11 +51,12 @@ def cmd_grade(args) -> int:
     from .grading.batch import grade_batch, parse_shard, read_stats
     from .grading.cache import DEFAULT_CACHE_ENTRIES
     from .grading.progress import Progress
-    secret = load_secret(args.secret_file)
     pset = load_set(args.set)
+    secret = load_secret(args.secret_file, lang=pset.lang)
     submissions = Path(args.submissions)
     if not submissions.is_dir():
-        raise UsageError(f"--submissions {submissions}: not a folder")
+        raise InputError(f"{submissions}: the submissions folder does not exist or is not a folder; "
+                         "check --submissions")
     shard = parse_shard(args.shard)
     if args.cache_size is not None and args.cache_size < 0:
         raise UsageError("--cache-size must be 0 or more")
@@ -116,6 +117,12 @@ def _finish(pset, out: Path, summary: dict, stats: dict, args) -> int:
     return 3
 
 
+def cmd_secret(args) -> int:
+    from .variants import new_secret
+    print(new_secret())
+    return 0
+
+
 def cmd_check(args) -> int:
     from .check import check_file
     pset = load_set(args.set)
@@ -123,7 +130,7 @@ def cmd_check(args) -> int:
     if pset.practice:
         try:
             secret = load_secret(args.secret_file)
-        except UsageError:
+        except (UsageError, InputError):
             secret = None
     text, ok = check_file(Path(args.answers), pset, lang=args.lang or pset.lang, secret=secret)
     print(text)

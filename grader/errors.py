@@ -47,5 +47,10 @@ class SubmissionError(Exception):
         super().__init__(f"{self.file}: {message}")
 
 
+class InputError(Exception):
+    """An input or the environment is unusable as a whole (exit code 1); the message is
+    one line naming the path and what to do (a busy output folder, a weak secret...)."""
+
+
 class UsageError(Exception):
     """The command line is wrong (exit code 2)."""

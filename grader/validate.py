@@ -22,6 +22,7 @@ from .bank.loader import load_bank
 from .bank.model import Problem
 from .errors import AuthorError
 from .grading.part import ProblemGrader
+from .render.leaks import HTML_SEEDS, LEAK_SEEDS, check_variant as check_leaks
 from .render.sheets import render_text
 from .variants import draw_variant, variant_seed
 
@@ -120,6 +121,9 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
             report.error(f"{tag}: drawing failed: {type(exc).__name__}: {exc}")
             continue
         variants.add(json.dumps(variant.params, sort_keys=True, default=str))
+        if s < LEAK_SEEDS:
+            # render/leaks.py: no reference answer on a sheet or in the hints
+            check_leaks(problem, variant, tag, report.error, html=s < HTML_SEEDS)
         for lang in ("en", "ru"):
             try:
                 render_text(problem.statement[lang], variant.params)

@@ -249,7 +249,13 @@ def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
     size = path.stat().st_size
     if size > max_bytes:
         raise ValueError(f"file is {size:,} bytes; the limit is {max_bytes:,}")
-    raw = path.read_bytes()
+    return decode_text(path.read_bytes(), max_bytes)
+
+
+def decode_text(raw: bytes, max_bytes: int = MAX_YAML_BYTES) -> str:
+    """The checks of ``read_text`` on bytes already read (a batch reads each file once)."""
+    if len(raw) > max_bytes:
+        raise ValueError(f"file is {len(raw):,} bytes; the limit is {max_bytes:,}")
     if b"\x00" in raw:
         raise ValueError("file is binary (contains NUL bytes), expected UTF-8 text")
     try:

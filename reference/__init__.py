@@ -7,3 +7,8 @@ Each problem family names one solver as ``reference.<module>:<function>``; see
 
 class Reject(Exception):
     """Raised by a solver when a draw makes a poorly posed variant; the draw is redone."""
+
+
+class Undecided(str):
+    """Returned by a property check that cannot settle an answer honestly (e.g. the sign of a
+    pre-activation lost in floating-point rounding): the answer is left `undecided`."""

@@ -8,11 +8,14 @@ Conventions shared by every sheet of this family:
 * a layer's weight matrix ``W`` has one row per unit of that layer, so the layer
   computes ``f(W x + b)``.
 
-Property checks receive a student's numbers as floats. A pre-activation that is
-zero up to rounding (``|z| <= 1e-9`` times the size of the terms summed) is taken
-as exactly zero, so weights such as (1/3, 1/3, 1/3) with bias -1 on input (1, 1, 1)
-are judged by the stated convention and not by floating-point noise. Entries above
-1e12 in size are refused, so no sum can overflow.
+Property checks receive the numbers a student wrote exactly (integers, decimals,
+fractions, ``-2 + 10^-9``) as ``Fraction`` entries, and compute every pre-activation
+exactly from them: ``step(z)`` is decided by the sign of the true ``z``, so
+(1/3, 1/3, 1/3) with bias -1 on input (1, 1, 1) gives ``z = 0`` exactly, and bias
+``2.000000001`` is not bias 2. Numbers that are not rational (``sqrt(2)``) arrive as
+floats; when such a ``z`` is within rounding of 0 its sign cannot be known, and the
+answer is left undecided (``reference.Undecided``) rather than judged by noise.
+Entries above 1e12 in size are refused, so no sum can overflow.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from itertools import product
 
 import numpy as np
 
-from reference import Reject
+from reference import Reject, Undecided
 
 # Truth tables are listed in the row order (x1, x2) = (0,0), (0,1), (1,0), (1,1).
 BOOL_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -78,13 +81,51 @@ def _linear(coefs, names, const=0) -> str:
     return text
 
 
-def _affine(W, b, X):
-    """Pre-activations ``X W^T + b`` for a batch of inputs, with rounding noise snapped to 0."""
+class _SignUnknown(Exception):
+    """A floating-point pre-activation too close to 0 for its sign to be known."""
+
+    def __init__(self, row):
+        super().__init__(row)
+        self.row = row
+
+
+def _is_exact(a) -> bool:
+    a = np.asarray(a)
+    return a.dtype == object and all(isinstance(v, (Fraction, int)) for v in a.flat)
+
+
+def _as_fractions(a) -> np.ndarray:
+    """Exact copies of arrays whose entries are exact (ints, Fractions, finite binary floats)."""
+    a = np.asarray(a)
+    out = np.empty(a.shape, dtype=object)
+    out.flat[:] = [v if isinstance(v, Fraction) else Fraction(v) for v in a.flat]
+    return out
+
+
+def _affine(W, b, X, *, decide=True):
+    """Pre-activations ``X W^T + b`` for a batch of inputs.
+
+    Exact (Fractions) when the student's weights are exact; the inputs always are. In
+    floating point, with ``decide`` (a step unit follows), a z within rounding of 0 raises
+    ``_SignUnknown``: no snap decides a unit. ReLU units (continuous) pass ``decide=False``.
+    """
     W, b, X = np.atleast_2d(W), np.atleast_1d(b), np.atleast_2d(X)
+    if _is_exact(W) and _is_exact(b):
+        return _as_fractions(X) @ _as_fractions(W).T + _as_fractions(b)
+    W, b, X = W.astype(float), b.astype(float), X.astype(float)
     Z = X @ W.T + b
     scale = np.abs(X) @ np.abs(W).T + np.abs(b)
-    Z[np.abs(Z) <= _ZERO_RTOL * (1.0 + scale)] = 0.0
+    unsure = np.abs(Z) <= _ZERO_RTOL * (1.0 + scale)
+    if decide and unsure.any():
+        raise _SignUnknown(int(np.argwhere(unsure)[0][0]))
     return Z
+
+
+def _sign_unknown(inputs, row, unit="the unit") -> Undecided:
+    return Undecided(
+        f"on input {_point(inputs[row])} the pre-activation z of {unit} is 0 up to floating-point "
+        "rounding, so its sign cannot be decided; write the weights exactly (integers, decimals "
+        "or fractions) and it will be")
 
 
 def _step(Z):
@@ -96,18 +137,28 @@ def _relu(Z):
 
 
 def _fields(answer, **shapes):
-    """Student fields as float arrays of the declared shapes, or a message saying what is wrong."""
+    """Student fields of the declared shapes (exact object arrays kept exact, else floats),
+    or a message saying what is wrong."""
     out = {}
     for name, shape in shapes.items():
-        value = np.asarray(answer[name], dtype=float)
+        raw = answer[name]
+        exact = _is_exact(raw) or isinstance(raw, Fraction)
+        value = np.asarray(raw, dtype=float)
         if value.shape != shape:
             return None, f"{name} should have shape {shape}, got {value.shape}"
         if not np.all(np.isfinite(value)):
             return None, f"{name} contains a value that is not a finite number"
         if np.any(np.abs(value) > _MAX_ENTRY):
             return None, f"{name} has an entry larger than {_MAX_ENTRY:g} in size; no such weight is needed"
-        out[name] = value
+        out[name] = _as_fractions(np.asarray(raw, dtype=object).reshape(shape)) if exact else value
     return out, None
+
+
+def _show(z) -> str:
+    """A pre-activation for a message: exact as p/q when short, else 6 significant digits."""
+    if isinstance(z, Fraction) and len(str(z)) <= 24:
+        return _num(z)
+    return format(float(z), ".6g")
 
 
 def _point(x) -> str:
@@ -123,7 +174,7 @@ def _step_mismatch(Z, want, inputs, unit="the unit") -> str | None:
             why = (
                 f"z = 0 for {unit} there, and on this sheet step(0) = 0"
                 if z == 0
-                else f"z = {format(z, '.6g')} there, so {unit} outputs {int(got[i])}"
+                else f"z = {_show(z)} there, so {unit} outputs {int(got[i])}"
             )
             return f"on input {_point(inputs[i])} the output should be {int(want[i])}, but {why}"
     return None
@@ -233,7 +284,10 @@ def _check_single_gate(p, table, answer):
     if err:
         return err
     inputs = _gate_inputs(p)
-    Z = _affine(got["w"], got["b"], inputs)[:, 0]
+    try:
+        Z = _affine(got["w"], got["b"], inputs)[:, 0]
+    except _SignUnknown as unsure:
+        return _sign_unknown(inputs, unsure.row)
     return _step_mismatch(Z, np.asarray(table, dtype=float), inputs)
 
 
@@ -253,8 +307,14 @@ def check_two_layer_gate(p, answer):
     if err:
         return err
     inputs = _gate_inputs(p)
-    H = _step(_affine(got["W1"], got["b1"], inputs))
-    Z = _affine(got["w2"], got["b2"], H)[:, 0]
+    try:
+        H = _step(_affine(got["W1"], got["b1"], inputs))
+    except _SignUnknown as unsure:
+        return _sign_unknown(inputs, unsure.row, "a hidden unit")
+    try:
+        Z = _affine(got["w2"], got["b2"], H)[:, 0]
+    except _SignUnknown as unsure:
+        return _sign_unknown(inputs, unsure.row, "the output unit")
     return _step_mismatch(Z, np.asarray(p["gate_c"], dtype=float), inputs, "the output unit")
 
 
@@ -295,7 +355,10 @@ def check_xor_feature(p, answer):
     if err:
         return err
     inputs = _with_feature(p["feature"])
-    Z = _affine(got["w"], got["b"], inputs)[:, 0]
+    try:
+        Z = _affine(got["w"], got["b"], inputs)[:, 0]
+    except _SignUnknown as unsure:
+        return _sign_unknown(inputs, unsure.row)
     return _step_mismatch(Z, np.asarray(p["gate"], dtype=float), inputs)
 
 
@@ -374,11 +437,11 @@ def check_relu_table(p, answer):
 
 
 def _relu_table_mismatch(w, rows, targets, name):
-    Z = _affine(w, 0.0, np.asarray(rows, dtype=float))[:, 0]
+    Z = _affine(w, Fraction(0) if _is_exact(w) else 0.0, np.asarray(rows, dtype=float), decide=False)[:, 0]
     for row, z, y in zip(rows, Z, targets):
         y, out = float(y), float(_relu(z))
         if not abs(out - y) <= 1e-6 * max(1.0, abs(y)):
-            return f"for {name(row)} the unit outputs relu({format(z, '.6g')}) = {format(out, '.6g')}, not {_num(y)}"
+            return f"for {name(row)} the unit outputs relu({_show(z)}) = {format(out, '.6g')}, not {_num(y)}"
     return None
 
 
@@ -408,8 +471,13 @@ def check_region(p, answer):
     if err:
         return err
     want, near = _region_classes(p)
-    H = _step(_affine(got["W1"], got["b1"], _GRID))
-    out = _step(_affine(got["w2"], got["b2"], H)[:, 0])
+    # Hidden units: grid points too near a line are not judged, so a float z near 0 there
+    # is harmless; the output unit reads 0/1 values, and its sign must be known.
+    H = _step(_affine(got["W1"], got["b1"], _GRID, decide=False))
+    try:
+        out = _step(_affine(got["w2"], got["b2"], H)[:, 0])
+    except _SignUnknown as unsure:
+        return _sign_unknown(_GRID, unsure.row, "the output unit")
     wrong = np.flatnonzero((out != want) & ~near)
     if len(wrong) == 0:
         return None

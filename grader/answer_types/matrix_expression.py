@@ -55,7 +55,7 @@ class MatrixExpressionAnswer(AnswerType):
 
     def read(self, raw, ctx):
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-            raise AnswerError("expected a formula such as (A + A^T) x")
+            raise AnswerError("expected a formula written as text, in the declared names")
         node = parse(str(raw), names=self.names)
         expected = ctx.reference.value[1] if ctx.reference is not None else None
         shape = shape_of(node, self.names, expected=expected or None)  # sizes a lone `I`
@@ -84,8 +84,10 @@ class MatrixExpressionAnswer(AnswerType):
 
     def hint(self, lang):
         names = ", ".join(self.variables)
-        return (f"a formula in {names}, e.g. (A + A^T) x" if lang == "en"
-                else f"формула от {names}, например (A + A^T) x")
+        # no example formula: one built from the part's own names could be its answer
+        return (f"a formula in {names} (transpose ^T, inverse inv(...), products with a space or *)"
+                if lang == "en" else
+                f"формула от {names} (транспонирование ^T, обратная inv(...), произведение — пробел или *)")
 
     def sheet_note(self, lang):
         decl = ", ".join(f"${n}$: {_show(v['shape'])}" + ("" if v["kind"] == "general" else f" ({v['kind']})")

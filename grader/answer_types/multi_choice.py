@@ -1,4 +1,13 @@
-"""Any subset of the options (which functions are kernels); partial credit per option when declared."""
+"""Any subset of the options (which functions are kernels); partial credit when declared.
+
+Partial credit (``partial: true``) is the share of the right options chosen minus the share
+of the wrong options chosen, floored at 0:
+
+    score = max(0, right_chosen / right_total - wrong_chosen / wrong_total)
+
+so an empty selection and a selection of every option both score 0 (unless every option is
+right, when choosing all is the answer), and guessing more never pays on average.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +21,8 @@ class MultiChoiceAnswer(AnswerType):
     name = "multi-choice"
     few_answers = True
     fields = (OPTIONS_FIELD,
-              Field("partial", "bool", "Credit the share of options classified correctly.", default=False))
+              Field("partial", "bool", "Partial credit: share of right options chosen minus share of "
+                    "wrong options chosen, floored at 0.", default=False))
 
     def check_config(self, doc, path):
         check_options(doc, path, self.options)
@@ -36,7 +46,7 @@ class MultiChoiceAnswer(AnswerType):
         ids = option_ids(self.options)
         right = sum((i in ref.value) == (i in ans.value) for i in ids)
         message = f"{len(ids) - right} of {len(ids)} options are classified wrongly."
-        score = right / len(ids) if self.options.get("partial") else 0.0
+        score = partial_score(ref.value, ans.value, ids) if self.options.get("partial") else 0.0
         return Comparison(score, "exact", message)
 
     def key_value(self, ref_value):
@@ -48,4 +58,23 @@ class MultiChoiceAnswer(AnswerType):
 
     def sheet_note(self, lang):
         head = "Options (choose all that apply)" if lang == "en" else "Варианты (выберите все подходящие)"
-        return head + ": " + "; ".join(f"`{o['id']}`: {o['text'][lang]}" for o in self.options["options"]) + "."
+        note = head + ": " + "; ".join(f"`{o['id']}`: {o['text'][lang]}" for o in self.options["options"]) + "."
+        return note + " " + PARTIAL_RULE[lang] if self.options.get("partial") else note
+
+
+PARTIAL_RULE = {
+    "en": "Partial credit: the share of the right options you chose minus the share of the wrong "
+          "options you chose (never below 0); choosing nothing or everything earns nothing.",
+    "ru": "Частичный балл: доля выбранных верных вариантов минус доля выбранных неверных "
+          "(не меньше 0); пустой выбор или выбор всех вариантов баллов не приносит.",
+}
+
+
+def partial_score(right: frozenset, chosen: frozenset, ids: list[str]) -> float:
+    """The rule in the module docstring; an exact match is scored before this is asked."""
+    wrong = [i for i in ids if i not in right]
+    if not right:
+        return 0.0   # "none of them" was the answer, and something was chosen
+    found = sum(i in chosen for i in right) / len(right)
+    false = sum(i in chosen for i in wrong) / len(wrong) if wrong else 0.0
+    return max(0.0, found - false)

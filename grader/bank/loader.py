@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 import re
 from pathlib import Path
 
 from ..answer_types.registry import ANSWER_TYPES
 from ..errors import AuthorError
 from ..fields import Field, check_fields
+from ..grading.follow import DISTRIBUTIONS, GUARD_FIELDS
 from ..yamlio import Document, load_yaml
 from .model import Misconception, Part, Problem, ProblemSet, SetEntry
 from .params import check_param, compile_expression
@@ -41,6 +43,8 @@ PART_FIELDS = (
     Field("misconceptions", "list", "Known wrong answers: `{bug, feedback: {en, ru}, credit}`.", default=[]),
     Field("follows", "list", "Earlier part ids this part builds on (follow-through credit).", default=[]),
     Field("follow_credit", "number", "Share of the points for a follow-through match.", default=1.0),
+    Field("follow_guard", "mapping", "When a student's value of this part may be followed by later "
+          "parts (see Follow guard).", default={}),
 )
 MISCONCEPTION_FIELDS = (
     Field("bug", "str", "Passed to the solver as `bug=`; its answer is the typical wrong one.", required=True),
@@ -53,6 +57,8 @@ SET_FIELDS = (
     Field("lang", "str", "Default language of the sheets: en or ru.", default="en"),
     Field("problems", "list", "Ordered `{key, problem, points}` entries.", required=True),
     Field("practice", "bool", "When true, `grader check` also reveals correctness.", default=False),
+    Field("time_budget_s", "number", "Seconds one answer file may cost, all parts together; parts "
+          "left when it runs out are `undecided`.", default=10),
 )
 SET_ENTRY_FIELDS = (
     Field("key", "str", "Problem key in the set (q1, q2, ...).", required=True),
@@ -95,9 +101,15 @@ def _build_part(doc: Document, path: tuple, raw) -> Part:
         m = check_fields(doc, path + ("misconceptions", i), m, MISCONCEPTION_FIELDS, "misconception")
         feedback = {lang: " ".join(text.split()) for lang, text in m["feedback"].items()}
         miscs.append(Misconception(bug=m["bug"], feedback=feedback, credit=float(m["credit"])))
+    guard = check_fields(doc, path + ("follow_guard",), fields["follow_guard"] or {}, GUARD_FIELDS,
+                         "follow guard")
+    if guard["distribution"] not in DISTRIBUTIONS:
+        raise doc.error(path + ("follow_guard", "distribution"), "unknown distribution",
+                        expected=" | ".join(d for d in DISTRIBUTIONS if d), got=guard["distribution"])
     return Part(id=fields["id"], type=kind, points=float(fields["points"]), prompt=fields["prompt"],
                 answer=answer, misconceptions=tuple(miscs), follows=tuple(fields["follows"]),
-                follow_credit=float(fields["follow_credit"]))
+                follow_credit=float(fields["follow_credit"]),
+                follow_guard={k: v for k, v in (fields["follow_guard"] or {}).items()})
 
 
 def build_problem(doc: Document) -> Problem:
@@ -196,9 +208,16 @@ def load_set(path, bank: dict[str, Problem] | None = None) -> ProblemSet:
         keys.add(e["key"])
         problem = (bank or {}).get(e["problem"]) or _find_problem(doc, ("problems", i, "problem"), e["problem"])
         points = float(e["points"]) if e["points"] is not None else problem.points
+        if not math.isfinite(points) or points < 0:     # NaN would poison every score, -5 every total
+            raise doc.error(("problems", i, "points"), "points must be a finite number, 0 or more",
+                            expected="e.g. 5", got=e["points"])
         entries.append(SetEntry(key=e["key"], problem=problem, points=points))
     if not entries:
         raise doc.error(("problems",), "a set needs at least one problem")
+    if not 0 < f["time_budget_s"] <= 3600:
+        raise doc.error(("time_budget_s",), "the time budget is out of range", expected="0 < seconds <= 3600",
+                        got=f["time_budget_s"])
     return ProblemSet(id=f["id"], title=f["title"], lang=f["lang"], entries=tuple(entries),
-                      practice=bool(f["practice"]), file=str(path))
+                      practice=bool(f["practice"]), file=str(path),
+                      time_budget_s=float(f["time_budget_s"]))
 

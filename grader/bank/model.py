@@ -25,6 +25,7 @@ class Part:
     misconceptions: tuple[Misconception, ...] = ()
     follows: tuple[str, ...] = ()
     follow_credit: float = 1.0
+    follow_guard: dict = field(default_factory=dict, compare=False)  # see grading/follow.py
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ProblemSet:
     entries: tuple[SetEntry, ...]
     practice: bool
     file: str
+    time_budget_s: float = 10.0   # per answer file, all parts together
 
     @property
     def points(self) -> float:

@@ -28,7 +28,7 @@ def load_roster(path) -> list[dict]:
     if not reader.fieldnames or "student_id" not in [f.strip() for f in reader.fieldnames]:
         raise AuthorError(path, "the header has no student_id column", line=1, field="student_id",
                           expected="a header like student_id,name,email", got=",".join(reader.fieldnames or []))
-    rows, seen = [], set()
+    rows, seen = [], {}
     for row in reader:
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
         line = reader.line_num
@@ -36,9 +36,11 @@ def load_roster(path) -> list[dict]:
         if not valid_student_id(sid):
             raise AuthorError(path, "unsafe or empty student id", line=line, field="student_id",
                               expected="1-64 characters from A-Z a-z 0-9 . _ -", got=sid)
-        if sid in seen:
-            raise AuthorError(path, "duplicate student id", line=line, field="student_id", got=sid)
-        seen.add(sid)
+        if sid.casefold() in seen:      # ids become file names, and many file systems ignore case
+            raise AuthorError(path, f"duplicate student id (ids must differ in more than case: "
+                                    f"'{seen[sid.casefold()]}' is already listed)",
+                              line=line, field="student_id", got=sid)
+        seen[sid.casefold()] = sid
         rows.append({"student_id": sid, "name": row.get("name", ""), "email": row.get("email", "")})
     if not rows:
         raise AuthorError(path, "the roster has no students", line=1)

@@ -2,88 +2,154 @@
 
 The steps, and what makes each safe:
 
+0. **Lock.** One writer per output folder: ``DIR/.lock`` is held (``flock``) for the whole
+   run; the OS releases it when the process ends in any way, so a crash never leaves it stuck.
 1. **Plan.** Answer files (and, with a roster, enrolled students without one) in a
-   fixed order: by student id, then by path relative to the submissions folder. With
-   ``shard=(i, n)`` only every n-th item from the i-th on is kept, so n machines split a
-   batch and ``merge`` restores the plan order.
-2. **Manifest.** ``batch.json`` records what the results depend on (set and problem
-   files, language, a tag of the secret, the shard) before any result is written; a
-   ``resume`` with other settings is refused instead of mixing two batches.
+   fixed order: by student id, then by path relative to the submissions folder. A file
+   counts only for the student its path names (``<id>.yaml``, ``<id>.yml``,
+   ``<id>/answers.yaml``); any other name is an ``invalid`` row of its own (student "").
+   A student with several files has one graded row (the first, or the one spelled as the
+   roster spells the id); the others are ``invalid`` rows marked ``duplicate_of``, and the
+   graded row warns about them. An entry that cannot be examined (permissions, a broken
+   link) is an ``invalid`` row for that entry. With ``shard=(i, n)`` only every n-th item
+   from the i-th on is kept, so n machines split a batch and ``merge`` restores the order.
+2. **Manifest.** ``batch.json`` records what every row depends on as a whole: the set,
+   problem and solver files (digests), language, a keyed tag of the secret, the shard.
+   Each line of ``results.jsonl`` records, as ``inputs``, a digest of its own inputs (the
+   bytes graded, roster membership, the other files of that student) and, as
+   ``row_digest``, a checksum of itself. A fresh run removes the old manifest, then the
+   old results, and only then writes its manifest: no kill leaves a manifest beside rows
+   it did not produce.
 3. **Grade.** Items go to a pool of forked workers in small chunks with a bounded
    number in flight, and come back in plan order; the parent appends one JSON line per
    submission to ``results.jsonl`` and flushes it. A ``kill -9`` leaves a prefix of
-   complete lines and at most one torn line. ``resume`` keeps the complete lines that
-   match the plan, truncates the rest and grades what is left. Memory stays flat: no
-   more than a window of results is ever held.
-4. **Report.** Every other file is rebuilt from ``results.jsonl`` in one streaming
+   complete lines and at most one torn line. A worker that dies (killed, out of memory)
+   breaks the pool: the chunks it took down are re-run one item at a time in a new pool,
+   an item that kills its worker twice becomes an internal-error row, and the batch goes on.
+4. **Resume.** ``--resume`` refuses when a batch-wide input changed (naming it), and
+   otherwise keeps exactly the lines whose ``inputs`` match the current files and roster
+   and whose checksum holds; everything else is graded again. When the kept lines are a
+   prefix, the file is truncated there and appended to; otherwise a new file is built in
+   plan order beside the old one and renamed over it at the end.
+5. **Report.** Every other file is rebuilt from ``results.jsonl`` in one streaming
    pass and written atomically (temporary file, then rename), so an interruption at
-   any point leaves either the old or the new version of a file.
+   any point leaves either the old or the new version of a file. Per-student files of
+   students no longer in the batch are removed.
 
 Grading is deterministic (the verdict cache is exact; see ``cache``), so a resumed,
 a sharded-and-merged and an uninterrupted run give byte-identical files. Figures that
-depend on the run (time, cache hit rate) go to ``stats.json`` only.
+depend on the run (time, cache hit rate, lost workers) go to ``stats.json`` only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
+import sys
 import time
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..bank.model import ProblemSet
-from ..errors import UsageError
+from ..errors import InputError, UsageError
+from ..fsio import TMP_SUFFIX, BusyError, OutputLock, atomic_write, name_path
 from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader
 from .report_html import report_html
 from .reports import (GradebookWriter, JUnitWriter, SummaryBuilder, feedback_md, gradescope_json,
                       summary_json)
 from .results import PartResult, SubmissionResult
-from .submission import report_internal_error, student_from_path
+from .submission import message, report_internal_error, snapshot, student_from_path
 
 MANIFEST = "batch.json"
 STATS = "stats.json"
 RESULTS = "results.jsonl"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 FORMATS = ("gradescope",)        # optional outputs; junit.xml and the rest are always written
 FSYNC_EVERY_S = 1.0              # results are flushed per line, forced to disk at most this often
 INTERNAL_ERROR_MESSAGE = "the grader failed on this file (an internal error); listed for review"
+WORKER_LOST_MESSAGE = "the grader's worker process died twice on this file; listed for review"
+REPORTS = ("gradebook.csv", "junit.xml", "summary.json", "report.html", "results.json")
+BUSY = {
+    "en": "{out} is being written by another `grader` run; wait for it to finish or use another --out",
+    "ru": "в {out} уже пишет другой запуск `grader`; дождитесь его окончания или укажите другой --out",
+}
 
 
 @dataclass(frozen=True)
 class WorkItem:
-    student: str        # from the path (or roster); the file's own field is checked when read
+    student: str        # from the path (or roster); "" when the path names no student
     path: str | None    # relative to the submissions folder, '/'-separated; None: no file
-    duplicate_of: str | None = None
+    duplicate_of: str | None = None     # a second file for a student: the one that is graded
+    also: tuple[str, ...] = ()          # on the graded file: the student's other files
+    error: str | None = None            # the entry could not be examined: why
 
     @property
     def ident(self) -> str:
         return f"{self.student}\x1f{self.path or ''}"
 
 
-def discover(submissions: Path) -> list[Path]:
-    """Answer files as SPEC lists them: DIR/*.yaml, DIR/*.yml, DIR/<student>/answers.yaml."""
-    files = [p for p in submissions.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")]
-    files += [p / "answers.yaml" for p in submissions.iterdir() if p.is_dir() and (p / "answers.yaml").is_file()]
-    return sorted(files, key=lambda p: p.relative_to(submissions).as_posix())
+def discover(submissions: Path) -> list[tuple[str, str | None]]:
+    """Answer files as SPEC lists them (DIR/*.yaml, DIR/*.yml, DIR/<student>/answers.yaml),
+    as (relative path, why it cannot be examined or None), in path order.
+
+    Only the submissions folder itself must be readable (otherwise OSError: an environment
+    error). A problem with one entry is recorded for that entry and never stops the batch.
+    """
+    found = []
+    for entry in os.scandir(submissions):
+        name = entry.name
+        try:
+            is_dir, error = entry.is_dir(), None         # follows a symbolic link
+        except OSError as exc:
+            is_dir, error = None, exc.strerror or type(exc).__name__
+        if name.endswith((".yaml", ".yml")) and not is_dir:
+            found.append((name, error))                  # a broken link or a FIFO: its row says so
+        elif is_dir is None:
+            found.append((f"{name}/answers.yaml", error))
+        elif is_dir:
+            try:
+                os.stat(os.path.join(entry.path, "answers.yaml"))
+            except (FileNotFoundError, NotADirectoryError):
+                continue                                 # a folder without answers is not a submission
+            except OSError as exc:
+                found.append((f"{name}/answers.yaml", exc.strerror or type(exc).__name__))
+                continue
+            found.append((f"{name}/answers.yaml", None))
+    return sorted(found)
 
 
 def plan(submissions: Path, roster: list[str] | None) -> list[WorkItem]:
     """Every item of the batch in grading order (see the module docstring)."""
-    items, seen = [], {}
-    for path in discover(submissions):
-        rel = path.relative_to(submissions).as_posix()
-        student = student_from_path(path, submissions) or path.stem
-        items.append(WorkItem(student, rel, seen.get(student)))
-        seen.setdefault(student, rel)
+    enrolled = set(roster) if roster is not None else None
+    items: list[WorkItem] = []
+    groups: dict[str, list[tuple[str, str, str | None]]] = {}
+    for rel, error in discover(submissions):
+        student = student_from_path(submissions / rel, submissions)
+        if student is None:
+            items.append(WorkItem("", rel, error=error))
+        else:   # ids that differ only in case are one student: they would share a feedback file
+            groups.setdefault(student.casefold(), []).append((student, rel, error))
+    graded: set[str] = set()
+    for members in groups.values():
+        members.sort(key=lambda m: (m[0], m[1]))
+        exact = [m for m in members if enrolled is not None and m[0] in enrolled]
+        first = (exact or members)[0]
+        graded.add(first[0])
+        items.append(WorkItem(first[0], first[1], also=tuple(m[1] for m in members if m is not first),
+                              error=first[2]))
+        items += [WorkItem(m[0], m[1], duplicate_of=first[1]) for m in members if m is not first]
     if roster is not None:
-        items += [WorkItem(s, None) for s in dict.fromkeys(roster) if s not in seen]
+        items += [WorkItem(s, None) for s in dict.fromkeys(roster) if s not in graded]
     return sorted(items, key=lambda w: (w.student, w.path or ""))
 
 
@@ -108,14 +174,71 @@ def shard_items(items: list[WorkItem], shard: tuple[int, int] | None) -> list[Wo
 
 
 # ---------------------------------------------------------------------------------
+# What a row depends on
+
+def item_inputs(item: WorkItem, enrolled: set[str] | None, file_digest: str) -> str:
+    """Digest of everything one row depends on beyond the manifest's batch-wide inputs."""
+    facts = [item.student, item.path, item.duplicate_of, list(item.also), item.error,
+             None if enrolled is None else item.student in enrolled, file_digest]
+    return hashlib.sha256(json.dumps(facts).encode("utf-8")).hexdigest()[:24]
+
+
+def _reads_file(item: WorkItem) -> bool:
+    return bool(item.path and item.student and item.error is None and item.duplicate_of is None)
+
+
+def current_inputs(item: WorkItem, root: Path, enrolled: set[str] | None) -> str:
+    """``item_inputs`` as the files are now (what ``--resume`` compares with each kept line)."""
+    return item_inputs(item, enrolled, snapshot(root / item.path).digest if _reads_file(item) else "")
+
+
+def _row_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def result_line(data: dict) -> str:
+    """One line of results.jsonl: the row, then a checksum of it (resume drops corrupt lines)."""
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return body[:-1] + f', "row_digest": "{_row_digest(body)}"}}'
+
+
+def read_line(raw: bytes) -> dict | None:
+    """A line of results.jsonl when it is complete and its checksum holds, else None."""
+    try:
+        data = json.loads(raw)
+        digest = data.pop("row_digest")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if _row_digest(json.dumps(data, ensure_ascii=False, sort_keys=True)) != digest:
+        return None
+    return data
+
+
+# ---------------------------------------------------------------------------------
 # Manifest
 
-def _file_digest(paths) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        data = Path(p).read_bytes() if p and Path(p).is_file() else b""
-        h.update(str(len(data)).encode() + b"\0" + data)
-    return h.hexdigest()[:16]
+def _digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _solver_files(problem) -> list[Path]:
+    """The solver's source and every Python file beside it (helpers it may import)."""
+    try:
+        source = inspect.getsourcefile(problem.solver)
+    except (TypeError, OSError):
+        return []
+    if not source:
+        return []
+    folder = Path(source).parent
+    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def bank_files(pset: ProblemSet) -> list[Path]:
+    """The files the set's grades depend on: the set, each problem file, the solvers' code."""
+    files = [Path(pset.file)] + [Path(e.problem.file) for e in pset.entries]
+    for e in pset.entries:
+        files += _solver_files(e.problem)
+    return list(dict.fromkeys(files))
 
 
 def _plan_digest(items: list[WorkItem]) -> str:
@@ -126,20 +249,31 @@ def _plan_digest(items: list[WorkItem]) -> str:
 
 
 def secret_tag(secret: bytes) -> str:
-    """Tells two secrets apart without revealing either."""
+    """Tells two secrets apart without revealing either (a keyed digest, never the secret)."""
     return hmac.new(secret, b"grader batch manifest", hashlib.sha256).hexdigest()[:12]
 
 
 def build_manifest(pset: ProblemSet, secret: bytes, lang: str, plan_all: list[WorkItem],
-                   shard: tuple[int, int] | None, items: int, formats: tuple[str, ...]) -> dict:
+                   shard: tuple[int, int] | None, items: int, formats: tuple[str, ...],
+                   roster: list[str] | None = None) -> dict:
+    files = {}
+    for p in bank_files(pset):
+        try:
+            files[str(p)] = _digest_bytes(p.read_bytes())
+        except OSError:
+            files[str(p)] = "unreadable"
+    roster_digest = (None if roster is None else
+                     _digest_bytes("\n".join(sorted(set(roster))).encode("utf-8")))
     return {
         "version": MANIFEST_VERSION,
         "set": pset.id,
         "set_file": pset.file,
-        "set_digest": _file_digest([pset.file] + [e.problem.file for e in pset.entries]),
+        "set_digest": _digest_bytes("\n".join(files.values()).encode()),
+        "files": files,
         "lang": lang,
         "secret_tag": secret_tag(secret),
         "formats": sorted(formats),
+        "roster_digest": roster_digest,
         "plan_items": len(plan_all),
         "plan_digest": _plan_digest(plan_all),
         "shard": f"{shard[0]}/{shard[1]}" if shard else None,
@@ -148,6 +282,26 @@ def build_manifest(pset: ProblemSet, secret: bytes, lang: str, plan_all: list[Wo
 
 
 SETTINGS = ("version", "set", "set_digest", "lang", "secret_tag", "shard")
+SETTING_NAMES = {"version": "the grader's result format", "set": "the set id", "lang": "the language",
+                 "secret_tag": "the secret", "shard": "the shard"}
+
+
+def describe_changes(earlier: dict, now: dict) -> list[str]:
+    """What differs between two manifests, in words (files by name)."""
+    changes = []
+    for k in SETTINGS:
+        if earlier.get(k) == now.get(k):
+            continue
+        if k == "set_digest":
+            old, new = earlier.get("files") or {}, now.get("files") or {}
+            names = sorted({p for p in set(old) | set(new) if old.get(p) != new.get(p)})
+            if not names:         # the same contents under other paths
+                names = ["the set, problem or solver files"]
+            shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+            changes.append(f"bank files ({shown})")
+        else:
+            changes.append(SETTING_NAMES.get(k, k))
+    return changes
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -178,32 +332,46 @@ def _init_worker(pset, secret, lang, root, roster, cache_size, in_child=True):
 def _grade_one(item: WorkItem) -> str:
     grader: CachingSubmissionGrader = _worker["grader"]
     root: Path = _worker["root"]
+    roster = _worker["roster"]
+    file_digest = ""
     try:
         if item.path is None:
             result = grader.empty(item.student, "missing", "no submission")
         elif item.duplicate_of is not None:
-            result = grader.empty(item.student, "invalid",
-                                  f"a second file for this student; {item.duplicate_of} is graded", item.path)
+            result = grader.empty(item.student, "invalid", message("second", grader.lang, path=item.duplicate_of),
+                                  item.path)
+        elif item.error is not None:
+            result = grader.empty(item.student, "invalid", message("unreadable", grader.lang, why=item.error),
+                                  item.path)
         else:
-            result = grader.grade_file(root / item.path, root, _worker["roster"])
+            snap = snapshot(root / item.path) if item.student else None
+            file_digest = snap.digest if snap else ""
+            result = grader.grade_file(root / item.path, root, roster, snap)
             result = replace(result, source=item.path)   # the same on every machine
+            if item.also:
+                result = replace(result, warnings=result.warnings + tuple(
+                    message("also", grader.lang, path=p) for p in item.also))
     except Exception as exc:  # noqa: BLE001 -- a grader bug on one file must not stop the batch
         report_internal_error(item.path or item.student, exc)
-        result = _internal_error(grader, item, exc)
-    line = {"ident": item.ident, **result.to_json()}
+        result = _internal_error(grader.pset, item, f"internal-error:{type(exc).__name__}",
+                                 INTERNAL_ERROR_MESSAGE)
+    return _line(item, result, item_inputs(item, roster, file_digest))
+
+
+def _line(item: WorkItem, result: SubmissionResult, inputs: str) -> str:
+    line = {"ident": item.ident, "inputs": inputs, **result.to_json()}
     if item.duplicate_of is not None:
         line["duplicate_of"] = item.duplicate_of
-    return json.dumps(line, ensure_ascii=False, sort_keys=True)
+    return result_line(line)
 
 
-def _internal_error(grader, item: WorkItem, exc: Exception) -> SubmissionResult:
-    pset = grader.pset
+def _internal_error(pset: ProblemSet, item: WorkItem, check: str, text: str) -> SubmissionResult:
     parts = tuple(PartResult(key=e.key, part=p.id, verdict="undecided", score=0.0,
                              max=round(p.points * e.points / e.problem.points, 6),
-                             check=f"internal-error:{type(exc).__name__}", feedback=INTERNAL_ERROR_MESSAGE)
+                             check=check, feedback=text)
                   for e in pset.entries for p in e.problem.parts)
     return SubmissionResult(student=item.student, source=item.path or "", status="error",
-                            message=INTERNAL_ERROR_MESSAGE, parts=parts, max=pset.points)
+                            message=text, parts=parts, max=pset.points)
 
 
 def _peak_rss_kb() -> int:
@@ -223,82 +391,173 @@ def _chunks(items, size):
         yield items[i:i + size]
 
 
-def _graded(todo: list[WorkItem], workers: int, init_args: tuple, cache_counts: list):
+class _Pool:
+    """A ProcessPoolExecutor of forked workers that can be replaced when one of them dies."""
+
+    def __init__(self, workers: int, init_args: tuple):
+        self.workers, self.init_args = workers, init_args
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_worker, initargs=self.init_args)
+
+    def submit(self, chunk):
+        return self.executor.submit(_grade_chunk, chunk)
+
+    def renew(self) -> None:
+        self.close()
+        self.executor = self._new()
+
+    def close(self) -> None:
+        # Running chunks are not waited for: on Ctrl-C or a lost worker the pool is dropped now.
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(timeout=5)
+
+
+def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
     """Result lines in plan order; at most a window of chunks is in flight at once."""
     if workers <= 1 or len(todo) <= 1:
         _init_worker(*init_args, in_child=False)
-        for chunk in _chunks(todo, 1):
-            lines, delta = _grade_chunk(chunk)
-            _add(cache_counts, delta)
+        for item in todo:
+            lines, delta = _grade_chunk([item])
+            _add(run, delta)
             yield from lines
         return
     size = max(1, min(8, len(todo) // (workers * 16)))
     window = workers * 4
-    ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=init_args)
+    queue = deque(_chunks(todo, size))
+    pending: deque = deque()          # (chunk, future), in plan order
+    pool = _Pool(workers, init_args)
     try:
-        pending: deque = deque()
-        for chunk in _chunks(todo, size):
-            pending.append(pool.apply_async(_grade_chunk, (chunk,)))
-            if len(pending) >= window:
-                lines, delta = pending.popleft().get()
-                _add(cache_counts, delta)
-                yield from lines
-        while pending:
-            lines, delta = pending.popleft().get()
-            _add(cache_counts, delta)
+        while queue or pending:
+            while queue and len(pending) < window:
+                chunk = queue.popleft()
+                pending.append((chunk, pool.submit(chunk)))
+            chunk, future = pending.popleft()
+            try:
+                lines, delta = future.result()
+            except BrokenProcessPool:
+                # A worker died. Chunks that finished before it keep their results; the rest
+                # are re-run one item at a time, so an item that kills its worker is found.
+                run["workers_lost"] += 1
+                print(f"grader: a worker process died; re-running the {len(chunk) + sum(len(c) for c, _ in pending)}"
+                      " submissions it may have taken with it", file=sys.stderr)
+                lost = [(chunk, None)] + [(c, f if f.done() and f.exception() is None else None)
+                                          for c, f in pending]
+                pending.clear()
+                pool.renew()
+                for c, f in lost:
+                    if f is not None:
+                        lines, delta = f.result()
+                        _add(run, delta)
+                        yield from lines
+                    else:
+                        yield from _one_by_one(c, pool, init_args, run)
+                continue
+            _add(run, delta)
             yield from lines
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        pool.close()
 
 
-def _add(total: list, delta) -> None:
-    for i in range(3):
-        total[i] += delta[i]
-    total[3] = max(total[3], delta[3])
+def _one_by_one(items: list[WorkItem], pool: _Pool, init_args: tuple, run: dict):
+    """Each item alone; an item whose worker dies again becomes an internal-error row."""
+    pset = init_args[0]
+    for item in items:
+        for attempt in (1, 2):
+            try:
+                lines, delta = pool.submit([item]).result()
+                _add(run, delta)
+                break
+            except BrokenProcessPool:
+                run["workers_lost"] += 1
+                pool.renew()
+        else:
+            print(f"grader: {item.path or item.student}: the worker died twice on this file; "
+                  "it is an internal-error row", file=sys.stderr)
+            roster = init_args[4]
+            lines = [_line(item, _internal_error(pset, item, "internal-error:worker-lost", WORKER_LOST_MESSAGE),
+                           item_inputs(item, roster, "worker-lost"))]
+        yield from lines
+
+
+def _add(run: dict, delta) -> None:
+    for i, name in enumerate(("hits", "misses", "bypassed")):
+        run[name] += delta[i]
+    run["worker_kb"] = max(run["worker_kb"], delta[3])
 
 
 # ---------------------------------------------------------------------------------
 # Resume
 
-def _kept_prefix(results_path: Path, items: list[WorkItem]) -> tuple[int, int]:
-    """How many leading lines of an earlier run are complete and match the plan, and their bytes."""
+def _scan(results_path: Path, items: list[WorkItem], expected: dict[str, str]):
+    """What an earlier run's results.jsonl offers: (lines kept as a prefix, its bytes, and
+    the offset and length of every other reusable line by ident).
+
+    A line is reusable when it is complete, its checksum holds, its item is in the plan
+    and its ``inputs`` equal the item's current ones.
+    """
+    prefix = prefix_bytes = pos = 0
+    in_prefix = True
+    elsewhere: dict[str, tuple[int, int]] = {}
+    seen: set[str] = set()
     if not results_path.exists():
-        return 0, 0
-    count = size = 0
+        return 0, 0, elsewhere
     with results_path.open("rb") as fh:
         for raw in fh:
-            if not raw.endswith(b"\n") or count >= len(items):
+            start, pos = pos, pos + len(raw)
+            if not raw.endswith(b"\n"):
                 break
-            try:
-                ident = json.loads(raw)["ident"]
-            except (ValueError, KeyError, TypeError):
-                break
-            if ident != items[count].ident:
-                break
-            count += 1
-            size += len(raw)
-    return count, size
+            data = read_line(raw)
+            ident = data.get("ident") if data else None
+            ok = ident is not None and ident not in seen and expected.get(ident) == data.get("inputs")
+            if ok:
+                seen.add(ident)
+            if in_prefix and ok and prefix < len(items) and items[prefix].ident == ident:
+                prefix += 1
+                prefix_bytes = pos
+                continue
+            in_prefix = False
+            if ok:
+                elsewhere[ident] = (start, len(raw))
+    return prefix, prefix_bytes, elsewhere
 
 
 def _remove_temporaries(out: Path) -> None:
     """Temporary files an interrupted atomic write may have left behind."""
     for folder in (out, out / "feedback", out / "results"):
         if folder.is_dir():
-            for tmp in folder.glob("*.tmp"):
+            for tmp in folder.glob("*" + TMP_SUFFIX):
                 tmp.unlink(missing_ok=True)
     results = out / "results"
     if results.is_dir():
-        for tmp in results.glob("*/*.tmp"):
+        for tmp in results.glob("*/*" + TMP_SUFFIX):
             tmp.unlink(missing_ok=True)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def clear_outputs(out: Path) -> None:
+    """Everything an earlier batch wrote into ``out``: the manifest first (so no manifest
+    outlives its results), then the results, then the reports built from them."""
+    for name in (MANIFEST, RESULTS, STATS, *REPORTS):
+        (out / name).unlink(missing_ok=True)
+    for folder in ("feedback", "results"):
+        if (out / folder).is_dir():
+            shutil.rmtree(out / folder)
+
+
+def _locked(out: Path, lang: str) -> OutputLock:
+    lock = OutputLock(out)
+    try:
+        lock.__enter__()
+    except BusyError:
+        raise InputError(BUSY.get(lang, BUSY["en"]).format(out=out)) from None
+    return lock
 
 
 # ---------------------------------------------------------------------------------
@@ -314,46 +573,109 @@ def grade_batch(pset: ProblemSet, secret: bytes, submissions: Path, out: Path, *
     ``start(total, done)`` and ``tick()`` (``grader.grading.progress.Progress``).
     Run figures (time, workers, verdict cache) are written to ``stats.json``.
     """
-    started = time.monotonic()
     lang = lang or pset.lang
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown format {bad[0]!r}; expected one of: {', '.join(FORMATS)}")
     out.mkdir(parents=True, exist_ok=True)
+    lock = _locked(out, lang)
+    try:
+        return _grade_locked(pset, secret, submissions, out, roster=roster, workers=workers, resume=resume,
+                             lang=lang, progress=progress, shard=shard, formats=formats, cache_size=cache_size)
+    finally:
+        lock.__exit__()
+
+
+def _grade_locked(pset, secret, submissions, out, *, roster, workers, resume, lang, progress, shard,
+                  formats, cache_size) -> dict:
+    started = time.monotonic()
     results_path = out / RESULTS
     everything = plan(submissions, roster)
     items = shard_items(everything, shard)
-    manifest = build_manifest(pset, secret, lang, everything, shard, len(items), formats)
+    manifest = build_manifest(pset, secret, lang, everything, shard, len(items), formats, roster)
+    enrolled = set(roster) if roster is not None else None
 
-    kept = 0
+    prefix = prefix_bytes = 0
+    elsewhere: dict = {}
     if resume:
         earlier = read_manifest(out)
         if earlier is None and results_path.exists():
             raise UsageError(f"{out}: results.jsonl has no {MANIFEST} beside it; "
                              "grade into a fresh folder or drop --resume")
         if earlier is not None:
-            differs = [k for k in SETTINGS if earlier.get(k) != manifest.get(k)]
-            if differs:
-                raise UsageError(f"{out} was graded with other settings ({', '.join(differs)} changed); "
-                                 "drop --resume to start over")
-        kept, size = _kept_prefix(results_path, items)
+            changes = describe_changes(earlier, manifest)
+            if changes:
+                raise UsageError(f"{out} was graded with other inputs ({'; '.join(changes)} changed); "
+                                 "its rows cannot be kept: drop --resume to grade everything again")
+            expected = {w.ident: current_inputs(w, submissions, enrolled) for w in items}
+            prefix, prefix_bytes, elsewhere = _scan(results_path, items, expected)
     else:
-        size = 0
+        clear_outputs(out)
     _remove_temporaries(out)
     atomic_write(out / MANIFEST, _json_text(manifest))
-    if results_path.exists():
-        os.truncate(results_path, size)          # drops a torn tail; the kept prefix is untouched
-    todo = items[kept:]
+    rebuild = bool(elsewhere)         # kept lines out of order: build a new file beside the old
+    if results_path.exists() and not rebuild:
+        os.truncate(results_path, prefix_bytes)    # drops a torn tail and every stale line
+    rest = items[prefix:]
+    todo = [w for w in rest if w.ident not in elsewhere]
+    kept = len(items) - len(todo)
 
     if progress is not None and hasattr(progress, "start"):
         progress.start(len(items), kept)
     tick = getattr(progress, "tick", progress)
-    cache_counts = [0, 0, 0, 0]       # hits, misses, uncacheable, largest worker RSS (kB)
-    init_args = (pset, secret, lang, str(submissions), set(roster) if roster is not None else None, cache_size)
+    run = {"hits": 0, "misses": 0, "bypassed": 0, "worker_kb": 0, "workers_lost": 0}
+    init_args = (pset, secret, lang, str(submissions), enrolled, cache_size)
+    graded = _graded(todo, workers, init_args, run)
+    try:
+        _write_results(results_path, rest, elsewhere, prefix_bytes, graded, rebuild, tick)
+    finally:
+        graded.close()           # stops the pool at once on an error or Ctrl-C
+    graded_s = time.monotonic() - started
+
+    summary = write_reports(pset, out, lang, formats)
+    lookups = run["hits"] + run["misses"] + run["bypassed"]
+    elapsed = time.monotonic() - started
+    stats = {
+        "submissions": len(items), "resumed_from": kept, "graded": len(todo),
+        "workers": workers if workers > 1 and len(todo) > 1 else 1,
+        "workers_lost": run["workers_lost"],
+        "seconds": round(elapsed, 3), "grading_seconds": round(graded_s, 3),
+        "submissions_per_second": round(len(todo) / graded_s, 2) if graded_s > 0 and todo else 0.0,
+        "verdict_cache": {"lookups": lookups, "hits": run["hits"], "misses": run["misses"],
+                          "not_cacheable": run["bypassed"],
+                          "hit_rate": round(run["hits"] / lookups, 4) if lookups else 0.0,
+                          "entries_per_worker": cache_size},
+        "peak_rss_mb": {"main": round(_peak_rss_kb() / 1024, 1), "worker_max": round(run["worker_kb"] / 1024, 1)},
+    }
+    atomic_write(out / STATS, _json_text(stats))
+    return summary
+
+
+def _write_results(results_path: Path, rest: list[WorkItem], elsewhere: dict, prefix_bytes: int,
+                   graded, rebuild: bool, tick) -> None:
+    """Append the lines of ``rest`` in plan order (kept ones copied, others from ``graded``);
+    when rebuilding, into a new file that replaces the old one only once complete."""
+    target = results_path.with_name(RESULTS + TMP_SUFFIX) if rebuild else results_path
+    try:
+        _append_lines(target, results_path, rest, elsewhere, prefix_bytes, graded, rebuild, tick)
+    except OSError as exc:
+        name_path(exc, target)       # a full disk: the complete lines already written stay
+        raise
+    if rebuild:
+        os.replace(target, results_path)
+
+
+def _append_lines(target, results_path, rest, elsewhere, prefix_bytes, graded, rebuild, tick) -> None:
     last_sync = time.monotonic()
-    with results_path.open("a", encoding="utf-8") as fh:
-        for line in _graded(todo, workers, init_args, cache_counts):
-            fh.write(line + "\n")
+    with target.open("w" if rebuild else "a", encoding="utf-8") as fh, \
+            (results_path.open("rb") if rebuild else open(os.devnull, "rb")) as old:
+        if rebuild:
+            _copy(old, fh, 0, prefix_bytes)
+        for item in rest:
+            if item.ident in elsewhere:
+                _copy(old, fh, *elsewhere[item.ident])
+                continue
+            fh.write(next(graded) + "\n")
             fh.flush()                            # enough for kill -9: the OS has the bytes
             now = time.monotonic()
             if now - last_sync >= FSYNC_EVERY_S:  # and against power loss, once a second
@@ -363,24 +685,17 @@ def grade_batch(pset: ProblemSet, secret: bytes, submissions: Path, out: Path, *
                 tick()
         fh.flush()
         os.fsync(fh.fileno())
-    graded_s = time.monotonic() - started
 
-    summary = write_reports(pset, out, lang, formats)
-    hits, misses, bypassed, worker_kb = cache_counts
-    lookups = hits + misses + bypassed
-    elapsed = time.monotonic() - started
-    stats = {
-        "submissions": len(items), "resumed_from": kept, "graded": len(todo),
-        "workers": workers if workers > 1 and len(todo) > 1 else 1,
-        "seconds": round(elapsed, 3), "grading_seconds": round(graded_s, 3),
-        "submissions_per_second": round(len(todo) / graded_s, 2) if graded_s > 0 and todo else 0.0,
-        "verdict_cache": {"lookups": lookups, "hits": hits, "misses": misses, "not_cacheable": bypassed,
-                          "hit_rate": round(hits / lookups, 4) if lookups else 0.0,
-                          "entries_per_worker": cache_size},
-        "peak_rss_mb": {"main": round(_peak_rss_kb() / 1024, 1), "worker_max": round(worker_kb / 1024, 1)},
-    }
-    atomic_write(out / STATS, _json_text(stats))
-    return summary
+
+def _copy(src, dst, offset: int, length: int) -> None:
+    """``length`` bytes of the old results file, from ``offset``, onto the new one (text handle)."""
+    src.seek(offset)
+    while length > 0:
+        data = src.read(min(length, 1 << 16))
+        if not data:
+            break
+        dst.write(data.decode("utf-8"))
+        length -= len(data)
 
 
 def read_stats(out: Path) -> dict:
@@ -390,14 +705,22 @@ def read_stats(out: Path) -> dict:
         return {}
 
 
-def iter_rows(results_path: Path):
-    """(result, is_duplicate) per line of results.jsonl, one at a time."""
+def iter_lines(results_path: Path):
+    """(result, duplicate_of or None) per line of results.jsonl, one at a time."""
     with results_path.open("r", encoding="utf-8") as fh:
         for line in fh:
             data = json.loads(line)
-            data.pop("ident", None)
-            duplicate = data.pop("duplicate_of", None) is not None
-            yield SubmissionResult.from_json(data), duplicate
+            for k in ("ident", "inputs", "row_digest"):
+                data.pop(k, None)
+            duplicate_of = data.pop("duplicate_of", None)
+            yield SubmissionResult.from_json(data), duplicate_of
+
+
+def iter_rows(results_path: Path):
+    """(result, skip) per line: ``skip`` for rows that are no student's graded row (a second
+    file for a student, or a file whose name names no student)."""
+    for result, duplicate_of in iter_lines(results_path):
+        yield result, duplicate_of is not None or not result.student
 
 
 def iter_results(results_path: Path):
@@ -410,28 +733,30 @@ def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ..
 
     Gradescope (``formats`` has "gradescope"): ``results.json`` when the batch has a
     single student (Gradescope grades one submission per container), otherwise
-    ``results/<student_id>/results.json`` per student.
+    ``results/<student_id>/results.json`` per student. Per-student files of students
+    not in these results (an earlier batch's) are removed afterwards.
     """
     results_path = out / RESULTS
     _remove_temporaries(out)
     feedback_dir = out / "feedback"
     feedback_dir.mkdir(exist_ok=True)
     gradescope = "gradescope" in formats
-    if gradescope:
-        single = sum(1 for _, duplicate in iter_rows(results_path) if not duplicate) == 1
+    single = gradescope and sum(1 for _, skip in iter_rows(results_path) if not skip) == 1
     summary = SummaryBuilder(pset)
-    book_tmp = out / "gradebook.csv.tmp"
-    body_tmp = out / "junit.body.tmp"
+    written: set[str] = set()
+    book_tmp = out / ("gradebook.csv" + TMP_SUFFIX)
+    body_tmp = out / ("junit.body" + TMP_SUFFIX)
     with book_tmp.open("w", encoding="utf-8", newline="") as book_fh, \
             body_tmp.open("w", encoding="utf-8") as body_fh:
         book = GradebookWriter(pset, book_fh)
         junit = JUnitWriter(pset, body_fh)
-        for r, duplicate in iter_rows(results_path):
-            summary.add(r, duplicate)
+        for r, duplicate_of in iter_lines(results_path):
+            summary.add(r, duplicate_of or (not r.student))
             junit.add(r)
-            if duplicate:
-                continue            # the student's first file is the one graded and reported
+            if duplicate_of is not None or not r.student:
+                continue            # only a student's graded file is reported to them
             book.add(r)
+            written.add(r.student)
             atomic_write(feedback_dir / f"{r.student}.md", feedback_md(pset, r, lang))
             if gradescope:
                 if single:
@@ -440,7 +765,7 @@ def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ..
                     (out / "results" / r.student).mkdir(parents=True, exist_ok=True)
                     atomic_write(out / "results" / r.student / "results.json", gradescope_json(pset, r, lang))
     os.replace(book_tmp, out / "gradebook.csv")
-    junit_tmp = out / "junit.xml.tmp"
+    junit_tmp = out / ("junit.xml" + TMP_SUFFIX)
     with junit_tmp.open("w", encoding="utf-8") as fh, body_tmp.open("r", encoding="utf-8") as body:
         fh.write(junit.head())
         while chunk := body.read(1 << 16):
@@ -448,7 +773,24 @@ def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ..
         fh.write(junit.tail())
     os.replace(junit_tmp, out / "junit.xml")
     body_tmp.unlink()
+    _remove_stale(out, written, gradescope and not single, gradescope and single)
     built = summary.build()
     atomic_write(out / "summary.json", summary_json(built))
     atomic_write(out / "report.html", report_html(pset, built, lang))
     return built
+
+
+def _remove_stale(out: Path, students: set[str], per_student: bool, single: bool) -> None:
+    """Per-student outputs not written by this pass belong to an earlier batch: gone."""
+    for f in (out / "feedback").glob("*.md"):
+        if f.stem not in students:
+            f.unlink()
+    results = out / "results"
+    if results.is_dir():
+        for folder in results.iterdir():
+            if not per_student or folder.name not in students:
+                shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+        if not per_student:
+            results.rmdir()
+    if not single:
+        (out / "results.json").unlink(missing_ok=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from ..errors import UsageError
-from .batch import (MANIFEST, RESULTS, SETTINGS, _json_text, _remove_temporaries, atomic_write,
+from ..fsio import atomic_write
+from .batch import (MANIFEST, RESULTS, SETTINGS, _json_text, _locked, _remove_temporaries, clear_outputs,
                     read_manifest, write_reports)
 
 SAME = ("version", "set", "set_digest", "lang", "secret_tag", "plan_items", "plan_digest", "formats")
@@ -88,23 +89,28 @@ def merge_shards(pset: ProblemSet, dirs: list[Path], out: Path, *, formats: tupl
     if any(out.resolve() == d.resolve() for d in dirs):
         raise UsageError(f"--out {out} is one of the shard folders; merge into a new folder")
     formats = tuple(first.get("formats") or ()) if formats is None else formats
-    _remove_temporaries(out)
-    tmp = out / (RESULTS + ".tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8") as fh:
-        for _, line in heapq.merge(*(_lines(m["_dir"] / RESULTS) for m in manifests), key=lambda kv: kv[0]):
-            fh.write(line)
-            count += 1
-        fh.flush()
-        os.fsync(fh.fileno())
-    if count != first["plan_items"]:
-        tmp.unlink()
-        raise UsageError(f"the shards hold {count} results, the plan has {first['plan_items']}")
-    manifest = {k: v for k, v in first.items() if not k.startswith("_")}
-    manifest.update(shard=None, items=count, formats=sorted(formats))
-    atomic_write(out / MANIFEST, _json_text(manifest))
-    os.replace(tmp, out / RESULTS)
-    return write_reports(pset, out, first["lang"], formats)
+    lock = _locked(out, first["lang"])
+    try:
+        clear_outputs(out)           # an earlier batch's manifest and results go first
+        _remove_temporaries(out)
+        tmp = out / (RESULTS + ".tmp")
+        count = 0
+        with tmp.open("w", encoding="utf-8") as fh:
+            for _, line in heapq.merge(*(_lines(m["_dir"] / RESULTS) for m in manifests), key=lambda kv: kv[0]):
+                fh.write(line)
+                count += 1
+            fh.flush()
+            os.fsync(fh.fileno())
+        if count != first["plan_items"]:
+            tmp.unlink()
+            raise UsageError(f"the shards hold {count} results, the plan has {first['plan_items']}")
+        manifest = {k: v for k, v in first.items() if not k.startswith("_")}
+        manifest.update(shard=None, items=count, formats=sorted(formats))
+        os.replace(tmp, out / RESULTS)   # results before the manifest that vouches for them
+        atomic_write(out / MANIFEST, _json_text(manifest))
+        return write_reports(pset, out, first["lang"], formats)
+    finally:
+        lock.__exit__()
 
 
 __all__ = ["merge_shards", "read_shards", "SETTINGS"]

@@ -1,6 +1,6 @@
 """Grading one part: an ordered chain of checks, each recorded in the result.
 
-1. no answer                         -> missing
+1. no answer                         -> missing; the file's time budget used up -> undecided
 2. unreadable / wrong shape or type  -> invalid (the message says what was expected)
 3. equal to the reference            -> correct (or partial, when the type gives partial credit)
 4. checks could not settle it        -> undecided (0 points, listed for review)
@@ -16,18 +16,33 @@ from reference import Reject
 
 from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part
-from ..lang import AnswerError
+from ..lang import AnswerError, sympy_worker
 from ..variants import Variant
+from . import follow
 from .results import PartResult
 
 FOLLOW_TEXT = {
     "en": "Judged from your own answer to {parts}: correct given that value.",
     "ru": "Проверено от вашего ответа в {parts}: верно при этом значении.",
 }
+BUDGET_TEXT = {
+    "en": "Not checked: this answer file used up its time budget before this part; "
+          "it is listed for the instructor's review.",
+    "ru": "Не проверено: время на проверку этого файла ответов закончилось раньше этой части; "
+          "ответ передан преподавателю.",
+}
 UNDECIDED_TEXT = {
     "en": "The checks could not settle this answer; it is listed for the instructor's review.",
     "ru": "Автоматическая проверка не смогла решить; ответ передан преподавателю.",
 }
+
+
+class _OutOfTime(Exception):
+    """A timed-out comparison: returned, never memoised (another file may have the time)."""
+
+    def __init__(self, outcome: Comparison):
+        super().__init__(outcome.check)
+        self.outcome = outcome
 
 
 class ProblemGrader:
@@ -58,6 +73,9 @@ class ProblemGrader:
         points = part.points * self.scale
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return self._result(part, "missing", 0.0, "none", "")
+        left = sympy_worker.time_left()
+        if left is not None and left <= 0:
+            return self._result(part, "undecided", 0.0, "time-budget", BUDGET_TEXT[self.lang])
         self.raw[part.id] = raw
         ref = self.reference(part)
         ctx = self.ctx._replace(reference=ref)
@@ -77,7 +95,8 @@ class ProblemGrader:
             self.correct.add(part.id)
             return self._result(part, "correct", points, first.check, "", interpreted)
         if first.score is None:
-            return self._result(part, "undecided", 0.0, first.check, UNDECIDED_TEXT[self.lang], interpreted)
+            why = UNDECIDED_TEXT[self.lang] + (" " + first.message if first.message else "")
+            return self._result(part, "undecided", 0.0, first.check, why, interpreted)
         follow = self._follow_through(part, reading)
         if follow is not None:
             return follow
@@ -110,10 +129,11 @@ class ProblemGrader:
             return None
 
     def _follow_through(self, part: Part, reading: Reading) -> PartResult | None:
-        """Re-run the solver from the student's earlier values when they were wrong but plausible."""
+        """Re-run the solver from the student's earlier values when they were wrong but
+        plausible, and only when that re-run leaves the later part real work (follow.py)."""
         if not part.follows:
             return None
-        given = {}
+        given, values = {}, {}
         for dep in part.follows:
             if dep in self.correct:
                 continue
@@ -121,13 +141,16 @@ class ProblemGrader:
             if earlier is None:
                 return None
             dep_part = self.variant.problem.part(dep)
-            if not dep_part.answer.plausible(earlier, self.reference(dep_part)):
+            if not self._plausible(dep_part, earlier):
                 return None
             given[dep] = dep_part.answer.solver_value(earlier)
+            values[dep] = earlier.value
         if not given:
             return None
         try:
             rerun = self.variant.solve(given=given)
+            if self._trivial(part, rerun[part.id], values):
+                return None
             comp = self._compare(part, rerun[part.id], None, reading)
         except (Reject, AnswerError, ArithmeticError, ValueError, KeyError):
             return None  # the student's earlier value makes the later part meaningless
@@ -141,6 +164,41 @@ class ProblemGrader:
                             FOLLOW_TEXT[self.lang].format(parts=deps),
                             {"plain": reading.plain, "latex": reading.latex})
 
+    def _plausible(self, part: Part, earlier: Reading) -> bool:
+        """Question 1 of follow.py: may this earlier answer stand in for the reference?"""
+        ref = self.reference(part)
+        if not part.answer.plausible(earlier, ref):
+            return False
+        for m in part.misconceptions:
+            comp = self._compare_with_bug(part, m.bug, earlier)
+            if comp is not None and comp.score is not None and comp.score >= 1.0:
+                return True
+        ans, want = follow.numbers(earlier.value), follow.numbers(ref.value)
+        if ans is None or want is None:
+            return True   # not numeric: the type's own test is all there is
+        params = self.variant.params
+        return not follow.degenerate(ans, want, params) and follow.passes_guard(part.follow_guard, ans, want, params)
+
+    def _trivial(self, part: Part, value, earlier: dict) -> bool:
+        """Question 2 of follow.py: the re-run lands on an earlier value or a start value."""
+        ref = part.answer.read_reference(value, self.ctx)
+        candidates = list(earlier.values())
+        for dep in earlier:
+            start = follow.start_value(self.variant.problem.part(dep).follow_guard, self.variant.params)
+            if start is not None:
+                candidates.append(start)
+        for cand in candidates:
+            arr = follow.numbers(cand)
+            if arr is None:
+                continue
+            try:
+                same = part.answer.compare(ref, part.answer.read_reference(arr.tolist(), self.ctx), self.ctx)
+            except (AnswerError, ArithmeticError, ValueError, TypeError):
+                continue   # not comparable with this part (another shape or kind)
+            if same.score is not None and same.score >= 1.0:
+                return True
+        return False
+
     def _compare(self, part: Part, value, against: Reading | None, reading: Reading) -> Comparison:
         """Compare the student's reading with a solver value (reference, bug or re-run).
 
@@ -149,12 +207,18 @@ class ProblemGrader:
         """
         def compute():
             other = against if against is not None else part.answer.read_reference(value, self.ctx)
-            return part.answer.compare(other, reading, self.ctx)
-        if self.memo is None:
-            return compute()
-        params = self.ctx.params if part.answer.reads_params else None
-        return self.memo.compare((self.variant.problem.id, part.id, self.ctx.seed),
-                                 (value, self.raw[part.id], params), compute)
+            outcome = part.answer.compare(other, reading, self.ctx)
+            if outcome.score is None and outcome.check == "timeout":
+                raise _OutOfTime(outcome)   # depends on this file's clock, not on the inputs
+            return outcome
+        try:
+            if self.memo is None:
+                return compute()
+            params = self.ctx.params if part.answer.reads_params else None
+            return self.memo.compare((self.variant.problem.id, part.id, self.ctx.seed),
+                                     (value, self.raw[part.id], params), compute)
+        except _OutOfTime as timed_out:
+            return timed_out.outcome
 
     def _result(self, part, verdict, score, check, feedback, interpreted=None, misconception=None):
         return PartResult(key=self.key, part=part.id, verdict=verdict, score=round(score, 6),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, defaultdict
 from xml.sax.saxutils import escape, quoteattr
 
@@ -86,9 +87,10 @@ def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
 
 def _xml_text(text: str) -> str:
     """Escaped, with characters XML 1.0 cannot carry replaced (student text can hold anything)."""
-    clean = "".join(c if c in "\t\n\r" or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd")
-                    or ("\U00010000" <= c <= "\U0010ffff") else "\ufffd" for c in text)
-    return clean
+    return _NOT_XML.sub("\ufffd", text)
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _attr(text: str) -> str:
@@ -117,6 +119,13 @@ class JUnitWriter:
         self.counts = Counter()
 
     def add(self, r: SubmissionResult) -> None:
+        if not r.student:       # a file whose name names no student: one case for the file, not one per part
+            self.counts["tests"] += 1
+            self.counts["failures"] += 1
+            self.body.write(f"    <testcase classname={_attr(f'{self.pset.id}.unnamed')} name={_attr(r.source)} "
+                            f"time=\"0\"><failure type=\"invalid\" message=\"invalid\">"
+                            f"{escape(_xml_text(r.message))}</failure></testcase>\n")
+            return
         cls = _attr(f"{self.pset.id}.{r.student}")
         for p in r.parts:
             self.counts["tests"] += 1
@@ -243,11 +252,22 @@ class SummaryBuilder:
         self.review: list[dict] = []
         self.review_total = 0
         self.unreadable: list[dict] = []
+        self.duplicate_files: list[dict] = []
+        self.unnamed = 0
 
-    def add(self, r: SubmissionResult, duplicate: bool = False) -> None:
+    def add(self, r: SubmissionResult, duplicate: bool | str = False) -> None:
+        """``duplicate``: the path of the student's graded file when ``r`` is a second file for
+        them, or True for a row that is no student's (a file whose name names nobody)."""
         self.rows += 1
         if duplicate:
-            self.duplicates += 1
+            if isinstance(duplicate, str):
+                self.duplicates += 1
+                if len(self.duplicate_files) < MAX_LISTED:
+                    self.duplicate_files.append({"student": r.student, "source": r.source, "graded": duplicate})
+            else:
+                self.unnamed += 1
+                if len(self.unreadable) < MAX_LISTED:
+                    self.unreadable.append({"student": r.student, "source": r.source, "message": r.message})
             return
         self.scores[round(r.score, 3)] += 1
         self.status[r.status] += 1
@@ -303,6 +323,7 @@ class SummaryBuilder:
         fired.sort(key=lambda f: (-f["count"], f["part"], f["misconception"]))
         total = sum(v * c for v, c in self.scores.items())
         out = {"set": self.pset.id, "submissions": n, "rows": self.rows, "duplicates": self.duplicates,
+               "duplicate_files": self.duplicate_files, "unnamed_files": self.unnamed,
                "max": self.pset.points,
                "status": dict(sorted(self.status.items())),
                "mean_score": round(total / n, 4) if n else 0.0,

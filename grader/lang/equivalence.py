@@ -6,7 +6,8 @@
    usable point where the values differ beyond the tolerance decides ``False``;
    agreement at enough usable points decides ``True``.
 2. Only when too few points are usable: sympy's ``simplify(a - b) == 0`` in a
-   separate process that is killed when ``budget_s`` runs out (``None``, "timeout").
+   long-lived worker process (``sympy_worker``) that is killed and restarted when
+   ``budget_s`` (or the current file's deadline) runs out (``None``, "timeout").
 
 Both sides must have the same shape; a scalar and a 1×1 matrix count as the same.
 An answer-side problem (unknown name, bad shape) raises ``AnswerError``; a problem
@@ -16,17 +17,9 @@ with the reference or the variable declarations raises ``ValueError``.
 from __future__ import annotations
 
 import functools
-import json
-import os
-import pickle
-import queue
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -44,7 +37,6 @@ MIN_USABLE = 8
 RTOL = 1e-8                 # relative to the larger of the two values
 ROUNDING = 1e-11            # times the magnitude of the terms (cancellation noise)
 MAX_CONDITION = 1e4         # square matrix samples are redrawn above this
-STARTUP_TIMEOUT_S = 60.0    # starting the sympy worker is not charged to the budget
 
 
 @dataclass(frozen=True)
@@ -402,45 +394,10 @@ def _draw_matrices(spec: MatVarSpec, rng: np.random.Generator, points: int) -> n
 # The sympy fallback, in a process that can be killed.
 
 def _sympy_check(ref, ans, specs, budget_s: float) -> Outcome:
-    if budget_s <= 0:
-        return Outcome(None, "timeout", "no time was left for the sympy check")
-    # A fresh interpreter (not multiprocessing): it never re-imports the caller's
-    # __main__, and it can be killed whatever sympy is doing.
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (root, os.environ.get("PYTHONPATH")) if p))
-    worker = subprocess.Popen([sys.executable, "-m", "grader.lang.sympy_worker"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, env=env)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_pump, args=(worker.stdout, lines), daemon=True).start()
-    try:
-        worker.stdin.write(pickle.dumps((ref, ans, specs)))
-        worker.stdin.close()
-        if lines.get(timeout=STARTUP_TIMEOUT_S) != b"started\n":
-            return Outcome(None, "sympy", "the sympy worker stopped without an answer")
-        reply = lines.get(timeout=budget_s)              # the budget runs from "started"
-    except queue.Empty:
-        return Outcome(None, "timeout", f"sympy did not finish within {budget_s:.3g} s")
-    except BrokenPipeError:
-        return Outcome(None, "sympy", "the sympy worker stopped without an answer")
-    finally:
-        worker.kill()
-        worker.wait()
-        worker.stdout.close()
-    if reply is None:
-        return Outcome(None, "sympy", "the sympy worker stopped without an answer")
-    result = json.loads(reply)
-    if "error" in result:
-        return Outcome(None, "sympy", f"sympy could not compare: {result['error']}")
-    return Outcome(result["equal"], "sympy", "simplify(reference - answer) "
-                   + ("is 0" if result["equal"] else "is not 0"))
-
-
-def _pump(stream, sink: queue.Queue) -> None:
-    for line in stream:
-        sink.put(line)
-    sink.put(None)
+    # One long-lived worker process serves every check (sympy_worker.py); it is killed
+    # and restarted when a check overruns, and a per-file deadline bounds them all.
+    from . import sympy_worker
+    return Outcome(*sympy_worker.check(ref, ans, specs, budget_s))
 
 
 def sympy_equal(ref: t.Node, ans: t.Node, specs: Mapping[str, VarSpec | MatVarSpec]) -> bool:

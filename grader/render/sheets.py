@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..bank.model import ProblemSet
+from ..fsio import atomic_open
 from ..grading.reports import fmt_points
 from ..variants import Variant, draw_variant, variant_seed
 from .filters import FILTERS
@@ -169,25 +170,39 @@ def write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+def _key_student(sid: str, entry: dict) -> str:
+    """One student's member of key.json's "students", exactly as ``json.dumps(key, indent=2)``
+    would write it: the key is streamed one student at a time, so memory stays flat."""
+    body = json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+    return f"    {json.dumps(sid, ensure_ascii=False)}: {body}"
+
+
 def render_set(pset: ProblemSet, roster: list[dict], out: Path, secret: bytes, *,
                lang: str | None = None, formats=("md",)) -> Path:
-    """Render every student's sheet(s) and answer file, then key.json. Returns the key path."""
-    lang = lang or pset.lang
-    key = {"set": pset.id, "students": {}}
-    for student in roster:
-        sid = student["student_id"]
-        variants = student_variants(pset, secret, sid)
-        md = sheet_markdown(pset, student, variants, lang)
-        folder = out / "students" / sid
-        if "md" in formats:
-            write_text(folder / "sheet.md", md)
-        if "html" in formats:
-            write_text(folder / "sheet.html", sheet_html(md, f"{pset.title[lang]} — {sid}", lang))
-        if "tex" in formats:
-            write_text(folder / "sheet.tex", sheet_tex(md, lang))
-        write_text(folder / "answers.yaml", answers_template(pset, sid, lang))
-        key["students"][sid] = key_entry(variants)
-    key_path = out / "key.json"
-    write_text(key_path, json.dumps(key, indent=2, ensure_ascii=False) + "\n")
-    return key_path
+    """Render every student's sheet(s) and answer file, and key.json. Returns the key path.
 
+    Students are rendered one at a time (memory does not grow with the class). key.json
+    holds every reference answer: it is written to a private temporary file (mode 0600),
+    forced to disk and renamed over the old key only when complete, so an interrupted
+    render leaves the previous key intact and no one else can read it at any moment.
+    """
+    lang = lang or pset.lang
+    key_path = out / "key.json"
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_open(key_path, private=True) as key:
+        key.write("{\n" + f'  "set": {json.dumps(pset.id, ensure_ascii=False)},\n  "students": {{')
+        for i, student in enumerate(roster):
+            sid = student["student_id"]
+            variants = student_variants(pset, secret, sid)
+            md = sheet_markdown(pset, student, variants, lang)
+            folder = out / "students" / sid
+            if "md" in formats:
+                write_text(folder / "sheet.md", md)
+            if "html" in formats:
+                write_text(folder / "sheet.html", sheet_html(md, f"{pset.title[lang]} — {sid}", lang))
+            if "tex" in formats:
+                write_text(folder / "sheet.tex", sheet_tex(md, lang))
+            write_text(folder / "answers.yaml", answers_template(pset, sid, lang))
+            key.write(("," if i else "") + "\n" + _key_student(sid, key_entry(variants)))
+        key.write("\n  }\n}\n" if roster else "}\n}\n")
+    return key_path

@@ -165,7 +165,7 @@ class TestChoices:
     def test_multi_choice(self):
         assert judge("multi-choice", self.OPTS, ["a", "c"], ["c", "a"])[0] == 1.0
         assert judge("multi-choice", self.OPTS, ["a", "c"], "a, c")[0] == 1.0
-        assert judge("multi-choice", {**self.OPTS, "partial": True}, ["a", "c"], ["a"])[0] == pytest.approx(2 / 3)
+        assert judge("multi-choice", {**self.OPTS, "partial": True}, ["a", "c"], ["a"])[0] == pytest.approx(1 / 2)
         assert judge("multi-choice", self.OPTS, [], [])[0] == 1.0
 
     @pytest.mark.parametrize("ans, value", [("yes", True), ("Да", True), (False, False), ("нет", False)])

@@ -38,10 +38,10 @@ class TestSecret:
             load_secret(None)
 
     def test_file_wins_and_is_stripped(self, tmp_path, monkeypatch):
-        monkeypatch.setenv("GRADER_SECRET", "env")
+        monkeypatch.setenv("GRADER_SECRET", "from-the-environment")
         f = tmp_path / "s"
-        f.write_text("  from-file\n")
-        assert load_secret(str(f)) == b"from-file"
+        f.write_text("  from-file-0123456789\n")
+        assert load_secret(str(f)) == b"from-file-0123456789"
 
     def test_empty_file_is_refused(self, tmp_path):
         f = tmp_path / "s"

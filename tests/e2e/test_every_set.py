@@ -13,7 +13,8 @@ from grader.grading.batch import grade_batch
 from grader.variants import DEMO_SECRET
 
 
-@pytest.mark.parametrize("name", ["networks", "optimization", "matrix-calculus", "em", "kernels", "demo"])
+@pytest.mark.parametrize("name", ["networks", "optimization", "matrix-calculus", "em", "kernels", "demo",
+                                  "convolutions", "recurrent", "normalization-attention"])
 def test_set_grades_its_own_key_and_names_its_mistakes(root, tmp_path, name):
     pset = load_set(root / "sets" / f"{name}.yaml")
     synthesize(pset, tmp_path / "subs")

@@ -91,16 +91,17 @@ class TestRender:
     def test_secret_file(self, root, roster, tmp_path, monkeypatch):
         monkeypatch.delenv("GRADER_SECRET", raising=False)
         secret = tmp_path / "secret.txt"
-        secret.write_text("from-a-file\n")
+        secret.write_text("from-a-file-0123456789\n")
+        secret.chmod(0o600)
         assert render(root, roster, tmp_path / "a", "--secret-file", str(secret)) == 0
-        monkeypatch.setenv("GRADER_SECRET", "from-a-file")
+        monkeypatch.setenv("GRADER_SECRET", "from-a-file-0123456789")
         render(root, roster, tmp_path / "b")
         assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b")
 
     def test_different_secret_different_variants(self, root, roster, tmp_path, monkeypatch):
-        monkeypatch.setenv("GRADER_SECRET", "one")
+        monkeypatch.setenv("GRADER_SECRET", "secret one: 0123456789")
         render(root, roster, tmp_path / "a")
-        monkeypatch.setenv("GRADER_SECRET", "two")
+        monkeypatch.setenv("GRADER_SECRET", "secret two: 0123456789")
         render(root, roster, tmp_path / "b")
         assert (tmp_path / "a" / "key.json").read_bytes() != (tmp_path / "b" / "key.json").read_bytes()
 
