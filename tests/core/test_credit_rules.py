@@ -7,8 +7,9 @@ The rules, as ``grading/part.py`` states them:
   the score is ``max(credit, the type's partial score)``;
 * follow-through (a later part right given the student's own earlier answer) pays
   ``follow_credit`` of the points (default 1), and is ``partial`` below 1;
-* multi-choice partial credit: (right - wrong) / #correct, floored at 0, so an empty
-  selection and a selection of everything never pay (unless that is the key).
+* multi-choice partial credit: the share of the right options chosen minus the share of
+  the wrong options chosen, floored at 0, so an empty selection and a selection of
+  everything never pay (unless that is the key).
 
 The synthetic problem below uses a tiny answer type whose partial credit is known by
 construction, so each row's expected score is derived by hand, not by the grader.
@@ -182,7 +183,7 @@ def mc_score(answer_type, key, chosen):
     return answer_type.compare(answer_type.read_reference(key, ctx), answer_type.read(chosen, ctx), ctx).score
 
 
-# options, key, chosen, score by (right - wrong) / #correct floored at 0, or the exact key
+# options, key, chosen, score: right chosen / #right - wrong chosen / #wrong, floored at 0
 MULTI_TABLE = [
     (4, ["a", "b"], ["a", "b"], 1.0),
     (4, ["a", "b"], ["a"], 0.5),
@@ -193,7 +194,8 @@ MULTI_TABLE = [
     (4, ["a", "b", "c"], ["a", "b", "c", "d"], 0.0),   # not even when most options are right
     (4, ["a", "b", "c"], ["a", "b"], 2 / 3),
     (4, ["a", "b", "c"], ["a", "d"], 0.0),
-    (5, ["a"], ["a", "b"], 0.0),
+    (5, ["a"], ["a", "b"], 0.75),                 # 1 - 1/4
+    (5, ["a", "b"], ["a", "c"], 1 / 6),           # 1/2 - 1/3
     (5, ["a"], ["b", "c", "d", "e"], 0.0),        # every wrong one: classified 1 of 5 right, pays 0
     (3, [], [], 1.0),                             # the key itself is empty: exact
     (3, [], ["a"], 0.0),
@@ -201,16 +203,9 @@ MULTI_TABLE = [
 ]
 
 
-def _partial_rule_landed() -> bool:
-    """True once multi-choice pays (right - wrong) / #correct (issue 11 item 4)."""
-    return mc_score(multi(4), ["a", "b"], []) == 0.0 and mc_score(multi(4), ["a", "b"], ["a", "c"]) == 0.0
-
-
 class TestMultiChoicePartial:
-    @pytest.mark.xfail(not _partial_rule_landed(), strict=False,
-                       reason="multi-choice partial rule of issue 11 item 4 not merged yet")
     @pytest.mark.parametrize("options, key, chosen, score", MULTI_TABLE)
-    def test_right_minus_wrong_over_correct(self, options, key, chosen, score):
+    def test_share_right_minus_share_wrong(self, options, key, chosen, score):
         assert mc_score(multi(options), key, chosen) == pytest.approx(score)
 
     @pytest.mark.parametrize("options, key, chosen", [(r[0], r[1], r[2]) for r in MULTI_TABLE if r[3] < 1])
