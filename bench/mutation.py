@@ -105,6 +105,9 @@ def main(argv=None) -> int:
     if not results:
         print("no mutation results yet: run without --no-run first", file=sys.stderr)
         return 1
+    if all(status in NOT_RUN for status in results.values()):
+        print("mutmut ran no mutant (see its output above: the clean test run must pass)", file=sys.stderr)
+        return 1
     text, score = report(results, equivalent())
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(text, encoding="utf-8")
