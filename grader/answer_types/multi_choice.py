@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from ..fields import Field
 from ..lang import AnswerError
-from .base import AnswerType, Comparison, Reading
-from .choice import OPTIONS_FIELD, check_options, match_option, option_ids
+from .base import AnswerType, Comparison, ForeignEntry, Reading
+from .choice import OPTIONS_FIELD, check_options, match_option, option_ids, option_texts
 
 
 class MultiChoiceAnswer(AnswerType):
@@ -52,9 +52,15 @@ class MultiChoiceAnswer(AnswerType):
     def key_value(self, ref_value):
         return list(ref_value)
 
+    def foreign_entries(self, ref_value):
+        return [ForeignEntry("choice", options=option_texts(self.options),
+                             correct=frozenset(str(v) for v in ref_value), multiple=True)]
+
     def hint(self, lang):
-        return ("a list of option ids from: " if lang == "en" else "список вариантов из: ") \
-            + ", ".join(option_ids(self.options)) + " (e.g. [" + ", ".join(option_ids(self.options)[:2]) + "])"
+        # the example names no real options: a real pair could be this variant's answer
+        ids = ", ".join(option_ids(self.options))
+        return (f"a list of option ids from: {ids} (written like [id1, id2], or [] for none)" if lang == "en"
+                else f"список вариантов из: {ids} (в виде [id1, id2], или [], если ни один)")
 
     def sheet_note(self, lang):
         head = "Options (choose all that apply)" if lang == "en" else "Варианты (выберите все подходящие)"
