@@ -192,7 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The answer language caps operator nesting at Limits.max_tree_depth (250) and YAML at
+# yamlio.MAX_YAML_DEPTH; the tree walks (printing, evaluation, shapes, equivalence) recurse
+# up to three frames a level, ~750 frames at the cap: too close to Python's default limit
+# of 1000 once a batch's own frames are counted. Workers are forked and inherit this.
+RECURSION_LIMIT = 4000
+
+
 def main(argv=None) -> int:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     parser = build_parser()
     args = parser.parse_args(argv)
     from . import commands

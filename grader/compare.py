@@ -131,6 +131,8 @@ def _batch_line(line: str, n: int) -> dict:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
         return {"error": f"line {n}: not JSON: {exc.msg} at column {exc.colno}"}
+    except RecursionError:      # json.loads of thousands of nested brackets
+        return {"error": f"line {n}: the JSON is nested too deeply"}
     if not isinstance(item, dict):
         return {"error": f"line {n}: expected a JSON object, got {type(item).__name__}"}
     missing = [k for k in ("reference", "answer") if k not in item]

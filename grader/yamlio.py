@@ -1,7 +1,21 @@
-"""Reading YAML safely: a size cap, the safe loader, and line numbers for messages."""
+"""Reading YAML safely: a size cap, the safe loader, and line numbers for messages.
+
+Every walk over a parsed document is iterative and the nesting is capped
+(``MAX_YAML_DEPTH``), so no file, however deep, can reach Python's recursion limit.
+Two things YAML does silently are refused instead:
+
+* a key written twice in one mapping (YAML keeps the last value): an error naming
+  the key and both lines;
+* YAML 1.1 conversions of plain scalars (``1:30`` is 90, ``0x10`` is 16, ``017`` is 15,
+  ``yes``/``on`` are booleans). In answer files (``as_typed=True``) such a scalar stays
+  the text the student typed, so the answer language reads it (and says what is wrong
+  with it); in instructors' files it is an error asking for the plain form.
+"""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +24,37 @@ import yaml
 from .errors import AuthorError
 
 MAX_YAML_BYTES = 1_000_000  # problem, set and answer files are small; anything bigger is a mistake
+MAX_YAML_DEPTH = 50         # the bank's deepest file nests 7 levels, an answer file about 8
+
+MESSAGES = {
+    "en": {
+        "invalid": "invalid YAML: {problem}",
+        "too-deep": "the document is nested more than {limit} levels deep",
+        "too-big": "the document expands to more than {limit:,} values (nested anchors and aliases)",
+        "cycle": "an alias refers to a value that contains it (a loop)",
+        "duplicate": "key '{key}' is written twice (lines {first} and {second}); "
+                     "YAML would keep only the last one: remove or rename one of them",
+        "coerced": "'{text}' is read by YAML as {value!r}, which is rarely what was meant; "
+                   "write {hint}",
+        "hint-number": "the number in decimal digits, or quote the text",
+        "hint-bool": "true or false, or quote the text",
+    },
+    "ru": {
+        "invalid": "некорректный YAML: {problem}",
+        "too-deep": "вложенность документа больше {limit} уровней",
+        "too-big": "документ разворачивается более чем в {limit:,} значений (вложенные якоря и ссылки)",
+        "cycle": "ссылка (alias) указывает на значение, которое её содержит (цикл)",
+        "duplicate": "ключ '{key}' записан дважды (строки {first} и {second}); "
+                     "YAML оставил бы только последний: удалите или переименуйте один из них",
+        "coerced": "YAML читает '{text}' как {value!r}, а это редко имелось в виду; напишите {hint}",
+        "hint-number": "число десятичными цифрами или возьмите текст в кавычки",
+        "hint-bool": "true или false или возьмите текст в кавычки",
+    },
+}
+
+
+def _say(lang: str, message: str, **fields) -> str:
+    return MESSAGES.get(lang, MESSAGES["en"])[message].format(**fields)
 
 
 @dataclass
@@ -34,33 +79,169 @@ class Document:
                            expected=expected, got=got)
 
 
-def _record_lines(node, path, out, seen):
-    """Line of every key; an aliased node is walked once (a few aliases can name 10^9 paths)."""
-    if id(node) in seen:
-        return
-    seen.add(id(node))
+# ---------------------------------------------------------------------------------
+# Scalars: the forms read as numbers and booleans without surprise (YAML 1.2 core,
+# decimal only). Anything else YAML 1.1 would convert is "surprising".
+
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,299})")      # longer literals stay text: the
+_PLAIN_FLOAT = re.compile(                                      # answer language caps them
+    r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+")
+_PLAIN_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_PLAIN = {"tag:yaml.org,2002:int": _PLAIN_INT, "tag:yaml.org,2002:float": _PLAIN_FLOAT,
+          "tag:yaml.org,2002:bool": _PLAIN_BOOL}
+# instructors' files: any length of digits, and the infinities and NaN YAML 1.2 also has
+_AUTHOR_PLAIN = {"tag:yaml.org,2002:int": re.compile(r"[-+]?(?:0|[1-9][0-9]*)"),
+                 "tag:yaml.org,2002:float": re.compile(
+                     _PLAIN_FLOAT.pattern + r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
+                 "tag:yaml.org,2002:bool": _PLAIN_BOOL}
+_HINTS = {"tag:yaml.org,2002:int": "hint-number", "tag:yaml.org,2002:float": "hint-number",
+          "tag:yaml.org,2002:bool": "hint-bool"}
+
+
+# libyaml's parser when present: same safe constructors, several times faster
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader_classes(base):
+    """(instructor loader, answer loader) over ``base``.
+
+    The pure-Python composer recurses about three frames per nesting level, so it
+    stops at ``MAX_YAML_DEPTH`` itself; libyaml's composer is C code with its own cap
+    (1000 levels), and the iterative walk below applies ours.
+    """
+    class AuthorLoader(base):
+        _depth = 0
+
+        def compose_node(self, parent, index):      # only the pure-Python composer calls it
+            self._depth += 1
+            try:
+                if self._depth > MAX_YAML_DEPTH + 1:         # + 1: a scalar leaf is not a level
+                    raise _TooDeep(self.peek_event().start_mark.line + 1)
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    class AnswerLoader(AuthorLoader):
+        """Reads numbers and booleans only in their plain decimal forms; the rest stays text."""
+
+    AnswerLoader.yaml_implicit_resolvers = {}
+    for tag, pattern in _PLAIN.items():
+        AnswerLoader.add_implicit_resolver(tag, re.compile(f"^(?:{pattern.pattern})$"),
+                                           list("-+0123456789.tTfF"))
+    for first, resolvers in base.yaml_implicit_resolvers.items():
+        for tag, regexp in resolvers:
+            if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"):
+                AnswerLoader.add_implicit_resolver(tag, regexp, [first])
+    # an explicit tag (``!!int 0x10``, ``!!float .inf``) gets the same rule: plain forms only
+    AnswerLoader.add_constructor("tag:yaml.org,2002:int", _as_typed(int, _PLAIN_INT))
+    AnswerLoader.add_constructor("tag:yaml.org,2002:float", _as_typed(float, _PLAIN_FLOAT))
+    AnswerLoader.add_constructor("tag:yaml.org,2002:bool", _as_typed(lambda t: t.lower() == "true",
+                                                                     _PLAIN_BOOL))
+    for tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
+        AnswerLoader.add_constructor(tag, lambda loader, node: str(node.value))
+    return AuthorLoader, AnswerLoader
+
+
+def _as_typed(convert, pattern):
+    def construct(loader, node):
+        text = str(node.value)
+        if pattern.fullmatch(text):
+            value = convert(text)
+            if not isinstance(value, float) or math.isfinite(value):
+                return value
+        return text
+    return construct
+
+
+class _TooDeep(Exception):
+    def __init__(self, line):
+        self.line = line
+
+
+_LOADERS = {}
+
+
+def _loaders(base=None):
+    base = base or _SafeLoader
+    if base not in _LOADERS:
+        _LOADERS[base] = _loader_classes(base)
+    return _LOADERS[base]
+
+
+# ---------------------------------------------------------------------------------
+# One iterative walk over the composed nodes: lines, duplicates, depth, size, loops
+
+def _children(node):
     if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = path + (key.value,)
-            out[sub] = key.start_mark.line + 1
-            _record_lines(value, sub, out, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            sub = path + (i,)
-            out[sub] = item.start_mark.line + 1
-            _record_lines(item, sub, out, seen)
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
-def _expanded_size(node, memo) -> int:
-    """How many nodes the document holds once every alias is expanded (memoised per node)."""
-    key = id(node)
-    if key not in memo:
-        memo[key] = 1   # provisional: guards against a recursive alias
+def _scalar_key(node):
+    return (node.tag, node.value) if isinstance(node, yaml.ScalarNode) else None
+
+
+def _inspect(root, file, lang, max_nodes, check_scalars) -> dict:
+    """Line of every key; refuses duplicate keys, loops, and documents too deep or too big.
+
+    An aliased node is walked once (a few aliases can name 10^9 paths); its height and
+    expanded size are memoised, so aliases count as often as they are used.
+    """
+    lines: dict = {}
+    height: dict = {}
+    size: dict = {}
+    open_nodes: set = set()
+    stack = [(root, (), False)]
+
+    def fail(message, node, **fields):
+        raise AuthorError(file, _say(lang, message, **fields), line=node.start_mark.line + 1)
+
+    while stack:
+        node, path, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            kids = _children(node)
+            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            if height[key] > MAX_YAML_DEPTH + 1:          # + 1: a scalar leaf is not a level
+                fail("too-deep", node, limit=MAX_YAML_DEPTH)
+            if max_nodes is not None and size[key] > max_nodes:
+                fail("too-big", node, limit=max_nodes)
+            continue
+        if key in height:
+            continue
+        if key in open_nodes:
+            fail("cycle", node)
+        open_nodes.add(key)
+        stack.append((node, path, True))
         if isinstance(node, yaml.MappingNode):
-            memo[key] += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+            seen: dict = {}
+            for k, v in node.value:
+                name = _scalar_key(k)
+                if name is not None and name[0] != "tag:yaml.org,2002:merge":
+                    if name in seen:
+                        dotted = ".".join(str(p) for p in path + (k.value,))
+                        fail("duplicate", k, key=dotted, first=seen[name], second=k.start_mark.line + 1)
+                    seen[name] = k.start_mark.line + 1
+            for k, v in reversed(node.value):
+                sub = path + (k.value,)
+                lines[sub] = k.start_mark.line + 1
+                stack.append((v, sub, False))
+                stack.append((k, path, False))
         elif isinstance(node, yaml.SequenceNode):
-            memo[key] += sum(_expanded_size(item, memo) for item in node.value)
-    return memo[key]
+            for i in range(len(node.value) - 1, -1, -1):
+                item = node.value[i]
+                lines[path + (i,)] = item.start_mark.line + 1
+                stack.append((item, path + (i,), False))
+        elif check_scalars and not node.style:          # plain (libyaml says "", PyYAML None)
+            pattern = _AUTHOR_PLAIN.get(node.tag)
+            if pattern is not None and not pattern.fullmatch(node.value):
+                value = yaml.load(node.value, Loader=yaml.SafeLoader)
+                fail("coerced", node, text=node.value, value=value, hint=_say(lang, _HINTS[node.tag]))
+    return lines
 
 
 def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
@@ -83,32 +264,36 @@ def decode_text(raw: bytes, max_bytes: int = MAX_YAML_BYTES) -> str:
         raise ValueError(f"file is not UTF-8 text (byte {exc.start})") from None
 
 
-# libyaml's parser when present: same safe constructors, several times faster
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def parse_yaml(text: str, file: str, *, max_nodes: int | None = None) -> Document:
-    """Parse YAML text with the safe loader; YAML errors become AuthorError with a line.
+def parse_yaml(text: str, file: str, *, max_nodes: int | None = None, as_typed: bool = False,
+               lang: str = "en") -> Document:
+    """Parse YAML text with the safe loader; every failure is an AuthorError with a line.
 
     ``max_nodes`` caps the size of the document with its aliases expanded: anchors are
     legitimate YAML (PyYAML writes them for shared lists), but a few nested aliases
-    can stand for billions of values (an alias bomb).
+    can stand for billions of values (an alias bomb). ``as_typed`` is for students'
+    files: scalars YAML 1.1 would convert stay text (see the module docstring); without
+    it they are refused. ``lang`` is the language of the messages.
     """
-    loader = _SafeLoader(text)
+    author_loader, answer_loader = _loaders()
+    loader = (answer_loader if as_typed else author_loader)(text)
     lines: dict = {}
     try:
         node = loader.get_single_node()
         if node is not None:
-            if max_nodes is not None and _expanded_size(node, {}) > max_nodes:
-                raise AuthorError(file, f"the document expands to more than {max_nodes:,} values "
-                                        "(nested anchors and aliases)")
-            _record_lines(node, (), lines, set())
+            lines = _inspect(node, file, lang, max_nodes, check_scalars=not as_typed)
         data = loader.construct_document(node) if node is not None else None
+    except _TooDeep as exc:
+        raise AuthorError(file, _say(lang, "too-deep", limit=MAX_YAML_DEPTH), line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise AuthorError(file, f"invalid YAML: {problem}", line=line) from None
+        if problem == "exceeded maximum nesting depth":        # libyaml's own cap (1000)
+            raise AuthorError(file, _say(lang, "too-deep", limit=MAX_YAML_DEPTH), line=line) from None
+        raise AuthorError(file, _say(lang, "invalid", problem=problem), line=line) from None
+    except (ValueError, RecursionError) as exc:
+        # a constructor's own failure (e.g. merge keys chained hundreds deep): still a message
+        raise AuthorError(file, _say(lang, "invalid", problem=str(exc) or type(exc).__name__)) from None
     finally:
         loader.dispose()
     return Document(data=data, file=file, lines=lines)

@@ -20,6 +20,8 @@ import hashlib
 import hmac
 from collections import OrderedDict
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 from ..bank.model import ProblemSet
 from ..lang import AnswerError
@@ -30,43 +32,51 @@ DEFAULT_CACHE_ENTRIES = 50_000    # comparisons kept per process
 
 
 class _TooBig(Exception):
-    pass
+    """The value cannot be keyed (too large, or of a type without an exact text)."""
+
+
+_EXACT_REPR = (Fraction, Decimal, complex)   # types whose repr round-trips exactly
 
 
 def canonical(value) -> str:
     """A text that is equal for two values exactly when grading cannot tell them apart.
 
     Types are kept apart (``1``, ``1.0``, ``"1"`` and ``True`` differ), mapping order is
-    kept, floats are written by ``repr`` (round-trip exact). Raises ``_TooBig`` past
-    ``MAX_CANON_NODES`` nodes.
+    kept, floats are written by ``repr`` (round-trip exact); arrays by dtype, shape and
+    every entry (their repr rounds and abbreviates). Any other type cannot be keyed
+    soundly and, like a value past ``MAX_CANON_NODES`` nodes, raises ``_TooBig``: the
+    comparison is then computed, not cached. The walk is iterative (no depth limit).
     """
     out: list[str] = []
-    budget = [MAX_CANON_NODES]
-
-    def walk(v) -> None:
-        budget[0] -= 1
-        if budget[0] < 0:
+    budget = MAX_CANON_NODES
+    todo: list = [(False, value)]          # (True, text to emit) or (False, value to walk)
+    while todo:
+        literal, v = todo.pop()
+        if literal:
+            out.append(v)
+            continue
+        budget -= 1
+        if budget < 0:
             raise _TooBig
         if v is None or isinstance(v, (bool, int, float, str)):
             out.append(f"{type(v).__name__}:{v!r}")
         elif isinstance(v, (list, tuple)):
             out.append(f"{type(v).__name__}[")
-            for item in v:
-                walk(item)
-                out.append(",")
-            out.append("]")
+            todo.append((True, "]"))
+            for item in reversed(v):
+                todo += ((True, ","), (False, item))
         elif isinstance(v, dict):
             out.append("{")
-            for k, item in v.items():
-                walk(k)
-                out.append(":")
-                walk(item)
-                out.append(",")
-            out.append("}")
-        else:   # Fraction, numpy scalars, ...: the type and repr
-            out.append(f"{type(v).__module__}.{type(v).__qualname__}:{v!r}")
-
-    walk(value)
+            todo.append((True, "}"))
+            for k, item in reversed(list(v.items())):
+                todo += ((True, ","), (False, item), (True, ":"), (False, k))
+        elif isinstance(v, _EXACT_REPR):
+            out.append(f"{type(v).__qualname__}:{v!r}")
+        elif hasattr(v, "dtype") and hasattr(v, "tolist"):      # numpy arrays and scalars
+            out.append(f"{type(v).__module__}.{type(v).__qualname__}:{v.dtype}:{getattr(v, 'shape', ())}")
+            todo.append((False, v.tolist()))
+        else:
+            raise _TooBig
     return "".join(out)
 
 

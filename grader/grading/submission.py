@@ -122,9 +122,10 @@ def read_answer_file(path: Path, pset: ProblemSet, expected_student: str | None,
     except ValueError as exc:
         raise SubmissionError(path, str(exc)) from None
     try:
-        doc = parse_yaml(text, str(path), max_nodes=MAX_ANSWER_NODES)
+        doc = parse_yaml(text, str(path), max_nodes=MAX_ANSWER_NODES, as_typed=True, lang=pset.lang)
     except AuthorError as exc:
-        raise SubmissionError(path, exc.render().split(": ", 1)[1]) from None
+        where = f"{'строка' if pset.lang == 'ru' else 'line'} {exc.line}: " if exc.line is not None else ""
+        raise SubmissionError(path, where + exc.detail) from None
     data = doc.data
     if not isinstance(data, dict):
         raise SubmissionError(path, "expected a mapping with fields student, set, answers")

@@ -311,9 +311,10 @@ class TestMalformedFiles:
         (subs / "s005.yaml").write_text("")
         (subs / "s006.yaml").write_text("a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\n"
                                         "student: s006\nset: demo\nanswers:\n  q1: {layers: *b, total: *a}\n")
-        nested = "[" * 400 + "1" + "]" * 400
+        nested = "[" * 400 + "1" + "]" * 400              # a string: the answer language's cap
+        deep = "[" * 40 + "1" + "]" * 40                 # YAML nesting within its cap (test_nesting.py: beyond)
         (subs / "s007.yaml").write_text(f"student: s007\nset: demo\nanswers:\n  q1: {{total: '{nested}'}}\n"
-                                        f"  q2: {{p_hi: {nested}}}\n")
+                                        f"  q2: {{p_hi: {deep}}}\n")
         write_answers(subs, "s008", {"q1": {"total": "9" * 5000, "layers": "1e999999"}})
         write_answers(subs, "s009", {"q1": {"total": 5}}, set_id="another")
         (subs / "s010.yml").write_text("student: s010\nset: demo\nanswers: [1, 2]\n")

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -60,24 +59,64 @@ def complete_lines(path: Path) -> int:
         return 0
 
 
-def kill_when(subs, out, roster_csv, reached, timeout=120.0) -> tuple[int, int | None]:
-    """Start a grading run and SIGKILL its process group once ``reached(out)`` holds.
+# The grading process kills itself (and its workers: the whole process group, as a
+# cancelled CI job is killed) at an exact point of progress, so no test races a clock:
+# after the manifest is written, after N result rows, or inside the reports. The hooks
+# are the progress object every batch reports to and the atomic replace of each output.
+KILLER = """
+import os, signal, sys
+import grader.grading.progress as progress
+from grader.cli import main
+
+point, n = os.environ["GRADER_TEST_KILL"].split(":")
+n = int(n)
+
+def die():
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+def in_reports():
+    replace, written = os.replace, []
+    def counted(src, dst, *args, **kwargs):
+        replace(src, dst, *args, **kwargs)
+        if os.path.basename(os.path.dirname(os.fspath(dst))) == "feedback":
+            written.append(dst)
+            if len(written) >= n:
+                die()
+    os.replace = counted
+
+start, tick = progress.Progress.start, progress.Progress.tick
+
+def started(self, total, done=0):
+    start(self, total, done)
+    if point == "start":
+        die()
+
+def ticked(self, k=1):
+    tick(self, k)
+    if point == "rows" and self.done >= n:
+        die()
+    if point == "reports" and self.done >= self.total:
+        in_reports()
+
+progress.Progress.start, progress.Progress.tick = started, ticked
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def kill_when(subs, out, roster_csv, point, timeout=300.0) -> tuple[int, int | None]:
+    """Run `grader grade` until it kills itself at ``point`` (see ``KILLER``).
 
     Returns (complete result lines at the kill, the run's exit code: -9 when killed).
+    ``timeout`` only bounds a run that never reaches its point (a failure, not a race).
     """
-    env = dict(os.environ, GRADER_SECRET=SECRET.decode(), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", SET, "--submissions", str(subs),
+    env = dict(os.environ, GRADER_SECRET=SECRET.decode(), PYTHONPATH=str(ROOT),
+               GRADER_TEST_KILL="%s:%d" % point)
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, "grade", SET, "--submissions", str(subs),
                              "--out", str(out), "--roster", str(roster_csv), "--workers", "2", "--quiet"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    deadline = time.monotonic() + timeout
     try:
-        while proc.poll() is None and time.monotonic() < deadline:
-            if reached(out):
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-            time.sleep(0.002)
-        code = proc.wait(timeout=30)
+        code = proc.wait(timeout=timeout)
         return complete_lines(out / "results.jsonl"), code
     finally:
         if proc.poll() is None:
@@ -86,27 +125,27 @@ def kill_when(subs, out, roster_csv, reached, timeout=120.0) -> tuple[int, int |
 
 
 def lines_at_least(n):
-    return lambda out: complete_lines(out / "results.jsonl") >= n
+    return ("rows", n)
 
 
-def reports_started(out):
-    return complete_lines(out / "results.jsonl") >= STUDENTS + 1 or (out / "feedback").is_dir()
+BEFORE_ANY_RESULT = ("start", 0)
+WHILE_WRITING_THE_REPORTS = ("reports", 3)      # the third feedback file
 
 
 class TestKillAndResume:
-    @pytest.mark.parametrize("point, reached", [
-        ("before any result", lambda out: (out / "batch.json").exists()),
-        ("a third of the way", lines_at_least(STUDENTS // 3)),
-        ("two thirds of the way", lines_at_least(2 * STUDENTS // 3)),
-        ("while writing the reports", reports_started),
+    @pytest.mark.parametrize("point, reached, rows", [
+        ("before any result", BEFORE_ANY_RESULT, 0),
+        ("a third of the way", lines_at_least(STUDENTS // 3), STUDENTS // 3),
+        ("two thirds of the way", lines_at_least(2 * STUDENTS // 3), 2 * STUDENTS // 3),
+        ("while writing the reports", WHILE_WRITING_THE_REPORTS, STUDENTS + 1),
     ])
-    def test_resume_after_kill_gives_the_uninterrupted_files(self, batch, tmp_path, secret_env, point, reached):
+    def test_resume_after_kill_gives_the_uninterrupted_files(self, batch, tmp_path, secret_env, point, reached,
+                                                             rows):
         subs, roster_csv, reference = batch
         out = tmp_path / "out"
         at_kill, code = kill_when(subs, out, roster_csv, reached)
-        if point != "while writing the reports":
-            assert code == -signal.SIGKILL, f"the run ended ({code}) before the kill point: {point}"
-            assert at_kill < STUDENTS + 1
+        assert code == -signal.SIGKILL, f"the run ended ({code}) before the kill point: {point}"
+        assert at_kill == rows
         assert cli(subs, out, roster_csv, "--resume", "--workers", "2") == 0
         assert tree(out) == tree(reference), point
         stats = json.loads((out / "stats.json").read_text())
