@@ -34,6 +34,9 @@ PROBLEM_FIELDS = (
     Field("solver", "str", "Reference solver, `reference.<module>:<function>`.", required=True),
     Field("statement", "text", "Statement templates (Markdown + LaTeX + Jinja), `{en, ru}`.", required=True),
     Field("parts", "list", "The graded parts.", required=True),
+    Field("figure", "any", "Optional drawing after the statement, from the drawn params: a mapping "
+          "`{kind: network | graph | plane, ...}` or a list of them (see problem-format.md, Figures).",
+          default=None),
 )
 PART_FIELDS = (
     Field("id", "str", "Part id: the key in answer files and key.json.", required=True),
@@ -145,10 +148,17 @@ def build_problem(doc: Document) -> Problem:
         seen.add(part.id)
     if not parts:
         raise doc.error(("parts",), "a problem needs at least one part")
+    if f["figure"] is not None:
+        from ..render.figures import FigureError, check as check_figure
+        try:
+            check_figure(f["figure"])
+        except FigureError as exc:
+            raise doc.error(("figure",), str(exc)) from None
     return Problem(id=f["id"], family=f["family"], topic=f["topic"], title=f["title"],
                    statement=f["statement"], params=params,
                    constraints=tuple(str(c) for c in f["constraints"]), solver_name=f["solver"],
-                   solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file)
+                   solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file,
+                   figure=f["figure"])
 
 
 def load_problem(path) -> Problem:

@@ -43,6 +43,7 @@ class Problem:
     seed: dict
     notes: str
     file: str
+    figure: object = None   # raw `figure` description (Jinja unrendered); see grader/render/figures
 
     def part(self, part_id: str) -> Part:
         for p in self.parts:
