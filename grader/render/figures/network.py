@@ -84,7 +84,7 @@ def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
                 if w is not None:
                     d.items.append(("text", ax + dx * t, ay + dy * t, show(w), "small", "middle", True))
                     weights_text.append(f"{plain_label(str(layers[k - 1]['nodes'][i]))} → "
-                                        f"{plain_label(str(layers[k]['nodes'][j]))}: {show(w)}")
+                                        f"{plain_label(str(layers[k]['nodes'][j]))}: {plain_label(show(w))}")
     parts = []
     for k, layer in enumerate(layers):
         bias = layer.get("bias")
@@ -98,7 +98,7 @@ def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
             name = plain_label(label)
             if bias is not None and bias[i] is not None:
                 d.items.append(("text", x, y - R - 0.22, f"b = {show(bias[i])}", "small", "middle", True))
-                name += f" ({words['bias']} {show(bias[i])})"
+                name += f" ({words['bias']} {plain_label(show(bias[i]))})"
             names.append(name)
         if layer.get("label"):
             d.items.append(("text", pos[k][0][0], top + R + 0.4, str(layer["label"]), "small", "middle", False))

@@ -155,7 +155,7 @@ def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
         if v != ax_y or ax_y == ylo:
             d.items.append(("text", x - 0.12, y, _num(v), "small", "end", True))
     line_text = []
-    for a, b, c, shade, label in parsed:
+    for k, (a, b, c, shade, label) in enumerate(parsed):
         seg = _segment(a, b, c, box)
         eq = equation(a, b, c, xl, yl)
         if shade:
@@ -166,9 +166,11 @@ def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
             continue
         (p, q) = seg
         d.items.append(("line", *P(*p), *P(*q), "thick"))
-        lx, ly = P(*q)
-        d.items.append(("text", lx, ly + 0.25 if ly < fy1 - 0.3 else ly - 0.25, label, "small",
-                        "end" if lx > fx1 - 0.5 else "middle", True))
+        # labels sit on their line (white behind), alternately near either end, so two
+        # lines meeting the same edge of the window do not stack their labels
+        t = 0.8 if k % 2 == 0 else 0.2
+        lx, ly = P(p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+        d.items.append(("text", lx, ly, label, "small", "middle", True))
     point_text, classes = [], set()
     for i, pt in enumerate(points):
         if not isinstance(pt, dict) or not isinstance(pt.get("at"), list) or len(pt["at"]) != 2:
