@@ -89,7 +89,7 @@ def test_network_labels_every_weight_on_its_own_edge():
     assert sum(1 for it in drawing.items if it[0] == "line" and it[-1] == "arrow") == 6
     labels = [it[3] for it in drawing.items if it[0] == "text" and it[4] == "small" and it[6]]
     assert sorted(labels) == sorted(["1", "\u22122", "0.5", "w_{22}", "\u22121", "2",
-                                     "b = 3", "b = 1/2"])
+                                     "+ 3", "+ 1/2"])
     # weights[j][i] joins input i to unit j (as in W x): x_2 -> h_1 is -2, x_1 -> h_2 is 0.5
     assert "x_2 → h_1: −2" in text and "x_1 → h_2: 0.5" in text and "x_2 → h_2: w_22" in text
 

@@ -14,7 +14,7 @@ figure:
     - {nodes: [ŷ], weights: "{{ [w2] }}", bias: "{{ [b2] }}"}
 ```
 A weight or bias is a number, a text placeholder (`w_{11}`, `?`), or null (edge drawn,
-no label). Node labels take `_`/`^` for sub- and superscripts.
+no label); a bias shows under its node as the term it adds (`+ 3`). Node labels take `_`/`^` for sub- and superscripts.
 """
 
 from __future__ import annotations
@@ -57,6 +57,12 @@ def _weight(layers, k, i, j, by) -> object:
     return w[j][i] if by == "to" else w[i][j]
 
 
+def _added(bias) -> str:
+    """A bias under its node, as the term it adds: "+ 3", "− 2", "+ a_1"."""
+    text = show(bias)
+    return "\u2212 " + text[1:] if text.startswith("\u2212") else "+ " + text
+
+
 def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
     layers = _layers(desc)
     by = desc.get("weights_by") or "to"
@@ -97,7 +103,7 @@ def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
             d.items.append(("text", x, y, label, "normal", "middle", False))
             name = plain_label(label)
             if bias is not None and bias[i] is not None:
-                d.items.append(("text", x, y - R - 0.22, f"b = {show(bias[i])}", "small", "middle", True))
+                d.items.append(("text", x, y - R - 0.22, _added(bias[i]), "small", "middle", True))
                 name += f" ({words['bias']} {plain_label(show(bias[i]))})"
             names.append(name)
         if layer.get("label"):
