@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from .bank.loader import load_bank, load_set
+from .bank.banks import bank_of
+from .bank.loader import active_banks, load_bank, load_set
 from .bank.roster import load_roster
 from .errors import InputError, UsageError
 from .variants import load_secret
@@ -18,8 +21,13 @@ def _workers(n):
 
 
 def cmd_list(args) -> int:
+    banks = active_banks()
     bank = load_bank()
-    rows = [{"id": p.id, "topic": p.topic, "title": p.title["en"], "family": p.family,
+
+    def bank_label(problem) -> str:
+        home = bank_of(problem.file, banks)
+        return home.label if home else ""
+    rows = [{"id": p.id, "topic": p.topic, "title": p.title["en"], "family": p.family, "bank": bank_label(p),
              "parts": [{"id": part.id, "type": part.type} for part in p.parts]}
             for p in sorted(bank.values(), key=lambda p: (p.topic, p.family, p.id))]
     if args.json:
@@ -30,8 +38,10 @@ def cmd_list(args) -> int:
     for r in rows:
         parts = ", ".join(f"{p['id']} ({p['type']})" for p in r["parts"])
         print(f"{r['id']:<{width}}  {r['family']:<6}  {r['topic']:<16} {parts}")
-        print(f"{'':<{width}}          {r['title']}")
-    print(f"\n{len(rows)} problem families")
+        print(f"{'':<{width}}          {r['title']}  [{r['bank']}]")
+    print(f"\n{len(rows)} problem families; banks searched in order:")
+    for b in banks:
+        print(f"  {b.label:<10} {b.root}" + ("" if b.bundled else f"  (from {b.origin})"))
     return 0
 
 
@@ -62,11 +72,38 @@ def cmd_grade(args) -> int:
         raise UsageError("--cache-size must be 0 or more")
     roster = [r["student_id"] for r in load_roster(args.roster)] if args.roster else None
     out = Path(args.out)
-    with Progress(quiet=args.quiet) as progress:
-        summary = grade_batch(pset, secret, submissions, out, roster=roster, workers=_workers(args.workers),
-                              resume=args.resume, progress=progress, shard=shard, formats=args.formats,
-                              cache_size=DEFAULT_CACHE_ENTRIES if args.cache_size is None else args.cache_size)
-    return _finish(pset, out, summary, read_stats(out), args)
+    formats = tuple(f for f in args.formats if f != "classroom")      # classroom: written below
+    if args.gradebook and not args.roster:
+        raise UsageError("--gradebook needs --roster (the LMS matches students by its identity columns)")
+    with tempfile.TemporaryDirectory(prefix="grader-classroom-") as staging:
+        if "classroom" in args.formats and args.roster and (args.github_user or os.environ.get("GITHUB_ACTOR")):
+            # a Classroom repository: its answers file is graded as the roster student of its GitHub user
+            from .export.classroom import stage_repository
+            submissions, student = stage_repository(pset, secret, submissions, args.roster,
+                                                    args.github_user or os.environ["GITHUB_ACTOR"], out,
+                                                    pset.lang, Path(staging) / "submissions")
+            if submissions is None:
+                return 0
+            roster = [student]
+        with Progress(quiet=args.quiet) as progress:
+            summary = grade_batch(pset, secret, submissions, out, roster=roster, workers=_workers(args.workers),
+                                  resume=args.resume, progress=progress, shard=shard, formats=formats,
+                                  cache_size=DEFAULT_CACHE_ENTRIES if args.cache_size is None else args.cache_size)
+    extra = []
+    if "classroom" in args.formats:
+        from .export.classroom import write_batch
+        write_batch(pset, out, pset.lang)
+        extra.append("classroom/ (GitHub Classroom runners)")
+    if args.gradebook:
+        from .export.gradebooks import write_gradebooks
+        written, warnings = write_gradebooks(pset, out, args.roster, args.gradebook)
+        extra += [p.name for p in written]
+        for warning in warnings:
+            print(f"grader grade: {warning}", file=sys.stderr)
+    code = _finish(pset, out, summary, read_stats(out), args)
+    if extra:
+        print("also: " + ", ".join(extra))
+    return code
 
 
 def cmd_merge(args) -> int:
@@ -81,7 +118,11 @@ def cmd_merge(args) -> int:
         set_path = manifest["set_file"]
     pset = load_set(set_path)
     out = Path(args.out)
-    summary = merge_shards(pset, dirs, out, formats=args.formats)
+    formats = None if args.formats is None else tuple(f for f in args.formats if f != "classroom")
+    summary = merge_shards(pset, dirs, out, formats=formats)
+    if args.formats and "classroom" in args.formats:
+        from .export.classroom import write_batch
+        write_batch(pset, out, pset.lang)
     return _finish(pset, out, summary, {}, args)
 
 
@@ -132,6 +173,11 @@ def cmd_check(args) -> int:
             secret = load_secret(args.secret_file)
         except (UsageError, InputError):
             secret = None
+    if getattr(args, "json", False):
+        from .check import check_data
+        data = check_data(Path(args.answers), pset, lang=args.lang or pset.lang, secret=secret)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0 if data["ok"] else 1
     text, ok = check_file(Path(args.answers), pset, lang=args.lang or pset.lang, secret=secret)
     print(text)
     return 0 if ok else 1
@@ -139,7 +185,8 @@ def cmd_check(args) -> int:
 
 def cmd_validate(args) -> int:
     from .validate import validate_bank
-    ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers))
+    ok, report = validate_bank(args.paths or None, seeds=args.seeds, workers=_workers(args.workers),
+                               all_banks=getattr(args, "all_banks", False))
     print(report.text())
     if args.report:
         Path(args.report).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -161,3 +208,28 @@ def cmd_schema_docs(args) -> int:
     sys.stdout.write(format_reference())
     return 0
 
+
+
+def cmd_init(args) -> int:
+    from .init import init_course
+    target = Path(args.dir)
+    written = init_course(target)
+    print(f"course repository written to {target} ({len(written)} files). Next:")
+    print(f"  cd {target} && grader validate && cat README.md")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .schema import json_schema
+    print(json.dumps(json_schema(args.kind), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export.cli import run_export
+    return run_export(args)
+
+
+def cmd_gradescope_run(args) -> int:
+    from .export.gradescope import autograder_root, run
+    return run(autograder_root(args.root))

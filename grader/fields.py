@@ -33,6 +33,7 @@ class Field:
     doc: str
     required: bool = False
     default: object = None
+    items: str | None = None   # lists: what each item is; mappings: each value (a schema name)
 
 
 def check_fields(doc: Document, path: tuple, value, fields: tuple[Field, ...], what: str) -> dict:

@@ -15,10 +15,12 @@ import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
-from .bank.loader import load_bank
+from .bank.banks import bank_of
+from .bank.loader import active_banks, bank_files, load_problem, load_set, problem_files, template_line
 from .bank.model import Problem
 from .errors import AuthorError
 from .grading.part import ProblemGrader
@@ -36,6 +38,7 @@ MAX_ERRORS_PER_PROBLEM = 8
 class ProblemReport:
     problem: str
     file: str
+    bank: str = ""
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -51,10 +54,11 @@ class ProblemReport:
 class BankReport:
     problems: list
     load_errors: list
+    sets: list = field(default_factory=list)   # set files that loaded
 
     @property
     def ok(self) -> bool:
-        return not self.load_errors and all(not p.errors for p in self.problems)
+        return not self.load_errors and bool(self.problems) and all(not p.errors for p in self.problems)
 
     def text(self) -> str:
         lines = [f"✘ {e}" for e in self.load_errors]
@@ -62,12 +66,17 @@ class BankReport:
             mark = "✘" if p.errors else ("!" if p.warnings else "✔")
             s = p.stats
             lines.append(f"{mark} {p.problem:<32} {s.get('seeds', 0)} seeds, {s.get('distinct_variants', 0)} "
-                         f"distinct variants, {s.get('checks', 0)} checks")
+                         f"distinct variants, {s.get('checks', 0)} checks" + (f"  [{p.bank}]" if p.bank else ""))
             lines += [f"    error: {e}" for e in p.errors]
             lines += [f"    warning: {w}" for w in p.warnings]
         bad = sum(1 for p in self.problems if p.errors)
+        if self.sets:
+            lines.append(f"✔ {len(self.sets)} set files load: " + ", ".join(self.sets))
         lines.append(f"\n{len(self.problems)} families checked; {bad} with errors, "
                      f"{sum(len(p.warnings) for p in self.problems)} warnings")
+        if not self.problems and not self.load_errors:
+            lines.append("✘ no problem families found: give problem files or folders, or run inside a bank "
+                         "(a folder with problems/), or pass --bank DIR")
         return "\n".join(lines)
 
     def to_json(self) -> dict:
@@ -112,13 +121,22 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
     checks = 0
     variants, values = set(), defaultdict(Counter)
     same_as_ref, caught, zeros = Counter(), Counter(), Counter()
+    failures: dict = {}   # a failure repeated over seeds -> [its index in report.errors, seeds]
+
+    def once(key: str, text: str) -> None:
+        """Report a failure the first time; later seeds only count (shown at the end)."""
+        if key not in failures:
+            report.error(text)
+            failures[key] = [len(report.errors) - 1, 0]
+        failures[key][1] += 1
     for s in range(seeds):
         seed = variant_seed(VALIDATE_SECRET, "validate", f"s{s:04d}", problem.id)
         tag = f"seed s{s:04d}"
         try:
             variant = draw_variant(problem, seed)
         except Exception as exc:  # a solver or constraint failing is exactly what validate reports
-            report.error(f"{tag}: drawing failed: {type(exc).__name__}: {exc}")
+            text = exc.detail if isinstance(exc, AuthorError) else f"{type(exc).__name__}: {exc}"
+            once(text.split(" (params: ")[0], f"{tag}: drawing failed: {text}")
             continue
         variants.add(json.dumps(variant.params, sort_keys=True, default=str))
         if s < LEAK_SEEDS:
@@ -129,8 +147,10 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
                 render_text(problem.statement[lang], variant.params)
                 for part in problem.parts:
                     render_text(part.prompt[lang], variant.params)
-            except Exception as exc:  # jinja errors of every kind
-                report.error(f"{tag}: the {lang} statement does not render: {exc}")
+            except Exception as exc:  # jinja errors of every kind: one message, not one per seed
+                line = template_line(exc)
+                message = f"the {lang} template{f', line {line}' if line else ''} does not render: {exc}"
+                once(message, f"{tag}: {message} (params: {variant.params})")
         for part in problem.parts:
             where = f"{tag}, part {part.id}"
             ref_value = variant.answers[part.id]
@@ -170,6 +190,9 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
                 elif result.misconception is None:
                     report.error(f"{where}: the answer of bug={m.bug} ({wrong_written!r}) grades "
                                  f"{result.verdict} without its feedback ({result.check})")
+    for index, count in failures.values():
+        if count > 1 and index < len(report.errors):
+            report.errors[index] += f"; the same on {count} of {seeds} seeds"
     for part in problem.parts:
         for m in part.misconceptions:
             k = (part.id, m.bug)
@@ -208,12 +231,72 @@ def _validate_one(args):
         return report
 
 
-def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1) -> tuple[bool, BankReport]:
+def _default_banks(all_banks: bool) -> list:
+    """What `validate` without paths lints: the banks in force other than the bundled one
+    (a course checks its own families), or the bundled bank when it is the only one."""
+    banks = active_banks()
+    own = [b for b in banks if not b.bundled]
+    return banks if all_banks or not own else own
+
+
+def _shadow_warnings(bank_map: dict, banks: list) -> dict[str, list[str]]:
+    """id -> warnings for families that hide a different file of the same id in a later bank."""
+    out: dict[str, list[str]] = {}
+    for problem_id, holders in bank_files(active_banks()).items():
+        if problem_id not in bank_map or len(holders) < 2:
+            continue
+        (first_bank, first), rest = holders[0], holders[1:]
+        for bank, file in rest:
+            if file.read_bytes() != first.read_bytes():
+                out.setdefault(problem_id, []).append(
+                    f"shadows {file} ({bank.label}), a different file of the same id; "
+                    f"sets get the one in {first_bank.label}")
+    return out
+
+
+def _load_all(paths, banks) -> tuple[dict, list[str]]:
+    """Every family, each file on its own: one broken file is reported, the others still run."""
+    files = []
     try:
-        bank = load_bank(paths)
+        if paths:
+            for p in map(Path, paths):
+                if not p.exists():
+                    raise AuthorError(p, "file or folder not found")
+                files.extend(problem_files(p) if p.is_dir() else [p])
+        else:
+            for b in banks:
+                files.extend(problem_files(b.problems) if b.problems.is_dir() else [])
     except AuthorError as exc:
-        report = BankReport([], [exc.render()])
-        return False, report
+        return {}, [exc.render()]
+    bank, errors = {}, []
+    for file in files:
+        try:
+            problem = load_problem(file)
+        except AuthorError as exc:
+            errors.append(exc.render())
+            continue
+        if problem.id in bank:
+            if paths or bank_of(file, banks) == bank_of(bank[problem.id].file, banks):
+                errors.append(f"{file}: problem id '{problem.id}' is already used by {bank[problem.id].file}")
+            continue   # a later bank's family of the same id is shadowed (see the warnings)
+        bank[problem.id] = problem
+    return bank, errors
+
+
+def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1,
+                  all_banks: bool = False) -> tuple[bool, BankReport]:
+    banks = None if paths else _default_banks(all_banks)
+    bank, load_errors = _load_all(paths, banks)
+    set_errors, set_names = list(load_errors), []
+    for b in banks or ():
+        for file in sorted(b.sets.glob("*.yaml")) if b.sets.is_dir() else ():
+            try:
+                load_set(file)
+                set_names.append(f"{file.name} [{b.label}]")
+            except AuthorError as exc:
+                if exc.render() not in set_errors:   # a broken family is reported once
+                    set_errors.append(exc.render())
+    shadows = _shadow_warnings(bank, banks or [])
     _BANK.clear()
     _BANK.update(bank)
     jobs = [(pid, seeds) for pid in sorted(bank)]
@@ -222,5 +305,10 @@ def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1) -> tuple[bo
             problems = pool.map(_validate_one, jobs, chunksize=1)
     else:
         problems = [_validate_one(job) for job in jobs]
-    report = BankReport(problems, [])
+    everywhere = active_banks()
+    for report in problems:
+        home = bank_of(bank[report.problem].file, everywhere)
+        report.bank = home.label if home else ""
+        report.warnings = shadows.get(report.problem, []) + report.warnings
+    report = BankReport(problems, set_errors, set_names)
     return report.ok, report

@@ -18,11 +18,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reference import Reject
-
 from .bank.model import Problem
 from .bank.params import draw_params
-from .errors import InputError, UsageError
+from .bank.solvers import Reject, solver_failure
+from .errors import AuthorError, InputError, UsageError
 
 SECRET_ENV = "GRADER_SECRET"
 DEMO_SECRET = b"demo-secret: public, for the bundled demo only"   # `grader demo` only; never checked
@@ -138,14 +137,20 @@ def draw_variant(problem: Problem, seed: int) -> Variant:
     """Draw parameters until the constraints hold and the solver accepts the draw."""
     rng = random.Random(seed)
     for _ in range(MAX_DRAWS):
-        params = draw_params(problem.params, problem.constraints, rng)
+        try:
+            params = draw_params(problem.params, problem.constraints, rng)
+        except RuntimeError as exc:   # the constraints hold for (almost) no draw
+            raise AuthorError(problem.file, str(exc), field="constraints") from None
         try:
             answers = problem.solver(dict(params), bug=None, given=None)
         except Reject:
             continue
+        except Exception as exc:  # an author's bug: name the solver's line and the draw
+            raise solver_failure(problem, params, exc) from None
         missing = [p.id for p in problem.parts if p.id not in answers]
         if missing:
-            raise RuntimeError(f"{problem.solver_name} returned no answer for part(s) {missing}")
+            raise AuthorError(problem.file, f"{problem.solver_name} returned no answer for part(s) {missing}",
+                              field="solver")
         # runs with a bug the solver made while checking the draw are the grader's too
         return Variant(problem, seed, params, answers, dict(getattr(answers, "bug_runs", None) or {}))
-    raise RuntimeError(f"{problem.id}: the solver rejected {MAX_DRAWS} draws in a row")
+    raise AuthorError(problem.file, f"the solver rejected {MAX_DRAWS} draws in a row", field="solver")

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..fields import Field
 from ..lang import AnswerError
-from .base import AnswerType, Comparison, Reading
+from .base import AnswerType, Comparison, ForeignEntry, Reading
 from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, read_array, rounded_within,
                       shape_text, tolerance_from)
 
@@ -89,6 +89,15 @@ class _ArrayAnswer(AnswerType):
     def sheet_note(self, lang):
         return ("Each entry accepted " if lang == "en" else "Каждый элемент принимается ") \
             + self.tolerance.describe(lang) + "."
+
+    def foreign_entries(self, ref_value):
+        """One numeric entry per component, each with its own tolerance."""
+        arr = read_array(ref_value, self.ndim)
+        allowed = self.tolerance.allowed_array(arr)
+        weight = 1.0 / arr.size
+        return [ForeignEntry("numeric", label=str(idx[0] + 1) if self.ndim == 1 else f"({idx[0] + 1}, {idx[1] + 1})",
+                             value=float(arr[idx]), tolerance=float(allowed[idx]), weight=weight)
+                for idx in np.ndindex(arr.shape)]
 
 
 class VectorAnswer(_ArrayAnswer):

@@ -10,7 +10,10 @@ and registering it in ``registry.py``. To add one, implement:
 * ``compare(ref, ans, ctx)``: a ``Comparison`` (score 0..1 or None when undecided,
   the check that decided, a message);
 * ``hint(lang)``: how to write the answer (goes into the blank answer file);
-* ``key_value(ref)``: the reference written as a student could write it (key.json).
+* ``key_value(ref)``: the reference written as a student could write it (key.json);
+* ``foreign_entries(ref)``: how the part is written to a foreign format (Moodle, QTI):
+  numeric entries with their tolerance, a choice, or "manual" (the default) for answers
+  only our engine can judge. Exports read these, so none branches on answer kinds.
 
 The core never branches on the kind of answer; everything kind-specific lives here.
 """
@@ -43,6 +46,27 @@ class Comparison(NamedTuple):
     score: float | None
     check: str
     message: str = ""
+
+
+class ForeignEntry(NamedTuple):
+    """One gradable entry of a part as a foreign format sees it (see ``AnswerType.foreign_entries``).
+
+    ``kind`` is "numeric" (``value`` within ``tolerance``, an absolute error), "choice"
+    (``options`` as ``(id, text by language)`` pairs, ``correct`` the right ids, ``multiple``
+    for any subset) or "manual" (``model`` is one correct answer, for the grader's eyes).
+    ``label`` tells the entries of one part apart ("" for a single entry, "(1, 2)" for a
+    matrix entry); ``weight`` is the entry's share of the part's points.
+    """
+
+    kind: str
+    label: str = ""
+    value: float | None = None
+    tolerance: float | None = None
+    options: tuple = ()
+    correct: frozenset = frozenset()
+    multiple: bool = False
+    model: str = ""
+    weight: float = 1.0
 
 
 class Context(NamedTuple):
@@ -78,6 +102,11 @@ class AnswerType:
     def key_value(self, ref_value):
         return ref_value
 
+    def foreign_entries(self, ref_value) -> list[ForeignEntry]:
+        """How a foreign format (Moodle, QTI) can check this part; by default it cannot:
+        one entry graded by hand, with the key's answer as the model."""
+        return [ForeignEntry("manual", model=_model_text(self.key_value(ref_value)))]
+
     def rewrites(self, written) -> list:
         """Other ways a student could correctly write the reference (validate grades them too)."""
         return []
@@ -96,3 +125,12 @@ class AnswerType:
 
     def check_config(self, doc, path) -> None:
         """Validate options beyond their types (raise doc.error)."""
+
+
+def _model_text(value) -> str:
+    """A key value as one line of text (numbers, lists, mappings, formulas)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_model_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_model_text(v) for v in value) + "]"
+    return str(value)

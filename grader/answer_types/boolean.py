@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..lang import AnswerError
-from .base import AnswerType, Comparison, Reading
+from .base import AnswerType, Comparison, ForeignEntry, Reading
 
 WORDS = {
     True: {"yes", "true", "y", "1", "да", "верно", "истина"},
@@ -31,3 +31,7 @@ class BooleanAnswer(AnswerType):
 
     def hint(self, lang):
         return "yes or no" if lang == "en" else "да или нет (yes/no)"
+
+    def foreign_entries(self, ref_value):
+        options = (("yes", {"en": "yes", "ru": "да"}), ("no", {"en": "no", "ru": "нет"}))
+        return [ForeignEntry("choice", options=options, correct=frozenset(["yes" if self.read(ref_value, None).value else "no"]))]

@@ -6,7 +6,7 @@ import difflib
 
 from ..fields import Field
 from ..lang import AnswerError
-from .base import AnswerType, Comparison, Reading
+from .base import AnswerType, Comparison, ForeignEntry, Reading
 
 OPTIONS_FIELD = Field("options", "list",
                       "The options: `[{id: softmax, text: {en: ..., ru: ...}}, ...]`; students answer with the id.",
@@ -15,6 +15,11 @@ OPTIONS_FIELD = Field("options", "list",
 
 def option_ids(options: dict) -> list[str]:
     return [str(o["id"]) for o in options.get("options") or []]
+
+
+def option_texts(options: dict) -> tuple:
+    """(id, {lang: text}) per option, in order (what foreign formats show)."""
+    return tuple((str(o["id"]), dict(o["text"])) for o in options.get("options") or [])
 
 
 def check_options(doc, path, options):
@@ -59,6 +64,9 @@ class ChoiceAnswer(AnswerType):
 
     def hint(self, lang):
         return ("one of: " if lang == "en" else "одно из: ") + ", ".join(option_ids(self.options))
+
+    def foreign_entries(self, ref_value):
+        return [ForeignEntry("choice", options=option_texts(self.options), correct=frozenset([str(ref_value)]))]
 
     def sheet_note(self, lang):
         head = "Options" if lang == "en" else "Варианты"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..lang import AnswerError
-from .base import AnswerType, Comparison, Reading
+from .base import AnswerType, Comparison, ForeignEntry, Reading
 from .numeric import read_scalar
 
 
@@ -28,3 +28,6 @@ class IntegerAnswer(AnswerType):
 
     def key_value(self, ref_value):
         return int(ref_value)
+
+    def foreign_entries(self, ref_value):
+        return [ForeignEntry("numeric", value=float(int(ref_value)), tolerance=0.0)]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from ..fields import Field
 from ..lang import AnswerError
-from .base import AnswerType, Comparison, Reading
-from .choice import OPTIONS_FIELD, check_options, match_option, option_ids
+from .base import AnswerType, Comparison, ForeignEntry, Reading
+from .choice import OPTIONS_FIELD, check_options, match_option, option_ids, option_texts
 
 
 class MultiChoiceAnswer(AnswerType):
@@ -51,6 +51,10 @@ class MultiChoiceAnswer(AnswerType):
 
     def key_value(self, ref_value):
         return list(ref_value)
+
+    def foreign_entries(self, ref_value):
+        return [ForeignEntry("choice", options=option_texts(self.options),
+                             correct=frozenset(str(v) for v in ref_value), multiple=True)]
 
     def hint(self, lang):
         return ("a list of option ids from: " if lang == "en" else "список вариантов из: ") \

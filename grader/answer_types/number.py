@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import AnswerType, Comparison, Context, Reading
+from .base import AnswerType, Comparison, Context, ForeignEntry, Reading
 from .numeric import TOLERANCE_FIELD, format_number, read_scalar, rounded_within, tolerance_from
 
 
@@ -52,6 +52,10 @@ class NumberAnswer(AnswerType):
 
     def sheet_note(self, lang):
         return ("Accepted " if lang == "en" else "Принимается ") + self.tolerance.describe(lang) + "."
+
+    def foreign_entries(self, ref_value):
+        value = read_scalar(ref_value, printed=False)[0]
+        return [ForeignEntry("numeric", value=value, tolerance=self.tolerance.allowed(value))]
 
 
 def _off_message(ref: float, ans: float) -> str:

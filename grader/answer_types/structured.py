@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from reference import Undecided
+from ..bank.solvers import Undecided
 
 from ..fields import Field
 from ..lang import AnswerError, parse

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 
-from reference import Reject
+from ..bank.solvers import Reject
 
 from ..answer_types.base import Comparison, Context, Reading
 from ..bank.model import Part

@@ -12,6 +12,7 @@ import csv
 import json
 import re
 from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from ..bank.model import ProblemSet
@@ -33,17 +34,45 @@ def fmt_points(x: float) -> str:
 # ---------------------------------------------------------------------------------
 # Gradebook
 
+CENT = Decimal("0.01")
+GRADEBOOK_STATUS = ("ok", "missing", "invalid")
+
+
+def key_cells(pset: ProblemSet, r: SubmissionResult) -> tuple[list[Decimal], Decimal]:
+    """Points per problem key rounded to cents as exact decimals, and their exact sum.
+
+    Every gradebook derives its total from the rounded cells, so the cells of a row
+    always add up to its total (summing rounded floats would not).
+    """
+    cells = [Decimal(repr(r.problem_score(e.key))).quantize(CENT, rounding=ROUND_HALF_UP) for e in pset.entries]
+    return cells, sum(cells, Decimal(0))
+
+
+def fmt_decimal(d: Decimal) -> str:
+    """A decimal for CSV cells: no exponent, no trailing zeros (20, 4.5, 1.43)."""
+    text = format(d.quantize(CENT), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def gradebook_status(r: SubmissionResult) -> str:
+    """ok, missing or invalid (a file the grader failed on counts as invalid: it is listed for review)."""
+    return r.status if r.status in GRADEBOOK_STATUS else "invalid"
+
+
 class GradebookWriter:
-    """gradebook.csv: student_id, one column per problem key, total. One row per student."""
+    """gradebook.csv: student_id, status, one column per problem key, total. One row per student.
+
+    The total is the exact sum of the rounded per-key cells (``key_cells``)."""
 
     def __init__(self, pset: ProblemSet, fh):
         self.pset = pset
         self.writer = csv.writer(fh, lineterminator="\n")
-        self.writer.writerow(["student_id"] + [e.key for e in pset.entries] + ["total"])
+        self.writer.writerow(["student_id", "status"] + [e.key for e in pset.entries] + ["total"])
 
     def add(self, r: SubmissionResult) -> None:
-        self.writer.writerow([r.student] + [fmt_points(r.problem_score(e.key)) for e in self.pset.entries]
-                             + [fmt_points(r.score)])
+        cells, total = key_cells(self.pset, r)
+        self.writer.writerow([r.student, gradebook_status(r)] + [fmt_decimal(c) for c in cells]
+                             + [fmt_decimal(total)])
 
 
 def gradebook_csv(pset: ProblemSet, results) -> str:
@@ -171,27 +200,40 @@ def junit_xml(pset: ProblemSet, results) -> str:
 # ---------------------------------------------------------------------------------
 # Gradescope
 
-def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
+GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
+_READ_AS = {"en": "read as", "ru": "прочитано как"}
+
+
+def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str, *,
+                    visibility: str = "visible", test_visibility: str = "visible") -> str:
     """One student's results in Gradescope's autograder format (``results.json``).
 
-    ``score`` is the total; one test per part with ``name``, ``score``, ``max_score``,
-    ``status`` (``passed`` only when correct) and ``output`` (verdict, how the answer
-    was read, feedback); the top-level ``output`` is the student's feedback in Markdown.
+    ``score`` is the total; one test per part with ``name``, ``number``, ``score``,
+    ``max_score``, ``status`` (``passed`` only when correct), ``visibility`` and ``output``
+    in Markdown (verdict, how the answer was read with its math, feedback); the
+    top-level ``output`` is the student's feedback in Markdown. ``visibility`` applies to
+    the whole result, ``test_visibility`` to each test (Gradescope's values:
+    visible, hidden, after_due_date, after_published).
     """
     titles = {e.key: e.problem.title[lang] for e in pset.entries}
     tests = []
     for p in r.parts:
-        lines = [f"{p.verdict} ({fmt_points(p.score)}/{fmt_points(p.max)})"]
+        lines = [f"**{p.verdict}** ({fmt_points(p.score)}/{fmt_points(p.max)})"]
         if p.interpreted:
-            lines.append(f"read as: {p.interpreted['plain']}")
+            read = f"{_READ_AS.get(lang, _READ_AS['en'])}: `{p.interpreted['plain']}`"
+            if p.interpreted.get("latex"):
+                read += f" — $${p.interpreted['latex']}$$"
+            lines.append(read)
         if p.feedback:
             lines.append(p.feedback)
         elif r.status != "ok" and r.message:
             lines.append(r.message)
-        tests.append({"name": f"{p.key}.{p.part} ({titles[p.key]})", "score": p.score, "max_score": p.max,
+        tests.append({"name": f"{p.key}.{p.part} ({titles[p.key]})", "number": f"{p.key}.{p.part}",
+                      "score": p.score, "max_score": p.max,
                       "status": "passed" if p.verdict == "correct" else "failed",
-                      "output": "\n".join(lines)})
-    doc = {"score": r.score, "output": feedback_md(pset, r, lang), "output_format": "md", "tests": tests}
+                      "output": "\n\n".join(lines), "output_format": "md", "visibility": test_visibility})
+    doc = {"score": r.score, "output": feedback_md(pset, r, lang), "output_format": "md",
+           "test_output_format": "md", "visibility": visibility, "tests": tests}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

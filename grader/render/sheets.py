@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..bank.model import ProblemSet
+from ..errors import AuthorError
 from ..fsio import atomic_open
 from ..grading.reports import fmt_points
 from ..variants import Variant, draw_variant, variant_seed
@@ -40,6 +41,19 @@ def render_text(source: str, params: dict) -> str:
 
 def problem_markdown(key: str, points: float, variant: Variant, lang: str, number: int) -> str:
     """One problem of a sheet: title, statement, then the parts with points and notes."""
+    try:
+        return _problem_markdown(key, points, variant, lang, number)
+    except AuthorError:
+        raise
+    except Exception as exc:  # a template that fails on this draw: the author's file, line, params
+        from ..bank.loader import template_line
+        line = template_line(exc)
+        raise AuthorError(variant.problem.file, f"the {lang} template"
+                          + (f", line {line}" if line else "") + f" does not render: {exc} "
+                          f"(params: {variant.params})") from None
+
+
+def _problem_markdown(key: str, points: float, variant: Variant, lang: str, number: int) -> str:
     L = LABELS[lang]
     problem = variant.problem
     scale = points / problem.points if problem.points else 0

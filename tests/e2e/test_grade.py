@@ -60,7 +60,7 @@ class TestOutputs:
         part = next(p for p in got["s001"]["parts"] if p["part"] == "total")
         assert part["verdict"] == "correct" and part["check"] and part["interpreted"]["plain"]
         book = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text())))
-        assert book[0] == ["student_id", "q1", "q2", "q3", "total"]
+        assert book[0] == ["student_id", "status", "q1", "q2", "q3", "total"]
         assert book[1][0] == "s001" and book[1][-1] == "20"
         assert (out / "feedback" / "s003.md").read_text().count("✘") >= 1
         suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
