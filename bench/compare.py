@@ -218,13 +218,29 @@ def mix() -> list[Pair]:
                right=[("exp(-A x) .* sigmoid(A x) .* sigmoid(A x)",
                        "HadamardProduct(exp(-A*x), sigmoid(A*x), sigmoid(A*x))")],
                wrong=[("sigmoid(A x)", "sigmoid(A*x)")]))
+    # -- adversarial: answers that hide behind floating point (all wrong but two) -------
+    adv = "adversarial"
+    add(family(adv, {"t": S}, "sigmoid(t)*(1 - sigmoid(t))",
+               right=["sigmoid(t)*(1 - sigmoid(t))*(10**20 + 1 - 10**20)"],
+               wrong=["sin(10**20)", "10**20 - 10**20", "exp(30) - exp(30)",
+                      "sigmoid(t)*(1 - sigmoid(t))*(exp(40) + 2 - exp(40))",
+                      "sigmoid(t)*(1 - sigmoid(t))*(1 + sin(10**20))",
+                      "sigmoid(t)*(1 - sigmoid(t))*(1 + 10**-9)"]))
+    add(family(adv, {"t": S}, "2*t", right=["2*t + 10**16 - 10**16"],
+               wrong=["t + 1e12 - 1e12", "t*(2 + 10**16 + 1 - 10**16)", "2*t + exp(40) + 1 - exp(40)"]))
+    add(family(adv, {"t": S}, "exp(100)", wrong=["exp(100) + 1"]))
+    add(family("adversarial-matrix", MAT, ("(A + A^T) x", "(A + A.T)*x"),
+               wrong=[("x (10^20 - 10^20)", "x*(10**20 - 10**20)"),
+                      ("(A + A^T) x (10^20 + 2 - 10^20)", "(A + A.T)*x*(10**20 + 2 - 10**20)"),
+                      ("A x sin(10^20)", "A*x*sin(10**20)")]))
     return pairs
 
 
 # ---------------------------------------------------------------------------------
 
 KIND = {"number": "number", "vector": "matrix", "expression": "expression",
-        "matrix-expression": "matrix-expression"}
+        "matrix-expression": "matrix-expression", "adversarial": "expression",
+        "adversarial-matrix": "matrix-expression"}
 
 
 def _answer_type(pair: Pair):

@@ -39,7 +39,7 @@ def check_data(path: Path, pset: ProblemSet, *, lang: str, secret: bytes | None)
                 reading = part.answer.read(raw, ctx)
             except AnswerError as exc:
                 data["ok"] = False
-                row.update(status="unreadable", message=exc.message)
+                row.update(status="unreadable", message=exc.text(lang))
                 continue
             row.update(plain=reading.plain, latex=reading.latex)
     if pset.practice:

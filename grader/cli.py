@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="DIR", help="the folder to create")
 
     from .export.cli import add_export_parsers   # exports: grader/export/
-    add_export_parsers(sub, _bank)
+    add_export_parsers(sub, _bank, _command)
 
     p = _command(sub, "schema", "JSON Schema of the problem and set formats (for editors)",
                  "grader schema --json --kind problem > problem.schema.json")

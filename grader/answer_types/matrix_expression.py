@@ -22,7 +22,8 @@ class MatrixExpressionAnswer(AnswerType):
     name = "matrix-expression"
     fields = (Field("variables", "mapping",
                     "Symbols with shapes and kinds: `{A: {shape: [3, 3], kind: spd}, x: {shape: [3, 1]}}`; "
-                    "scalars: `{t: {shape: []}}`. Kinds: " + ", ".join(KINDS) + ".",
+                    "scalars: `{t: {shape: []}}`; `domain: [lo, hi]` sets the range of the random "
+                    "entries (default [-2, 2]). Kinds: " + ", ".join(KINDS) + ".",
                     required=True),)
 
     def __init__(self, options):
@@ -32,6 +33,8 @@ class MatrixExpressionAnswer(AnswerType):
             spec = spec or {}
             shape = tuple(spec.get("shape", ()))
             self.variables[str(name)] = {"shape": shape, "kind": spec.get("kind", "general")}
+            if "domain" in spec:         # the range of the random entries (default [-2, 2])
+                self.variables[str(name)]["domain"] = tuple(float(v) for v in spec["domain"])
         self.names = Names({n: v["shape"] for n, v in self.variables.items()})
 
     @functools.cached_property
@@ -49,6 +52,11 @@ class MatrixExpressionAnswer(AnswerType):
                     and all(isinstance(s, int) and s > 0 for s in shape)):
                 raise doc.error(path + ("variables", name, "shape"), "bad shape",
                                 expected="[] or [rows, cols]", got=shape)
+            dom = spec.get("domain", [-2, 2])
+            if not (isinstance(dom, (list, tuple)) and len(dom) == 2
+                    and all(isinstance(v, (int, float)) for v in dom) and dom[0] < dom[1]):
+                raise doc.error(path + ("variables", name, "domain"), "bad domain",
+                                expected="[low, high] with low < high", got=dom)
             if spec.get("kind", "general") not in KINDS:
                 raise doc.error(path + ("variables", name, "kind"), "unknown kind",
                                 expected=" | ".join(KINDS), got=spec.get("kind"))

@@ -57,8 +57,10 @@ class MultiChoiceAnswer(AnswerType):
                              correct=frozenset(str(v) for v in ref_value), multiple=True)]
 
     def hint(self, lang):
-        return ("a list of option ids from: " if lang == "en" else "список вариантов из: ") \
-            + ", ".join(option_ids(self.options)) + " (e.g. [" + ", ".join(option_ids(self.options)[:2]) + "])"
+        # the example names no real options: a real pair could be this variant's answer
+        ids = ", ".join(option_ids(self.options))
+        return (f"a list of option ids from: {ids} (written like [id1, id2], or [] for none)" if lang == "en"
+                else f"список вариантов из: {ids} (в виде [id1, id2], или [], если ни один)")
 
     def sheet_note(self, lang):
         head = "Options (choose all that apply)" if lang == "en" else "Варианты (выберите все подходящие)"

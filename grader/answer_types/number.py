@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from ..lang import AnswerError, too_large
 from .base import AnswerType, Comparison, Context, ForeignEntry, Reading
 from .numeric import TOLERANCE_FIELD, format_number, read_scalar, rounded_within, tolerance_from
 
@@ -24,7 +27,14 @@ class NumberAnswer(AnswerType):
     def read_reference(self, value, ctx):
         # never shown: the value is enough
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return Reading(float(value), "")
+            try:
+                number = float(value)
+            except OverflowError:
+                raise too_large("the reference") from None
+            if not math.isfinite(number):
+                raise too_large("the reference") if math.isinf(number) else \
+                    AnswerError(f"the reference is not a number: {value!r}")
+            return Reading(number, "")
         return Reading(read_scalar(value, printed=False)[0], "")
 
     def compare(self, ref, ans, ctx):

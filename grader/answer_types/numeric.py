@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..fields import Field
-from ..lang import AnswerError, parse, to_latex, to_number, to_plain
+from ..lang import AnswerError, parse, to_latex, to_number, to_plain, too_large
 
 TOLERANCE_FIELD = Field(
     "tolerance", "mapping",
@@ -106,7 +106,12 @@ def read_scalar(raw, what: str = "a number", *, printed: bool = True) -> tuple[f
     if isinstance(raw, bool) or raw is None:
         raise AnswerError(f"expected {what}, got {'nothing' if raw is None else raw!r}")
     if isinstance(raw, (int, float, Fraction, np.integer, np.floating)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:               # a 400-digit integer
+            raise too_large() from None
+        if math.isinf(value):               # YAML's 1.0e+400 is already inf
+            raise too_large()
         if not math.isfinite(value):
             raise AnswerError(f"expected {what}, got {raw!r}")
         text = format_number(raw)
@@ -132,7 +137,15 @@ def read_array(raw, ndim: int) -> np.ndarray:
     if isinstance(raw, str):
         node = parse(raw)
         from ..lang import evaluate  # numeric value of a bracket literal or constant expression
+        from ..lang.tree import Matrix, Vector
+        if isinstance(node, (Vector, Matrix)):
+            # entry by entry, each exactly where it can be (to_number), never a rounded float
+            rows = [(item,) for item in node.items] if isinstance(node, Vector) else node.rows
+            value = np.array([[to_number(item) for item in row] for row in rows], dtype=float)
+            return _shape_to(value, ndim, raw)
         value = np.asarray(evaluate(node, {}))
+        if np.any(np.isinf(value)):
+            raise too_large()
         if value.dtype != np.float64:
             if np.iscomplexobj(value):
                 if np.any(np.abs(value.imag) > 1e-12):

@@ -22,15 +22,19 @@ def _positive(text: str) -> int:
     return n
 
 
-def add_export_parsers(sub, bank_option=lambda parser: None) -> None:
-    """The export parsers; ``bank_option`` adds cli.py's --bank to each one that reads the bank."""
-    p = sub.add_parser("export", help="write a set for Gradescope, QTI 2.1 (Canvas, …) or Moodle")
-    targets = p.add_subparsers(dest="target", required=True)
+def add_export_parsers(sub, bank_option, command) -> None:
+    """The export parsers. cli.py hands in ``bank_option`` (its --bank) and ``command`` (a parser
+    whose --help ends with an example and the exit codes), so every command reads alike."""
+    p = command(sub, "export", "write a set for Gradescope, QTI 2.1 (Canvas, …), Moodle or Classroom",
+                "grader export qti sets/demo.yaml --variants 5 --out qti-out")
+    targets = p.add_subparsers(dest="target", required=True, metavar="TARGET",
+                               help="gradescope, qti, moodle or classroom (`grader export TARGET --help`)")
 
-    t = targets.add_parser("gradescope", help="DIR/autograder.zip for a Gradescope programming assignment")
-    t.add_argument("set")
+    t = command(targets, "gradescope", "DIR/autograder.zip for a Gradescope programming assignment",
+                "grader export gradescope sets/demo.yaml --roster roster.csv --out gs")
+    t.add_argument("set", help="the set file")
     t.add_argument("--roster", required=True, help="CSV with student_id and email and/or sid")
-    t.add_argument("--out", required=True)
+    t.add_argument("--out", required=True, help="folder for autograder.zip")
     t.add_argument("--secret-file")
     t.add_argument("--visibility", choices=GRADESCOPE_VISIBILITY, default="visible",
                    help="when students see the result (default visible)")
@@ -42,8 +46,9 @@ def add_export_parsers(sub, bank_option=lambda parser: None) -> None:
 
     for name, what, out_help in (("qti", "an IMS QTI 2.1 content package (DIR and DIR.zip)", "folder"),
                                  ("moodle", "Moodle XML: a category per problem key, Cloze variants", "FILE.xml")):
-        t = targets.add_parser(name, help=what)
-        t.add_argument("set")
+        t = command(targets, name, what, f"grader export {name} sets/demo.yaml --variants 5 --out "
+                    + ("qti-out" if name == "qti" else "demo.xml"))
+        t.add_argument("set", help="the set file")
         t.add_argument("--variants", type=_positive, default=10, help="variants per problem key (default 10)")
         t.add_argument("--out", required=True, help=out_help)
         t.add_argument("--secret-file", help="variants are drawn from the secret (default: GRADER_SECRET)")
@@ -51,14 +56,16 @@ def add_export_parsers(sub, bank_option=lambda parser: None) -> None:
         t.add_argument("--roster", help="instead of --variants: each roster student's own variant (as on their sheet)")
         bank_option(t)
 
-    t = targets.add_parser("classroom", help="the GitHub Classroom workflow for a template repository")
+    t = command(targets, "classroom", "the GitHub Classroom workflow for a template repository",
+                "grader export classroom sets/demo.yaml --out my-template-repo")
     t.add_argument("set", help="the set, as a path inside the repository")
     t.add_argument("--out", default=".", help="the repository (default: here); writes .github/workflows/classroom.yml")
     t.add_argument("--roster", default="roster.csv", help="the roster's path in the repository (with a github column)")
     t.add_argument("--install", default="ml-hand-grader", help="what the workflow pip-installs")
     bank_option(t)
 
-    p = sub.add_parser("gradescope-run", help="(inside Gradescope) grade one submission; run_autograder calls it")
+    p = command(sub, "gradescope-run", "(inside Gradescope) grade one submission; run_autograder calls it",
+                "AUTOGRADER_ROOT=/autograder grader gradescope-run")
     p.add_argument("--root", help="Gradescope's folder (default: $AUTOGRADER_ROOT or /autograder)")
 
 

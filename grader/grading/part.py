@@ -82,14 +82,14 @@ class ProblemGrader:
         try:
             reading = part.answer.read(raw, ctx)
         except AnswerError as exc:
-            return self._result(part, "invalid", 0.0, "parse", exc.message)
+            return self._result(part, "invalid", 0.0, "parse", exc.text(self.lang))
         interpreted = {"plain": reading.plain, "latex": reading.latex}
         try:
             first = self._compare(part, self.variant.answers[part.id], ref, reading)
         except AnswerError as exc:
             # readable but the wrong shape or kind: invalid, unless it is a known slip
             named = self._misconception(part, reading, interpreted, 0.0)
-            return named or self._result(part, "invalid", 0.0, "shape", exc.message, interpreted)
+            return named or self._result(part, "invalid", 0.0, "shape", exc.text(self.lang), interpreted)
         self.readings[part.id] = reading
         if first.score is not None and first.score >= 1.0:
             self.correct.add(part.id)

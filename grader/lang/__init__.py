@@ -4,7 +4,16 @@ See docs/answer-language-api.md. Parsing builds our own tree with a Lark grammar
 only our code walks it. No student text reaches eval, exec, sympify or parse_expr.
 """
 
-from .errors import DEFAULT_LIMITS, AnswerError, Limits
+import sys
+
+# Trees are walked recursively. Real nesting is capped (Limits.max_tree_depth), but
+# a flat sum or product of up to a thousand terms (what max_length allows) is a
+# chain as deep as it is long, a few frames per term; Python's default of 1000
+# frames would turn such an answer into a RecursionError.
+if sys.getrecursionlimit() < 10000:
+    sys.setrecursionlimit(10000)
+
+from .errors import DEFAULT_LIMITS, FLOAT_MAX, AnswerError, Limits, too_large
 from .evaluate import evaluate, to_number
 from .parser import parse
 from .printing import to_latex, to_plain
@@ -27,5 +36,5 @@ def clear_caches() -> None:
     printing.clear_cache()
 
 
-__all__ = ["AnswerError", "DEFAULT_LIMITS", "Limits", "Node", "Shape", "clear_caches",
+__all__ = ["AnswerError", "DEFAULT_LIMITS", "FLOAT_MAX", "too_large", "Limits", "Node", "Shape", "clear_caches",
            "evaluate", "parse", "shape_of", "to_latex", "to_number", "to_plain", "to_sympy"]

@@ -1,13 +1,20 @@
 """Is a student's expression equal to the reference? An ordered chain of checks.
 
+0. Two constant expressions are compared exactly or at high precision
+   (``precise.settle_point``), never by their rounded floats (check ``"exact"``).
 1. Sampling: both sides are evaluated with numpy at random points of each
    variable's domain (deterministic from ``seed``), all points in one vectorised
-   pass. Points where either side is not a finite real number are skipped. Any
-   usable point where the values differ beyond the tolerance decides ``False``;
-   agreement at enough usable points decides ``True``.
-2. Only when too few points are usable: sympy's ``simplify(a - b) == 0`` in a
-   long-lived worker process (``sympy_worker``) that is killed and restarted when
-   ``budget_s`` (or the current file's deadline) runs out (``None``, "timeout").
+   pass, each value with a bound on the size of the terms behind it. The tolerance
+   at a point comes from the reference alone (its value and its own rounding bound);
+   the answer's bound only says how far its float can be trusted. A point where the
+   answer is off by more than tolerance and noise decides ``False``; agreement at
+   enough usable points decides ``True``; points the floats cannot settle (huge or
+   cancelling terms, ``sin(10^20)``, overflow) are settled in ``precise``, which
+   never accepts more than exact arithmetic would.
+2. Only when too few points are usable, or ``precise`` cannot settle a point:
+   sympy's ``simplify(a - b) == 0`` in a long-lived worker process (``sympy_worker``)
+   that is killed and restarted when ``budget_s`` (or the current file's deadline)
+   runs out (``None``, "timeout").
 
 Both sides must have the same shape; a scalar and a 1×1 matrix count as the same.
 An answer-side problem (unknown name, bad shape) raises ``AnswerError``; a problem
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import precise
 from . import tree as t
 from .errors import DEFAULT_LIMITS, AnswerError
 from .evaluate import BatchEvaluator
@@ -34,8 +42,11 @@ KINDS = ("general", "symmetric", "spd", "invertible", "diagonal")
 POINTS = 16                 # first batch of sample points
 EXTRA_POINTS = 256          # second batch, when too few of the first were usable
 MIN_USABLE = 8
-RTOL = 1e-8                 # relative to the larger of the two values
+RTOL = 1e-10               # relative to the reference's value
 ROUNDING = 1e-11            # times the magnitude of the terms (cancellation noise)
+NOISE_PER_STEP = 1e-15      # the answer's float error per operation, times its magnitude
+                            # bound (see _noise)
+MAX_PRECISE_POINTS = 32     # points one comparison may settle at high precision
 MAX_CONDITION = 1e4         # square matrix samples are redrawn above this
 
 
@@ -136,6 +147,7 @@ def clear_cache() -> None:
     _environment.cache_clear()
     _seed_sequence.cache_clear()
     _REFERENCE_VALUES.clear()
+    precise.clear_cache()
 
 
 def _specs(variables: Mapping[str, object]) -> dict[str, VarSpec | MatVarSpec]:
@@ -206,25 +218,48 @@ def _compare(ref, ans, declared: Declarations, budget_s, seed, *, scalar: bool) 
         raise ValueError(f"compare_scalar got a reference that is {describe(ref_shape)}")
     if _flat(ref_shape) != _flat(ans_shape):
         raise AnswerError(f"expected {describe(ref_shape)}, got {describe(ans_shape)}")
+    # Rational constant parts are computed exactly first: t + 1e12 - 1e12 is t.
+    ref_sized, ans_sized = precise.fold(ref_sized), precise.fold(ans_sized)
     for batch, points in enumerate((POINTS, EXTRA_POINTS)):
         env = _environment(declared, seed, batch, points)
         with np.errstate(all="ignore"):
-            # Most answers, right or wrong, are settled by the plain values; the
-            # answer's magnitude bounds cost as much again and are computed only when
-            # the values differ somewhere (a difference that may be rounding noise).
-            # The reference is evaluated once per part, bounds included: some answer
-            # in a class is nearly always wrong somewhere.
+            # The reference is evaluated once per part, bounds included. The answer's
+            # bound is always needed: it says whether the answer's own float value can
+            # be trusted, and it never widens what the reference tolerates.
             reference = _reference_value(ref_sized, declared, seed, batch, points)
-            b = BatchEvaluator(env).pair(ans_sized)[0]
-            if _agree_everywhere(reference, b):
-                return Outcome(True, "sampling", f"agrees at {points} sample points")
-            b, b_mag = BatchEvaluator(env, magnitudes=True).pair(ans_sized)
-            outcome = _judge(reference, _broadcast(b, points), _broadcast(b_mag, points),
-                             env, declared.specs)
+            evaluator = BatchEvaluator(env, magnitudes=True)
+            b, b_mag = evaluator.pair(ans_sized)
+            if b.shape[0] == 1 and reference.constant:
+                # Two constants (no sample point changes them): compared exactly or at
+                # high precision, never by their rounded floats.
+                outcome = _constant_pair(ref_sized, ans_sized)
+                if outcome is not None:
+                    return outcome
+            noise = _noise(b_mag, evaluator.steps, ans_shape)
+            outcome = _judge(reference, _broadcast(b, points), _broadcast(noise, points),
+                             env, declared.specs, ref_sized, ans_sized)
         if outcome is not None:
             return outcome
     remaining = budget_s - (time.monotonic() - started)
     return _sympy_check(ref_sized, ans_sized, declared.specs, remaining)
+
+
+def _constant_pair(ref: t.Node, ans: t.Node) -> Outcome | None:
+    """Two constant expressions are compared exactly (or at high precision), never by
+    their rounded floats: ``exp(100) + 1`` is not ``exp(100)``."""
+    equal = precise.settle_point(ref, ans, {}, 0)
+    if equal is None:
+        return None
+    return Outcome(equal, "exact", "equal constants" if equal else "different constants")
+
+
+def _noise(mag: np.ndarray, steps: int, shape: t.Shape) -> np.ndarray:
+    """A bound on the answer's own float error: each operation rounds once, by at most
+    an ulp of the terms behind it (``mag``); a matrix product or inverse sums as many
+    terms as the matrices are wide, and transcendental functions are off by a few
+    ulps. ``NOISE_PER_STEP`` is 1e-15 (about nine ulps) to cover both."""
+    width = max(shape) if shape else 1
+    return (NOISE_PER_STEP * max(steps + 4 * width, 16)) * mag
 
 
 def _flat(shape: t.Shape) -> t.Shape:
@@ -237,20 +272,57 @@ def _broadcast(value: np.ndarray, points: int) -> np.ndarray:
     return np.broadcast_to(value, (points,) + value.shape[1:])
 
 
-def _judge(ref: _Reference, b: np.ndarray, b_mag: np.ndarray, env, specs) -> Outcome | None:
-    """Sampling verdict, or ``None`` when too few points are usable."""
-    usable = _each_point(ref.usable & _real_finite(b) & np.isfinite(b_mag))
+def _judge(ref: _Reference, b: np.ndarray, noise: np.ndarray, env, specs,
+           ref_node: t.Node, ans_node: t.Node) -> Outcome | None:
+    """Sampling verdict, or ``None`` when too few points are usable.
+
+    The tolerance at each point comes from the reference alone: ``RTOL`` of its value
+    plus its own rounding bound. The answer's rounding bound ``noise`` never widens
+    it; it only says where the answer's float cannot be trusted. At each point where
+    the reference is usable:
+
+    * agree: the answer's value is within the tolerance and its noise is too;
+    * differ: the answer is further from the reference than tolerance and noise together;
+    * otherwise (noise too large, or a non-finite answer) the point is settled at high
+      precision (``precise``); one it cannot settle leaves the comparison to sympy.
+    """
+    gap = np.abs(ref.value - b)
+    tolerance = ref.tolerance
+    if ref.everywhere:
+        # The usual right answer: every entry within tolerance, noise included.
+        close = np.maximum(gap, noise) <= tolerance
+        if np.count_nonzero(close) == close.size:
+            return Outcome(True, "sampling", f"agrees at {close.shape[0]} sample points")
+    usable = ref.usable
+    if np.count_nonzero(b.imag):
+        # Points where the answer has left the real numbers (log(x) + log(y) at x, y < 0,
+        # against log(x y)) are outside its domain: skipped, like the reference's.
+        usable = usable & _each_point(~np.isfinite(b) | _real_finite(b))
     count = np.count_nonzero(usable)
     if count < MIN_USABLE:
         return None
-    rb = b.real
-    tol = RTOL * np.maximum(ref.real_modulus, np.abs(rb)) + ROUNDING * np.maximum(ref.mag, b_mag)
-    # Unusable points compare as anything; the mask drops them.
-    far = usable & ~_each_point(np.abs(ref.value.real - rb) <= tol)
+    with np.errstate(invalid="ignore"):
+        agree = _each_point((gap <= tolerance) & (noise <= tolerance))
+        differ = ~_each_point(~(gap > tolerance + noise)) & usable  # any entry; nan is not
+    far = differ
     differing = np.count_nonzero(far)
-    if not differing:
+    if differing:
+        return Outcome(False, "sampling", lambda: _difference(far, differing, count, env, specs))
+    unsure = usable & ~agree
+    if not np.count_nonzero(unsure):
         return Outcome(True, "sampling", f"agrees at {count} sample points")
-    return Outcome(False, "sampling", lambda: _difference(far, differing, count, env, specs))
+    scale = ref.scale
+    for index in np.flatnonzero(unsure)[:MAX_PRECISE_POINTS]:
+        equal = precise.settle_point(ref_node, ans_node, env, int(index), float(scale[index]))
+        if equal is False:
+            return Outcome(False, "sampling", "differs at a sample point evaluated at "
+                                              "high precision")
+        if equal is None:
+            return None                       # to sympy, or undecided
+    if np.count_nonzero(unsure) > MAX_PRECISE_POINTS:
+        return None
+    return Outcome(True, "sampling", f"agrees at {count} sample points "
+                                     f"({np.count_nonzero(unsure)} at high precision)")
 
 
 def _difference(far: np.ndarray, differing: int, count: int, env, specs) -> str:
@@ -266,23 +338,6 @@ def _each_point(test: np.ndarray) -> np.ndarray:
     if test.shape[1:] == (1, 1):
         return test.reshape(test.shape[0])
     return np.logical_and.reduce(test.reshape(test.shape[0], -1), axis=1)
-
-
-def _agree_everywhere(ref: _Reference, b: np.ndarray) -> bool:
-    """Are the values real, finite and equal within ``RTOL`` at every point?
-
-    Then ``_judge`` would say equal whatever the magnitudes: they only widen the
-    tolerance. (It would also skip points whose magnitude bound is not finite, as
-    after ``sqrt(0)``; where the values themselves agree, no bound is needed.)"""
-    if not ref.real or np.count_nonzero(b.imag):
-        return False                          # rare: let _judge weigh the imaginary parts
-    # With no imaginary parts, complex moduli are the absolute values (and cheaper
-    # than arithmetic on the strided .real views). count_nonzero, not .all(): the
-    # method's Python wrapper costs more than the test on a few dozen values.
-    scale = np.maximum(ref.real_modulus, np.abs(b))          # nan stays nan
-    close = np.abs(ref.value - b) <= RTOL * scale
-    return (np.count_nonzero(close) == close.size
-            and np.count_nonzero(np.isfinite(scale)) == scale.size)
 
 
 def _real_finite(z: np.ndarray) -> np.ndarray:
@@ -314,18 +369,21 @@ def _environment(declared: Declarations, seed: int, batch: int, points: int) -> 
 
 class _Reference:
     """The reference at the sample points, with what every comparison with it needs:
-    its magnitude bounds, whether it is real everywhere, the modulus of its real
-    part, and where it is usable (real and finite, with a finite bound). Arrays are
+    where it is usable (real and finite, with a finite bound), the tolerance it sets
+    at each entry, and its scale per point (for the high-precision check). Arrays are
     broadcast to one entry per point."""
 
-    __slots__ = ("value", "mag", "real", "real_modulus", "usable")
+    __slots__ = ("value", "usable", "everywhere", "constant", "tolerance", "scale")
 
     def __init__(self, value: np.ndarray, mag: np.ndarray, points: int):
+        self.constant = value.shape[0] == 1          # no variable changes it
         self.value = _broadcast(value, points)
-        self.mag = _broadcast(mag, points)
-        self.real = not np.count_nonzero(value.imag)
-        self.real_modulus = np.abs(self.value.real)
-        self.usable = _real_finite(self.value) & np.isfinite(self.mag)
+        mag = _broadcast(mag, points)
+        self.usable = _each_point(_real_finite(self.value) & np.isfinite(mag))
+        self.everywhere = bool(np.count_nonzero(self.usable) == points)
+        self.tolerance = RTOL * np.abs(self.value) + ROUNDING * mag
+        flat = mag.reshape(mag.shape[0], -1)
+        self.scale = np.max(np.where(np.isfinite(flat), flat, 0.0), axis=1)
 
 
 # Every answer to a part is compared with the same reference at the same points.

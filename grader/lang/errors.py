@@ -12,10 +12,15 @@ class AnswerError(Exception):
     text as typed when one applies, else ``None``.
     """
 
-    def __init__(self, message: str, position: int | None = None):
+    def __init__(self, message: str, position: int | None = None, *, ru: str | None = None):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.ru = ru                    # the message in Russian, where one is written
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` ("en" or "ru"); English where no translation exists."""
+        return self.ru if lang == "ru" and self.ru else self.message
 
     def __repr__(self) -> str:
         return f"AnswerError({self.message!r}, position={self.position!r})"
@@ -44,3 +49,12 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+FLOAT_MAX = 1.7976931348623157e308
+
+
+def too_large(what: str = "the number", position: int | None = None) -> AnswerError:
+    """A value outside the float range: every reader of numbers says the same."""
+    return AnswerError(f"{what} is too large: at most {FLOAT_MAX:.4g} in absolute value",
+                       position, ru=f"слишком большое число: по модулю не более {FLOAT_MAX:.4g}")

@@ -13,11 +13,13 @@ import cmath
 import functools
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 
 import numpy as np
 
 from . import tree as t
-from .errors import AnswerError
+from . import precise
+from .errors import FLOAT_MAX, AnswerError, too_large
 from .memo import IdentityMemo
 from .shapes import with_sizes
 
@@ -54,10 +56,40 @@ def _principal(fn):
     return lambda z: fn(z + 0j)
 
 
+def _softplus(z: np.ndarray) -> np.ndarray:
+    # log(1 + e^z) without overflow: z + log(1 + e^-z) for a positive real part
+    positive = z.real > 0
+    return np.where(positive, z + np.log1p(np.exp(-np.where(positive, z, 0))),
+                    np.log1p(np.exp(np.where(positive, 0, z))))
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.where(z.real > 0, z, 0j)
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(z: np.ndarray) -> np.ndarray:
+    # real arguments only (no complex erf in numpy): elsewhere the point is unusable
+    value = _ERF(z.real).astype(float).astype(complex)
+    return np.where(z.imag == 0, value, np.nan)
+
+
+_LOG2, _LOG10 = math.log(2), math.log(10)
+
 _ELEMENTWISE = {
     "exp": np.exp, "log": _principal(np.log), "sqrt": _principal(np.sqrt), "sin": np.sin,
     "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
     "abs": lambda z: np.abs(z).astype(complex),
+    # Principal complex branches, as for log and sqrt: outside a real domain (asin of
+    # 1.5, acosh of 0.5, atanh of 2) the value is complex and the point is skipped.
+    "cosh": np.cosh, "sinh": np.sinh, "sech": lambda z: 1 / np.cosh(z),
+    "atan": _principal(np.arctan), "asin": _principal(np.arcsin),
+    "acos": _principal(np.arccos), "atanh": _principal(np.arctanh),
+    "asinh": _principal(np.arcsinh), "acosh": _principal(np.arccosh),
+    "log2": lambda z: np.log(z + 0j) / _LOG2, "log10": lambda z: np.log(z + 0j) / _LOG10,
+    "softplus": _softplus, "relu": _relu, "erf": _erf,
 }
 # |f'(a)| from the argument a and the value v: how much an input error is amplified.
 _SLOPES = {
@@ -65,6 +97,16 @@ _SLOPES = {
     "sqrt": lambda a, v: 1 / (2 * np.abs(v)), "abs": lambda a, v: 1.0,
     "sin": lambda a, v: 1.0, "cos": lambda a, v: 1.0, "tan": lambda a, v: 1 + np.abs(v) ** 2,
     "tanh": lambda a, v: np.abs(1 - v * v), "sigmoid": lambda a, v: np.abs(v * (1 - v)),
+    "cosh": lambda a, v: np.abs(np.sinh(a)), "sinh": lambda a, v: np.abs(np.cosh(a)),
+    "sech": lambda a, v: np.abs(v * np.tanh(a)), "atan": lambda a, v: 1 / np.abs(1 + a * a),
+    "asin": lambda a, v: 1 / np.abs(np.sqrt(1 - a * a + 0j)),
+    "acos": lambda a, v: 1 / np.abs(np.sqrt(1 - a * a + 0j)),
+    "atanh": lambda a, v: 1 / np.abs(1 - a * a),
+    "asinh": lambda a, v: 1 / np.abs(np.sqrt(1 + a * a + 0j)),
+    "acosh": lambda a, v: 1 / np.abs(np.sqrt(a * a - 1 + 0j)),
+    "log2": lambda a, v: 1 / (np.abs(a) * _LOG2), "log10": lambda a, v: 1 / (np.abs(a) * _LOG10),
+    "softplus": lambda a, v: np.abs(_sigmoid(a)), "relu": lambda a, v: 1.0,
+    "erf": lambda a, v: 2 / math.sqrt(math.pi) * np.abs(np.exp(-a * a)),
 }
 _CONSTANTS = {"e": math.e, "pi": math.pi}
 
@@ -119,6 +161,7 @@ class BatchEvaluator:
     def __init__(self, env: Mapping[str, np.ndarray], magnitudes: bool = False):
         self.env = env
         self.track = magnitudes
+        self.steps = 0          # operations evaluated (each may round once): scales the noise
 
     def run(self, node: t.Node) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -128,6 +171,7 @@ class BatchEvaluator:
         """(value, magnitude bound); the bound is ``None`` when not tracking.
 
         Callers outside ``run`` wrap this in ``np.errstate(all="ignore")``."""
+        self.steps += 1
         return _RULES[type(node)](self, node)        # a table: this runs for every node
 
     def number(self, node: t.Num):
@@ -239,7 +283,10 @@ class BatchEvaluator:
         value = _ELEMENTWISE[func](a)
         if not self.track:
             return value, None
-        return value, np.abs(value) + _SLOPES[func](a, value) * am
+        spread = _SLOPES[func](a, value) * am
+        if func == "sqrt" and np.count_nonzero(am == 0):
+            spread = np.where(am == 0, 0.0, spread)     # sqrt(0) of an exact 0 is exact
+        return value, np.abs(value) + spread
 
 
 def clear_cache() -> None:
@@ -372,10 +419,28 @@ def _scalar_sigmoid(z: complex) -> complex:
     return ez / (1 + ez)
 
 
+def _scalar_softplus(z: complex) -> complex:
+    if z.real > 0:
+        return z + cmath.log(1 + cmath.exp(-z))
+    return cmath.log(1 + cmath.exp(z))
+
+
+def _scalar_erf(z: complex) -> complex:
+    if z.imag != 0:
+        raise ValueError("erf of a complex number")      # left to numpy: nan, unusable
+    return complex(math.erf(z.real))
+
+
 _SCALAR_FUNCTIONS = {
     "exp": cmath.exp, "log": lambda z: cmath.log(z + 0j), "sqrt": lambda z: cmath.sqrt(z + 0j),
     "sin": cmath.sin, "cos": cmath.cos, "tan": cmath.tan, "tanh": cmath.tanh,
     "sigmoid": _scalar_sigmoid, "abs": lambda z: complex(abs(z)),
+    "cosh": cmath.cosh, "sinh": cmath.sinh, "sech": lambda z: 1 / cmath.cosh(z),
+    "atan": lambda z: cmath.atan(z + 0j), "asin": lambda z: cmath.asin(z + 0j),
+    "acos": lambda z: cmath.acos(z + 0j), "atanh": lambda z: cmath.atanh(z + 0j),
+    "asinh": lambda z: cmath.asinh(z + 0j), "acosh": lambda z: cmath.acosh(z + 0j),
+    "log2": lambda z: cmath.log(z + 0j) / _LOG2, "log10": lambda z: cmath.log(z + 0j) / _LOG10,
+    "softplus": _scalar_softplus, "relu": lambda z: z if z.real > 0 else 0j, "erf": _scalar_erf,
 }
 
 
@@ -424,6 +489,66 @@ _SCALAR_RULES = {
 }
 
 
+def _trusted_scalar(node: t.Node) -> complex | None:
+    """The float value of a constant scalar expression when its rounding error is
+    provably far below its size (1e-12 relative), from the same magnitude bounds as
+    the sampling; ``None`` when cancellation or a huge argument might have eaten the
+    digits (then ``precise`` computes it)."""
+    counter = [0]
+    try:
+        value, mag = _pair_value(node, counter)
+    except (KeyError, ArithmeticError, ValueError, TypeError, _NotScalar):
+        return None
+    if not (cmath.isfinite(value) and math.isfinite(mag)):
+        return None
+    if 1e-15 * max(counter[0], 16) * mag <= 1e-12 * abs(value):
+        return value
+    return None
+
+
+def _pair_value(node: t.Node, counter: list) -> tuple[complex, float]:
+    """(value, magnitude bound) of a constant scalar tree in plain Python."""
+    counter[0] += 1
+    kind = type(node)
+    if kind is t.Num:
+        z = complex(float(node.value))
+        return z, abs(z)
+    if kind is t.Const:
+        z = complex(_CONSTANTS[node.name])
+        return z, abs(z)
+    if kind is t.Neg:
+        z, m = _pair_value(node.arg, counter)
+        return -z, m
+    if kind is t.Call:
+        if node.func not in _SCALAR_FUNCTIONS:
+            raise _NotScalar
+        pairs = [_pair_value(a, counter) for a in node.args]
+        if node.func in t.VARIADIC_FUNCTIONS:
+            raise _NotScalar
+        (a, am), = pairs
+        v = _SCALAR_FUNCTIONS[node.func](a)
+        spread = 0.0 if am == 0 else float(_SLOPES[node.func](a, v)) * am
+        return v, abs(v) + spread
+    if kind is t.Pow:
+        (b, bm), (e, em) = _pair_value(node.base, counter), _pair_value(node.exp, counter)
+        v = (b + 0j) ** e
+        m = abs(v) * (1 + abs(e) * bm / abs(b))
+        if not _is_literal(node.exp):
+            m += abs(v) * abs(cmath.log(b + 0j)) * em
+        return v, m
+    if kind in (t.Add, t.Sub, t.Mul, t.Div):
+        (a, am), (b, bm) = _pair_value(node.left, counter), _pair_value(node.right, counter)
+        if kind is t.Add:
+            return a + b, am + bm
+        if kind is t.Sub:
+            return a - b, am + bm
+        if kind is t.Mul:
+            return a * b, am * bm
+        v = a / b
+        return v, (am + abs(v) * bm) / abs(b)
+    raise _NotScalar
+
+
 def to_number(node: t.Node) -> float:
     """A constant expression as a float; ``AnswerError`` for variables or a non-finite value."""
     value = _CONSTANT_VALUES.get(node, "number")
@@ -436,12 +561,23 @@ def _to_number(node: t.Node) -> float:
     plain = _plain_number(node)
     if plain is not None and math.isfinite(plain):
         return plain
-    value = _scalar(node)           # finite, and no names in it, when not None
+    names = sorted(t.free_names(node))
+    if names:
+        listed = ", ".join(f"'{n}'" for n in names)
+        raise AnswerError(f"expected a number, but the answer contains {listed}")
+    # Exactly, or at a precision where the value is honest: a rounded float would
+    # make 10^16 + 1 - 10^16 zero and exp(40) + 1 - exp(40) zero.
+    exact = precise.rational(node)
+    if exact is not None:
+        if abs(exact) > _FLOAT_MAX:
+            raise too_large("the answer")
+        return float(exact)
+    value = _trusted_scalar(node)
     if value is None:
-        names = sorted(t.free_names(node))
-        if names:
-            listed = ", ".join(f"'{n}'" for n in names)
-            raise AnswerError(f"expected a number, but the answer contains {listed}")
+        value = precise.constant(node)
+    if value is not None and cmath.isinf(value):
+        raise too_large("the answer")
+    if value is None:
         value = evaluate(node, {})
     if np.shape(value) == (1, 1):              # [[0.5]] or a 1×1 product is a number
         value = value[0, 0]
@@ -455,3 +591,6 @@ def _to_number(node: t.Node) -> float:
     if abs(z.imag) > 1e-12 * max(1.0, abs(z.real)):
         raise AnswerError("the answer is not a real number")
     return z.real
+
+
+_FLOAT_MAX = Fraction(FLOAT_MAX)

@@ -148,9 +148,22 @@ def _tokens_to_gap(text: str) -> tuple[list[str], list[str], list[int]]:
     return kinds, texts, starts
 
 
+# A flat sum or product of many terms is a chain, not nesting: extending a chain of
+# the same family (a + b - c, a*b/c d) does not deepen it, so only real nesting
+# counts against ``Limits.max_tree_depth``.
+CHAINS = {"add": "sum", "sub": "sum", "mul": "product", "div": "product", "juxt": "product",
+          "hadamard": "product"}
+
+
+def chain_depth(kind: str, left: Raw, right: Raw) -> int:
+    family = CHAINS.get(kind)
+    base = left.depth - 1 if family is not None and CHAINS.get(left.kind) == family \
+        else left.depth
+    return 1 + (base if base > right.depth else right.depth)
+
+
 def _binary(kind: str, left: Raw, right: Raw) -> Raw:
-    depth = left.depth if left.depth > right.depth else right.depth
-    return Raw(kind, (left, right), left.pos, depth + 1)
+    return Raw(kind, (left, right), left.pos, chain_depth(kind, left, right))
 
 
 class _Parser:

@@ -23,7 +23,8 @@ GREEK_COMMANDS = frozenset({
 GREEK_VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi",
                   "varsigma": "sigma", "varrho": "rho", "varpi": "pi"}
 FUNCTION_COMMANDS = frozenset({"exp", "ln", "log", "sin", "cos", "tan", "tanh", "det",
-                               "max", "min", "tr"})
+                               "max", "min", "tr", "cosh", "sinh", "arctan", "arcsin",
+                               "arccos", "sech", "erf"})
 OPERATOR_COMMANDS = {"cdot": "*", "times": "*", "ast": "*", "bullet": "*", "div": "/",
                      "odot": ".*", "circ": ".*"}
 FRACTIONS = frozenset({"frac", "dfrac", "tfrac", "cfrac"})

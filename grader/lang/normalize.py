@@ -29,8 +29,19 @@ SYMBOLS = {
     "√": " sqrt ",
 }
 
-SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+# Superscript digits, signs, brackets and the lower-case letters Unicode has
+# (there is no superscript q): e⁻ˣ is e^(-x), x²ʸ is x^(2y).
+_SUPERSCRIPT_FROM = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
+_SUPERSCRIPT_TO = "0123456789-+()abcdefghijklmnoprstuvwxyz"
+SUPERSCRIPTS = str.maketrans(_SUPERSCRIPT_FROM, _SUPERSCRIPT_TO)
+_SUPERSCRIPT_RUN = re.compile(f"[{_SUPERSCRIPT_FROM}]+")
+
+# Vulgar fractions read as the fraction in brackets: x^½ is x^(1/2), ½x is x/2.
+VULGAR_FRACTIONS = {
+    "½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5",
+    "⅗": "3/5", "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅐": "1/7", "⅛": "1/8", "⅜": "3/8",
+    "⅝": "5/8", "⅞": "7/8", "⅑": "1/9", "⅒": "1/10",
+}
 _CARET_TRANSPOSE = re.compile(r"\^\s*[ᵀ⊤]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -71,6 +82,15 @@ def normalize(text: str) -> tuple[str, list[int] | None]:
         if run:
             emit("^(" + run.group().translate(SUPERSCRIPTS) + ")", i)
             i = run.end()
+        elif ch in VULGAR_FRACTIONS:
+            if i and text[i - 1].isdigit():
+                # 2½ is a mixed number to most people, and a product to the grammar
+                whole = re.search(r"\d+\Z", text[:i]).group()
+                raise AnswerError(
+                    f"'{whole}{ch}' at character {i + 1} is a mixed number; write it as a "
+                    f"fraction or a decimal, e.g. ({whole} + {VULGAR_FRACTIONS[ch]})", i)
+            emit("(" + VULGAR_FRACTIONS[ch] + ")", i)
+            i += 1
         elif ch in SYMBOLS:
             emit(SYMBOLS[ch], i)
             i += 1

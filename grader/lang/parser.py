@@ -26,8 +26,8 @@ from lark.lexer import Lexer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from . import tree as t
-from .errors import DEFAULT_LIMITS, AnswerError, Limits
-from .fast_parser import Raw, Rejection, parse_raw
+from .errors import DEFAULT_LIMITS, FLOAT_MAX, AnswerError, Limits, too_large
+from .fast_parser import CHAINS, Raw, Rejection, chain_depth, parse_raw
 from .latex import latex_to_plain
 from .normalize import GREEK, normalize
 
@@ -36,6 +36,12 @@ FUNCTION_ALIASES = {
     "cos": "cos", "tan": "tan", "tanh": "tanh", "sigmoid": "sigmoid", "sigma": "sigmoid",
     "max": "max", "min": "min", "inv": "inv", "det": "det", "tr": "tr", "Tr": "tr",
     "trace": "tr",
+    "cosh": "cosh", "sinh": "sinh", "sech": "sech", "atan": "atan", "arctan": "atan",
+    "asin": "asin", "arcsin": "asin", "acos": "acos", "arccos": "acos", "atanh": "atanh",
+    "artanh": "atanh", "arctanh": "atanh", "asinh": "asinh", "arsinh": "asinh",
+    "arcsinh": "asinh", "acosh": "acosh", "arcosh": "acosh", "arccosh": "acosh",
+    "log2": "log2", "log_2": "log2", "log10": "log10", "log_10": "log10",
+    "softplus": "softplus", "relu": "relu", "ReLU": "relu", "erf": "erf",
 }
 _NUMBER = re.compile(r"(\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?\Z")
 _MULTIPLY_KINDS = {"mul": t.Mul, "div": t.Div, "hadamard": t.Hadamard, "juxt": t.Mul}
@@ -47,6 +53,8 @@ _OPEN, _CLOSE = "([{", ")]}"
 # (no recursion).
 
 def _node(kind: str, *parts: Raw) -> Raw:
+    if len(parts) == 2 and kind in CHAINS:
+        return Raw(kind, parts, parts[0].pos, chain_depth(kind, *parts))
     return Raw(kind, parts, parts[0].pos, 1 + max(p.depth for p in parts))
 
 
@@ -429,6 +437,10 @@ class _Resolver:
         if node == "exponent":
             raise AnswerError(f"the number '{text}' is out of range (exponent at most "
                               f"{self.limits.max_exponent})", self.where(r.pos))
+        if node == "large":
+            at = self.where(r.pos)
+            shown = text if len(text) <= 24 else text[:12] + "…" + text[-6:]
+            raise too_large(f"the number '{shown}' at character {at + 1}", at)
         return node
 
     def name(self, text: str, pos: int) -> list[t.Node] | _FuncRef:
@@ -619,6 +631,10 @@ class _Resolver:
                 at = self.where(pos)
                 raise AnswerError(f"{func} needs at least two arguments, e.g. {func}(0, x) "
                                   f"(character {at + 1})", at)
+        elif func == "log" and len(args) == 2:
+            # log(x, b): the logarithm to base b, as log(x)/log(b)
+            quotient = t.Div(t.Call("log", (args[0],)), t.Call("log", (args[1],)))
+            return t.Neg(quotient) if negated else quotient
         elif len(args) != 1:
             at = self.where(pos)
             raise AnswerError(f"{func} takes one argument, got {len(args)} "
@@ -652,21 +668,28 @@ class _Resolver:
 
 @functools.lru_cache(maxsize=4096)
 def _number(text: str, max_digits: int, max_exponent: int) -> t.Num | str:
-    """The exact value of a NUMBER token, or which cap it breaks ("digits", "exponent").
+    """The exact value of a NUMBER token, or which cap it breaks ("digits", "exponent",
+    "large": beyond the float range, where no sample could be computed).
 
     Memoised: the same few numbers (1, 2, 0.5) fill most answers, and building the
     Fraction is the dearest step of reading a number."""
     whole, frac, exp = _NUMBER.match(text).groups()
     digits = (whole + (frac or "")).lstrip("0")
-    if len(digits) > max_digits:
-        return "digits"
     power = int(exp) if exp else 0
+    if len(digits) > max_digits:
+        # a 400-digit integer is first of all beyond the float range
+        return "large" if len(whole.lstrip("0")) + power > 309 else "digits"
     if abs(power) > max_exponent:
-        return "exponent"
+        return "large" if power > 0 and digits else "exponent"
     power -= len(frac or "")
     mantissa = int(whole + (frac or "") or "0")
     value = Fraction(mantissa * 10 ** power) if power >= 0 else Fraction(mantissa, 10 ** -power)
+    if value > _FLOAT_MAX:
+        return "large"
     return t.Num(value)
+
+
+_FLOAT_MAX = Fraction(FLOAT_MAX)
 
 
 _OPERAND = {

@@ -18,7 +18,13 @@ SUM, PRODUCT, SIGNED, POWER, ATOM = range(5)
 _GREEK_NAMES = frozenset(GREEK.values())
 _LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
                     "tan": r"\tan", "tanh": r"\tanh", "det": r"\det", "max": r"\max",
-                    "min": r"\min", "sigmoid": r"\sigma", "tr": r"\operatorname{tr}"}
+                    "min": r"\min", "sigmoid": r"\sigma", "tr": r"\operatorname{tr}",
+                    "cosh": r"\cosh", "sinh": r"\sinh", "atan": r"\arctan",
+                    "asin": r"\arcsin", "acos": r"\arccos", "log2": r"\log_{2}",
+                    "log10": r"\log_{10}",
+                    **{name: r"\operatorname{" + name + "}"
+                       for name in ("sech", "atanh", "asinh", "acosh", "softplus", "relu",
+                                    "erf")}}
 
 
 def format_decimal(value: Fraction) -> str:

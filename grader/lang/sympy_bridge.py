@@ -45,6 +45,13 @@ class _Builder:
             "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
             "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh,
             "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
+            "cosh": sympy.cosh, "sinh": sympy.sinh, "sech": sympy.sech, "atan": sympy.atan,
+            "asin": sympy.asin, "acos": sympy.acos, "atanh": sympy.atanh,
+            "asinh": sympy.asinh, "acosh": sympy.acosh,
+            "log2": lambda z: sympy.log(z) / sympy.log(2),
+            "log10": lambda z: sympy.log(z) / sympy.log(10),
+            "softplus": lambda z: sympy.log(1 + sympy.exp(z)),
+            "relu": lambda z: sympy.Max(0, z), "erf": sympy.erf,
         }
 
     def is_matrix(self, value) -> bool:

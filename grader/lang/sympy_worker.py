@@ -71,6 +71,10 @@ def serve(stdin, stdout) -> None:
 
 
 def main() -> None:
+    if os.environ.get("COVERAGE_PROCESS_START"):   # measured under coverage (tests), when asked
+        with contextlib.suppress(ImportError):
+            import coverage
+            coverage.process_startup()
     serve(sys.stdin.buffer, sys.stdout.buffer)
 
 
@@ -198,9 +202,16 @@ class _Pool:
             "is 0" if result["equal"] else "is not 0")
 
     def close(self) -> None:
-        if self.worker is not None and self.worker.pid == os.getpid():
-            self.worker.kill()
-        self.worker = None
+        """At exit: end the worker's input so it finishes cleanly (coverage data is written),
+        and kill it only if it does not stop within a second."""
+        w, self.worker = self.worker, None
+        if w is None or w.pid != os.getpid():
+            return
+        with contextlib.suppress(OSError):
+            w.process.stdin.close()
+        with contextlib.suppress(subprocess.SubprocessError):
+            w.process.wait(timeout=1)
+        w.kill()
 
 
 POOL = _Pool()

@@ -16,7 +16,9 @@ Shape = tuple[()] | tuple[int, int]
 """``()`` for a scalar, ``(rows, cols)`` for a matrix (``(n, 1)`` a column vector)."""
 
 ELEMENTWISE_FUNCTIONS = frozenset(
-    {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid"})
+    {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "cosh", "sinh",
+     "sech", "atan", "asin", "acos", "atanh", "asinh", "acosh", "log2", "log10", "softplus",
+     "relu", "erf"})
 VARIADIC_FUNCTIONS = frozenset({"max", "min"})      # two or more arguments
 MATRIX_FUNCTIONS = frozenset({"inv", "det", "tr"})
 FUNCTIONS = ELEMENTWISE_FUNCTIONS | VARIADIC_FUNCTIONS | MATRIX_FUNCTIONS

@@ -63,3 +63,9 @@ def test_kernels_violators_empty_and_all_score_nothing():
         r = grader.grade_answers("s001", {"q3": {"violators": choice}})
         row = next(p for p in r.parts if p.key == "q3" and p.part == "violators")
         assert row.score == 0, choice
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_hint_names_no_selection_that_could_be_the_answer(lang):
+    hint = ANSWER_TYPES["multi-choice"](OPTS).hint(lang)
+    assert "[a, b]" not in hint and "[id1, id2]" in hint

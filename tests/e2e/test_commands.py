@@ -91,9 +91,10 @@ class TestCompare:
         batch.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
         assert main(["compare", "--batch", str(batch)]) == 0
         out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-        assert [o["verdict"] for o in out] == ["correct", "incorrect", "incorrect", "incorrect", "invalid"]
+        assert [o["verdict"] for o in out[:4]] == ["correct", "incorrect", "incorrect", "incorrect"]
         assert "transpose" in out[2]["message"]
-        assert all(set(o) == {"verdict", "check", "interpreted", "message"} for o in out)
+        assert all(set(o) == {"verdict", "check", "interpreted", "message"} for o in out[:4])
+        assert set(out[4]) == {"error"} and "line 5" in out[4]["error"]   # judged: nothing
 
 
 class TestValidate:

@@ -40,7 +40,7 @@ def test_sigmoid_is_stable_far_out():
 def test_overflow_gives_inf_not_an_exception():
     assert evaluate(parse("exp(1000)"), {}) == math.inf
     assert evaluate(parse("10^400"), {}) == math.inf
-    assert evaluate(parse("1e400 / 1e400"), {}) != evaluate(parse("1e400 / 1e400"), {})  # nan
+    assert evaluate(parse("10^400 / 10^400"), {}) != evaluate(parse("10^400 / 10^400"), {})  # nan
 
 
 def test_negative_logs_and_roots_are_complex():
@@ -93,7 +93,7 @@ def test_to_number(text, expected):
 
 @pytest.mark.parametrize("text, fragment", [
     ("x + 1", "contains 'x'"), ("1/0", "not a finite number"), ("sqrt(-1)", "not a real number"),
-    ("[1, 2]", "expected a single number, got a 2×1 vector"), ("exp(1000)", "not a finite"),
+    ("[1, 2]", "expected a single number, got a 2×1 vector"), ("exp(1000)", "too large: at most 1.798e+308"),
 ])
 def test_to_number_errors(text, fragment):
     with pytest.raises(AnswerError) as caught:

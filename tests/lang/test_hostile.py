@@ -26,7 +26,7 @@ def payloads(marker: str) -> list[str]:
         f"open('{marker}', 'w')", "globals()", "__builtins__", "sympify('x')",
         "'x'", '"x"', "x; x", "x # comment", "x if x else x", "f'{x}'", "x.real",
         "9^9^9^9", "10^10^10", "2^2^2^2^2^2", "factorial(10^10)", "x!", "10**10**10",
-        "(" * 30 + "x" + ")" * 29, "x" + "^x" * 300, "+".join(["x"] * 900),
+        "(" * 30 + "x" + ")" * 29, "x" + "^x" * 300, "x" + "^-x" * 300,
         "\x00", "x\x00", "x\x01 + 1", "x\x1b[31m", "x\x7f", "\u202ex + 1", "x\u200b",
         "\ufeffx", "x\u2066 + 1\u2069", "а + 1", "x + с", "ｅｘｅｃ('x')", "ℯ𝓍ℯ𝒸",
         r"$\input{/etc/passwd}$", r"$\def\x{1}$", r"$\write18{touch " + marker + "}$",
@@ -138,3 +138,14 @@ def test_explosive_but_valid_answers_are_bounded_by_the_budget():
     outcome = compare_scalar(ref, ans, {"x": VarSpec()}, budget_s=1.0)
     assert time.monotonic() - started < 30             # interpreter start-up + 1 s budget
     assert outcome.equal is not True
+
+
+def test_a_flat_chain_of_hundreds_of_terms_is_not_nesting():
+    """Only real depth counts against the cap: a sum or product of 900 terms is read."""
+    names = {"x": ()}
+    for op, ref in (("+", "900 x"), ("-", "-898 x"), ("*", "x^900")):
+        node = parse(op.join(["x"] * 900), names=names)
+        outcome = compare_scalar(parse(ref, names=names), node, {"x": {"domain": [0.99, 1.01]}})
+        assert outcome.equal is True
+    with pytest.raises(AnswerError, match="nested too deeply"):
+        parse("x" + "^x" * 300, names=names)

@@ -77,7 +77,7 @@ def test_tree_shapes_of_simple_inputs():
     ("x(1, 2)", "is not a function"), ("[1, [2]]", "mixes numbers and rows"),
     ("[[1, 2], [3]]", "different lengths"), ("[[[1]]]", "too many levels"),
     ("x^1001", "too large"), ("2^(1/0)", "not a finite number"), ("1" * 61, "too many digits"),
-    ("1e2000", "out of range"), ("$x", "must end with"), ("x$", "unexpected '$'"),
+    ("1e2000", "too large: at most"), ("1e-2000", "out of range"), ("$x", "must end with"), ("x$", "unexpected '$'"),
     ("2..5", "unexpected character '.'"), ("x ^", "ends too early"), ("* x", "unexpected '*'"),
     ("sin^2 x", "needs an argument"),
 ])
