@@ -37,9 +37,9 @@ PROBLEM_FIELDS = (
     Field("solver", "str", "Reference solver, `reference.<module>:<function>`.", required=True),
     Field("statement", "text", "Statement templates (Markdown + LaTeX + Jinja), `{en, ru}`.", required=True),
     Field("parts", "list", "The graded parts.", required=True, items="part"),
-    Field("figure", "mapping", "A figure drawn from the drawn parameters, shown after the statement: "
-          "`{kind: network, layers: [...], weights: [...], biases: [...]}` (kinds in "
-          "grader/render/figures/; string values are Jinja expressions).", default={}),
+    Field("figure", "any", "Optional drawing after the statement, from the drawn params: a mapping "
+          "`{kind: network | graph | plane, ...}` or a list of them (see problem-format.md, Figures).",
+          default=None),
 )
 PART_FIELDS = (
     Field("id", "str", "Part id: the key in answer files and key.json.", required=True),
@@ -270,21 +270,19 @@ def build_problem(doc: Document) -> Problem:
         seen.add(part.id)
     if not parts:
         raise doc.error(("parts",), "a problem needs at least one part")
+    if f["figure"] is not None:
+        from ..render.figures import FigureError, check as check_figure
+        try:
+            check_figure(f["figure"])
+        except FigureError as exc:
+            raise doc.error(("figure",), str(exc)) from None
     _check_templates(doc, [(("statement",), f["statement"])]
                      + [(("parts", i, "prompt"), part.prompt) for i, part in enumerate(parts)], set(params))
     return Problem(id=f["id"], family=f["family"], topic=f["topic"], title=f["title"],
                    statement=f["statement"], params=params,
                    constraints=tuple(str(c) for c in f["constraints"]), solver_name=f["solver"],
                    solver=solver, parts=parts, seed=f["seed"], notes=f["notes"] or "", file=doc.file,
-                   figure=_figure(doc, f["figure"] or {}))
-
-
-def _figure(doc, spec: dict) -> dict:
-    from ..render.figures import KINDS
-    if spec and spec.get("kind") not in KINDS:
-        raise doc.error(("figure", "kind"), "unknown figure kind", expected=" | ".join(KINDS),
-                        got=spec.get("kind"))
-    return dict(spec)
+                   figure=f["figure"])
 
 
 def load_problem(path) -> Problem:

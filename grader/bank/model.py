@@ -44,7 +44,7 @@ class Problem:
     seed: dict
     notes: str
     file: str
-    figure: dict = field(default_factory=dict, compare=False)   # see grader/render/figures/
+    figure: object = None   # raw `figure` description (Jinja unrendered); see grader/render/figures
 
     def part(self, part_id: str) -> Part:
         for p in self.parts:

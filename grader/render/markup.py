@@ -12,6 +12,9 @@ import re
 
 from latex2mathml.converter import convert as latex_to_mathml
 
+from . import figures
+from .figures import MARK as FIGURE_MARK
+
 INLINE_RE = re.compile(r"(\$[^$\n]+?\$|\*\*.+?\*\*|`[^`]+`|(?<![\w*])\*[^*\s][^*]*?\*(?![\w*]))")
 LIST_RE = re.compile(r"^(\s*)([-*]|\d+[.)])\s+(.*)$")
 
@@ -25,6 +28,13 @@ def blocks(text: str) -> list[tuple]:
         stripped = line.strip()
         if not stripped:
             i += 1
+            continue
+        if stripped.startswith(FIGURE_MARK):
+            # a figure: its description, then its text alternative quoted (drawn instead)
+            out.append(("figure", figures.parse_mark(stripped)))
+            i += 1
+            while i < len(lines) and lines[i].strip().startswith(">"):
+                i += 1
             continue
         if stripped.startswith("$$"):
             body = stripped[2:]
@@ -41,13 +51,6 @@ def blocks(text: str) -> list[tuple]:
                 chunk.append(lines[i].split("$$")[0])
                 i += 1
             out.append(("math", "\n".join(chunk).strip()))
-            continue
-        if stripped.startswith("<!--figure:"):
-            from .figures import decode
-            out.append(("figure", decode(stripped)))
-            i += 1
-            while i < len(lines) and lines[i].strip().startswith(">"):   # its text alternative
-                i += 1
             continue
         m = re.match(r"^(#{1,4})\s+(.*)$", stripped)
         if m:
@@ -172,11 +175,10 @@ def inline_html(text: str) -> str:
 def to_html(text: str, lang: str = "en") -> str:
     out = []
     for kind, payload in blocks(text):
-        if kind == "figure":
-            from .figures import svg
-            out.append(f'<div class="figure">{svg(payload, lang)}</div>')
-        elif kind == "math":
+        if kind == "math":
             out.append(f'<div class="display">{_mathml(payload, True)}</div>')
+        elif kind == "figure":
+            out.append(figures.html(payload))
         elif kind == "heading":
             level, body = payload
             out.append(f"<h{level + 1}>{inline_html(body)}</h{level + 1}>")
@@ -224,11 +226,10 @@ def inline_tex(text: str) -> str:
 def to_tex(text: str, lang: str = "en") -> str:
     out = []
     for kind, payload in blocks(text):
-        if kind == "figure":
-            from .figures import tikz
-            out.append(tikz(payload, lang))
-        elif kind == "math":
+        if kind == "math":
             out.append(r"\[ " + payload + r" \]")
+        elif kind == "figure":
+            out.append(figures.tex(payload))
         elif kind == "heading":
             level, body = payload
             cmd = ["section*", "subsection*", "subsubsection*", "paragraph"][min(level, 4) - 1]

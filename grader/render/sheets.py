@@ -60,9 +60,8 @@ def _problem_markdown(key: str, points: float, variant: Variant, lang: str, numb
     lines = [f"## {L['problem']} {number} ({key}): {problem.title[lang]} "
              f"[{fmt_points(points)} {L['points']}]", "",
              render_text(problem.statement[lang], variant.params).strip(), ""]
-    if problem.figure:
-        from .figures import markdown as figure_markdown
-        lines += [figure_markdown(problem.figure, variant.params, lang), ""]
+    if problem.figure is not None:
+        lines += [figure_markdown(problem, variant.params, lang), ""]
     lines += [f"{L['parts']} `{key}`:", ""]
     for part in problem.parts:
         prompt = " ".join(render_text(part.prompt[lang], variant.params).split())
@@ -70,6 +69,17 @@ def _problem_markdown(key: str, points: float, variant: Variant, lang: str, numb
         lines.append(f"- **`{part.id}`** ({fmt_points(part.points * scale)} {L['pt']}): {prompt}"
                      + (f" *{note}*" if note and "*" not in note else (f" {note}" if note else "")))
     return "\n".join(lines) + "\n"
+
+
+def figure_markdown(problem, params: dict, lang: str) -> str:
+    """The problem's figure, drawn from this variant's parameters (see render/figures)."""
+    from ..bank.params import compile_expression
+    from ..errors import AuthorError
+    from .figures import FigureError, markdown
+    try:
+        return markdown(problem.figure, params, lang, render_text, compile_expression)
+    except FigureError as exc:
+        raise AuthorError(problem.file, str(exc), field="figure") from None
 
 
 def sheet_markdown(pset: ProblemSet, student: dict, variants: list[tuple], lang: str) -> str:
@@ -92,6 +102,8 @@ body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
 .display {{ text-align: center; margin: 0.8rem 0; }}
 table {{ border-collapse: collapse; }} td {{ border: 1px solid #999; padding: 0.2rem 0.6rem; }}
 code {{ background: #f3f3f3; padding: 0 0.2rem; }}
+.figures {{ display: flex; flex-wrap: wrap; justify-content: center; gap: 1rem 2rem; margin: 1rem 0; }}
+.figure {{ margin: 0; text-align: center; }} .figure svg {{ max-width: 100%; height: auto; }}
 </style>
 </head>
 <body>
@@ -135,7 +147,10 @@ def sheet_html(markdown: str, title: str, lang: str) -> str:
 
 
 def sheet_tex(markdown: str, lang: str) -> str:
-    return TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown, lang)}
+    page = TEX_PAGE % {"babel": "russian" if lang == "ru" else "english", "body": to_tex(markdown, lang)}
+    if r"\begin{tikzpicture}" in page:   # figures: TikZ only in sheets that draw one
+        page = page.replace("\\begin{document}", "\\usepackage{tikz}\n\\begin{document}", 1)
+    return page
 
 
 def answers_template(pset: ProblemSet, student_id: str, lang: str) -> str:

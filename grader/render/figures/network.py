@@ -1,126 +1,116 @@
-"""A layered network: nodes in columns, an arrow per weight labelled with its value (or a
-placeholder), a bias under each unit.
+"""`kind: network`: layered nodes, left to right, with edge weights (numbers or placeholders).
 
-Description: ``layers``: node labels per layer, LaTeX (``[["x_1", "x_2"], ["h_1"], ["\\hat y"]]``);
-``weights``: one matrix per pair of layers, ``weights[k][j][i]`` from node i of layer k to
-node j of layer k+1 (a row per unit, as W x + b), or null for "?" placeholders;
-``biases``: one vector per non-input layer, or null; a null entry is drawn as "?" (a
-weight the student is asked to find).
+```yaml
+figure:
+  kind: network
+  weights_by: to          # "to" (default): a layer's weights[j][i] joins node i of the previous
+                          # layer to its node j, as in W x; "from": weights[i][j], as in x W
+  layers:
+    - {label: {en: input, ru: вход}, nodes: [x_1, x_2]}
+    - label: {en: hidden (ReLU), ru: скрытый (ReLU)}
+      nodes: [h_1, h_2]
+      weights: "{{ W1 }}"   # optional: omitted = every edge drawn, unlabelled
+      bias: "{{ b1 }}"      # optional: one entry per node, shown under it
+    - {nodes: [ŷ], weights: "{{ [w2] }}", bias: "{{ [b2] }}"}
+```
+A weight or bias is a number, a text placeholder (`w_{11}`, `?`), or null (edge drawn,
+no label); a bias shows under its node as the term it adds (`+ 3`). Node labels take `_`/`^` for sub- and superscripts.
 """
 
 from __future__ import annotations
 
-from html import escape
+from . import Drawing, FigureError, plain_label, show
 
-from ..filters import format_number
+FIELDS = ("layers", "weights_by")
+REQUIRED = ("layers",)
 
-COL, ROW, R = 150, 70, 18   # column and row spacing, node radius (px)
-
-
-def _label(v) -> str:
-    return "?" if v is None else format_number(v)
+GAP, LABELLED_GAP, STEP, R = 2.6, 3.8, 1.6, 0.4
 
 
-def _layout(desc):
+def _layers(desc) -> list[dict]:
     layers = desc["layers"]
-    height = max(len(layer) for layer in layers)
-    pos = []
+    if not isinstance(layers, list) or len(layers) < 2:
+        raise FigureError("figure.layers: expected a list of at least two layers")
+    out = []
     for k, layer in enumerate(layers):
-        top = (height - len(layer)) * ROW / 2
-        pos.append([(40 + k * COL, 30 + top + i * ROW) for i in range(len(layer))])
-    return pos, 80 + (len(layers) - 1) * COL, 40 + height * ROW
+        if not isinstance(layer, dict) or not isinstance(layer.get("nodes"), list) or not layer["nodes"]:
+            raise FigureError(f"figure.layers[{k}].nodes: expected a non-empty list of labels")
+        unknown = sorted(set(layer) - {"label", "nodes", "weights", "bias"})
+        if unknown:
+            raise FigureError(f"figure.layers[{k}].{unknown[0]}: unknown field; expected label, nodes, "
+                              "weights, bias")
+        out.append(layer)
+    return out
 
 
-def _weight(desc, k, j, i):
-    w = (desc.get("weights") or [None] * len(desc["layers"]))[k]
-    return None if w is None or w[j] is None else w[j][i]
+def _weight(layers, k, i, j, by) -> object:
+    """Weight from node i of layer k-1 to node j of layer k (None when not given)."""
+    w = layers[k].get("weights")
+    if w is None:
+        return None
+    rows, cols = (len(layers[k]["nodes"]), len(layers[k - 1]["nodes"]))
+    if by == "from":
+        rows, cols = cols, rows
+    if not isinstance(w, list) or len(w) != rows or any(not isinstance(r, list) or len(r) != cols for r in w):
+        raise FigureError(f"figure.layers[{k}].weights: expected a {rows}×{cols} matrix "
+                          f"(weights_by: {by}), got {w!r}")
+    return w[j][i] if by == "to" else w[i][j]
 
 
-def _bias(desc, k, j):
-    b = (desc.get("biases") or [None] * len(desc["layers"]))[k - 1]
-    return None if b is None or b[j] is None else b[j]
+def _added(bias) -> str:
+    """A bias under its node, as the term it adds: "+ 3", "− 2", "+ a_1"."""
+    text = show(bias)
+    return "\u2212 " + text[1:] if text.startswith("\u2212") else "+ " + text
 
 
-def _plain(label: str) -> str:
-    """A LaTeX node label as plain text for SVG (x_1 -> x₁, \\hat y -> ŷ)."""
-    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-    sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-    text = label.replace("\\hat y", "ŷ").replace("\\hat{y}", "ŷ")
-    if "^" in text:
-        base, _, rest = text.partition("^")
-        text = base + rest[0].translate(sup) + rest[1:]
-    if "_" in text:
-        base, _, idx = text.partition("_")
-        text = base + idx.strip("{}").translate(sub)
-    return text
-
-
-def svg(desc: dict, lang: str) -> str:
-    pos, width, height = _layout(desc)
-    title = text(desc, lang).replace("$", "")
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure" width="{width}" height="{height + 20}" '
-           f'viewBox="0 0 {width} {height + 20}" role="img" aria-label="{escape(title)}">',
-           "<title>" + escape(title) + "</title>",
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
-           'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
-           '<style>text{font:13px system-ui,sans-serif;fill:#1d2330}.w{font-size:12px;fill:#2456a6}'
-           '.b{font-size:11px;fill:#8a3b12}</style>']
-    for k in range(len(pos) - 1):
-        for j, (x1, y1) in enumerate(pos[k + 1]):
-            for i, (x0, y0) in enumerate(pos[k]):
-                dx, dy = x1 - x0, y1 - y0
-                d = (dx * dx + dy * dy) ** 0.5
-                sx, sy, ex, ey = x0 + R * dx / d, y0 + R * dy / d, x1 - R * dx / d, y1 - R * dy / d
-                out.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#555" '
-                           'marker-end="url(#arrow)"/>')
-                lx, ly = x0 + 0.3 * dx, y0 + 0.3 * dy - 4
-                out.append(f'<text class="w" x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle">'
-                           f'{escape(_label(_weight(desc, k, j, i)))}</text>')
-    for k, layer in enumerate(desc["layers"]):
+def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
+    layers = _layers(desc)
+    by = desc.get("weights_by") or "to"
+    if by not in ("to", "from"):
+        raise FigureError(f"figure.weights_by: expected to | from, got {by!r}")
+    labelled = any(layer.get("weights") is not None for layer in layers[1:])
+    gap = LABELLED_GAP if labelled else GAP
+    tallest = max(len(layer["nodes"]) for layer in layers)
+    top = (tallest - 1) * STEP / 2
+    pos = [[(k * gap, (len(layer["nodes"]) - 1) * STEP / 2 - i * STEP) for i in range(len(layer["nodes"]))]
+           for k, layer in enumerate(layers)]
+    d = Drawing()
+    weights_text = []
+    for k in range(1, len(layers)):
+        src, dst = pos[k - 1], pos[k]
+        # labels go where this gap's edges fan out most, so neighbours do not collide
+        t = 0.68 if len(dst) > len(src) else 0.32
+        for i, (ax, ay) in enumerate(src):
+            for j, (bx, by_) in enumerate(dst):
+                dx, dy = bx - ax, by_ - ay
+                n = (dx * dx + dy * dy) ** 0.5
+                d.items.append(("line", ax + dx / n * R, ay + dy / n * R, bx - dx / n * R, by_ - dy / n * R,
+                                "arrow"))
+                w = _weight(layers, k, i, j, by)
+                if w is not None:
+                    d.items.append(("text", ax + dx * t, ay + dy * t, show(w), "small", "middle", True))
+                    weights_text.append(f"{plain_label(str(layers[k - 1]['nodes'][i]))} → "
+                                        f"{plain_label(str(layers[k]['nodes'][j]))}: {plain_label(show(w))}")
+    parts = []
+    for k, layer in enumerate(layers):
+        bias = layer.get("bias")
+        if bias is not None and (not isinstance(bias, list) or len(bias) != len(layer["nodes"])):
+            raise FigureError(f"figure.layers[{k}].bias: expected {len(layer['nodes'])} entries, got {bias!r}")
+        names = []
         for i, (x, y) in enumerate(pos[k]):
-            out.append(f'<circle cx="{x}" cy="{y}" r="{R}" fill="#f5f7fa" stroke="#1d2330"/>')
-            out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{escape(_plain(layer[i]))}</text>')
-            if k and desc.get("biases") is not None:
-                out.append(f'<text class="b" x="{x}" y="{y + R + 14}" text-anchor="middle">'
-                           f'b = {escape(_label(_bias(desc, k, i)))}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def tikz(desc: dict, lang: str) -> str:
-    # coordinates on a 2.5 cm x 1.2 cm grid with one decimal: short numbers that cannot be
-    # mistaken for an answer by the leak check (render/leaks.py)
-    height = max(len(layer) for layer in desc["layers"])
-    out = [r"\begin{center}\begin{tikzpicture}[>=stealth,every node/.style={font=\small}]"]
-    for k, layer in enumerate(desc["layers"]):
-        for i in range(len(layer)):
-            x, y = 2.5 * k, -1.2 * ((height - len(layer)) / 2 + i)
-            out.append(f"\\node[circle,draw,minimum size=0.7cm] (n{k}_{i}) at ({x:.1f},{y:.1f}) "
-                       f"{{${layer[i]}$}};")
-            if k and desc.get("biases") is not None:
-                out.append(f"\\node[below=0 of n{k}_{i}.south,font=\\scriptsize] "
-                           f"{{$b = {_label(_bias(desc, k, i))}$}};")
-    layers = desc["layers"]
-    for k in range(len(layers) - 1):
-        for j in range(len(layers[k + 1])):
-            for i in range(len(layers[k])):
-                out.append(f"\\draw[->] (n{k}_{i}) -- node[pos=0.3,above,sloped,font=\\scriptsize] "
-                           f"{{${_label(_weight(desc, k, j, i))}$}} (n{k + 1}_{j});")
-    out.append(r"\end{tikzpicture}\end{center}")
-    return "\n".join(out)
-
-
-def text(desc: dict, lang: str) -> str:
-    """The text alternative: every unit, its incoming weights and its bias."""
-    sizes = "–".join(str(len(layer)) for layer in desc["layers"])
-    head = (f"Figure: a network with layers of {sizes} units." if lang == "en"
-            else f"Рисунок: сеть со слоями из {sizes} нейронов.")
-    units = []
-    for k in range(1, len(desc["layers"])):
-        for j, name in enumerate(desc["layers"][k]):
-            ins = ", ".join(f"{_label(_weight(desc, k - 1, j, i))} ← ${src}$"
-                            for i, src in enumerate(desc["layers"][k - 1]))
-            bias = "" if desc.get("biases") is None else (
-                f"; bias {_label(_bias(desc, k, j))}" if lang == "en" else f"; сдвиг {_label(_bias(desc, k, j))}")
-            units.append(f"${name}$: {ins}{bias}")
-    return head + " " + "; ".join(units) + "."
+            label = str(layer["nodes"][i])
+            d.items.append(("circle", x, y, R, "white"))
+            d.items.append(("text", x, y, label, "normal", "middle", False))
+            name = plain_label(label)
+            if bias is not None and bias[i] is not None:
+                d.items.append(("text", x, y - R - 0.22, _added(bias[i]), "small", "middle", True))
+                name += f" ({words['bias']} {plain_label(show(bias[i]))})"
+            names.append(name)
+        if layer.get("label"):
+            d.items.append(("text", pos[k][0][0], top + R + 0.4, str(layer["label"]), "small", "middle", False))
+        head = f"{layer['label']}: " if layer.get("label") else ""
+        parts.append(head + ", ".join(names))
+    text = f"{words['layers']}: " + "; ".join(parts) + ". "
+    text += (f"{words['weights']}: " + "; ".join(weights_text) + ".") if weights_text else \
+        words["dense"][0].upper() + words["dense"][1:] + "."
+    return d, words["network"], text
