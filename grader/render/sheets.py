@@ -119,8 +119,6 @@ TEX_PAGE = r"""\documentclass[11pt]{article}
 \IfFileExists{lmodern.sty}{\usepackage{lmodern}}{}
 \usepackage[russian,english]{babel}
 \usepackage{amsmath,amssymb}
-\usepackage{tikz}
-\usetikzlibrary{positioning}
 \usepackage[margin=2cm]{geometry}
 %% symbols that statements and notes may type directly in text
 \DeclareUnicodeCharacter{2212}{\ensuremath{-}}
