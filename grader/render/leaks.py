@@ -159,8 +159,11 @@ def rendered_files(problem, variant, lang: str, *, html: bool = True) -> dict[st
     hints = "\n".join(f"# {part.answer.hint(lang)}" for part in problem.parts)
     files = {"sheet.md": md, "sheet.tex": sheet_tex(md, lang), "answers.yaml": hints}
     if html:
-        # read as the student sees it: markup attributes (``width="0.167em"``) are not text
-        files["sheet.html"] = re.sub(r"<[^>]*>", " ", sheet_html(md, problem.title[lang], lang))
+        # read as the student sees it: markup attributes (``width="0.167em"``) and the style
+        # sheet (``max-width: 100%``) are not text
+        page = re.sub(r"<(style|script)\b.*?</\1\s*>", " ", sheet_html(md, problem.title[lang], lang),
+                      flags=re.S | re.I)
+        files["sheet.html"] = re.sub(r"<[^>]*>", " ", page)
     return files
 
 
