@@ -11,6 +11,7 @@ import html
 import re
 from typing import Callable
 
+from ..render.figures import build as build_figure
 from ..render.markup import _mathml, _spans, blocks
 
 
@@ -58,9 +59,17 @@ def to_html(text: str, math: Callable[[str, bool], str], *, tbody: bool = False)
         elif kind == "table":
             rows = "".join("<tr>" + "".join(f"<td>{inline(c, math)}</td>" for c in r) + "</tr>" for r in payload)
             out.append(f"<table><tbody>{rows}</tbody></table>" if tbody else f"<table>{rows}</table>")
-        elif kind in ("ul", "ol"):
+        elif kind == "ul":
             items = "".join(f"<li>{inline(it, math)}</li>" for it in payload)
-            out.append(f"<{kind}>{items}</{kind}>")
+            out.append(f"<ul>{items}</ul>")
+        elif kind == "ol":          # (first number, items); QTI's XHTML has no `start`, so none here
+            _start, entries = payload
+            items = "".join(f"<li>{inline(it, math)}</li>" for it in entries)
+            out.append(f"<ol>{items}</ol>")
+        elif kind == "figure":      # platforms get the figure's text alternative, not its SVG
+            for desc in payload["figures"]:
+                _, title, text = build_figure(desc, payload["lang"])
+                out.append(f"<p><em>{html.escape(title, quote=False)}.</em> {html.escape(text, quote=False)}</p>")
         else:
             out.append(f"<p>{inline(payload, math)}</p>")
     return "\n".join(out)
