@@ -39,6 +39,7 @@ REWRITE_EVERY = 25
 # shows on half of them, and the run stays within its time budget (SPEC: < 30 s, 2 cores).
 MISCONCEPTION_EVERY = 2
 RENDER_EVERY = 4   # both languages rendered on every fourth seed (template errors show on any draw)
+#                    and on the LEAK_SEEDS, before their sheets are rendered
 
 
 @dataclass
@@ -146,18 +147,22 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
             once(text.split(" (params: ")[0], f"{tag}: drawing failed: {text}")
             continue
         variants.add(json.dumps(variant.params, sort_keys=True, default=str))
-        if s < LEAK_SEEDS:
-            # render/leaks.py: no reference answer on a sheet or in the hints
-            check_leaks(problem, variant, tag, report.error, html=s < HTML_SEEDS)
-        for lang in ("en", "ru") if s % RENDER_EVERY == 0 else ():
+        rendered = True
+        # the leak seeds render the sheets anyway: their templates are checked first, so a
+        # statement that does not render is reported here rather than crashing the leak check
+        for lang in ("en", "ru") if s % RENDER_EVERY == 0 or s < LEAK_SEEDS else ():
             try:
                 render_text(problem.statement[lang], variant.params)
                 for part in problem.parts:
                     render_text(part.prompt[lang], variant.params)
             except Exception as exc:  # jinja errors of every kind: one message, not one per seed
+                rendered = False
                 line = template_line(exc)
                 message = f"the {lang} template{f', line {line}' if line else ''} does not render: {exc}"
                 once(message, f"{tag}: {message} (params: {variant.params})")
+        if s < LEAK_SEEDS and rendered:
+            # render/leaks.py: no reference answer on a sheet or in the hints
+            check_leaks(problem, variant, tag, report.error, html=s < HTML_SEEDS)
         for part in problem.parts:
             where = f"{tag}, part {part.id}"
             ref_value = variant.answers[part.id]

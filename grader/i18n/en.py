@@ -175,7 +175,6 @@ MESSAGES = {
     "msg.option_list": "expected a list of option ids, e.g. [a, c] (or [] for none)",
     "msg.too_large_count": "the number is too large to be an exact count",
     "msg.whole_number": "expected a whole number, got {value}",
-    "msg.formula_such_as": "expected a formula such as (A + A^T) x",
     "msg.complex_entries": "the answer has complex entries",
     "msg.expected_reals": "expected real numbers",
     "msg.row_kind": "row {i} is {kind}",

@@ -172,10 +172,11 @@ _TIKZ_NODE = re.compile(r"^\\node\[[^\]]*\] at \([^)]*\) \{(.*)\};$", re.M)
 
 
 def as_read(text: str, *, html: bool) -> str:
-    """A sheet as the student reads it: markup is not text. In HTML the tags and their
+    """A sheet as the student reads it: markup is not text. In HTML the tags, their
     attributes (``width="0.167em"``, SVG coordinates) go; in LaTeX a TikZ picture keeps only
     its labels, so that a coordinate such as ``(1.81,-0.64)`` is never taken for an answer."""
-    if html:
+    if html:   # the style sheet (``max-width: 100%``) and scripts are not text either
+        text = re.sub(r"<(style|script)\b.*?</\1\s*>", " ", text, flags=re.S | re.I)
         return re.sub(r"<[^>]*>", " ", text)
     return _TIKZ.sub(lambda m: " " + " ".join(_TIKZ_NODE.findall(m.group(0))) + " ", text)
 

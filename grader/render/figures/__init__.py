@@ -367,7 +367,7 @@ def build(desc: dict, lang: str) -> tuple[Drawing, str, str]:
     caption = str(desc.get("caption") or "")
     drawing.caption = caption
     if caption:
-        title = f"{title}: {caption}"
+        title = f"{title}: {plain_label(caption)}"   # the text alternative drops label braces
     return drawing, title, text
 
 
