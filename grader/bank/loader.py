@@ -38,7 +38,7 @@ PROBLEM_FIELDS = (
     Field("statement", "text", "Statement templates (Markdown + LaTeX + Jinja), `{en, ru}`.", required=True),
     Field("parts", "list", "The graded parts.", required=True, items="part"),
     Field("figure", "any", "Optional drawing after the statement, from the drawn params: a mapping "
-          "`{kind: network | graph | plane, ...}` or a list of them (see problem-format.md, Figures).",
+          "`{kind: network | graph | plane | grid, ...}` or a list of them (see problem-format.md, Figures).",
           default=None),
 )
 PART_FIELDS = (

@@ -17,6 +17,10 @@ What counts as a reference answer's text (its "needles"):
   ``\\left``/``\\right``, ``^\\top`` for ``^T``); a formula shorter than four characters
   (``A^T``, ``2x``) is too common to count.
 
+Sheets are read as the student reads them (:func:`as_read`): HTML without its tags, and
+LaTeX with each TikZ picture reduced to its labels, since a drawing's coordinates are
+markup and would otherwise match answers by chance.
+
 Choices, yes/no and property answers have no needles (their options are on the sheet by
 design). Misconception feedback is checked the same way against its own part's reference,
 except in variants where that slip happens to give the right answer (then it is never shown).
@@ -157,14 +161,24 @@ def rendered_files(problem, variant, lang: str, *, html: bool = True) -> dict[st
     from .sheets import problem_markdown, sheet_html, sheet_tex
     md = problem_markdown("q1", problem.points or 1, variant, lang, 1)
     hints = "\n".join(f"# {part.answer.hint(lang)}" for part in problem.parts)
-    files = {"sheet.md": md, "sheet.tex": sheet_tex(md, lang), "answers.yaml": hints}
+    files = {"sheet.md": md, "sheet.tex": as_read(sheet_tex(md, lang), html=False), "answers.yaml": hints}
     if html:
-        # read as the student sees it: markup attributes (``width="0.167em"``) and the style
-        # sheet (``max-width: 100%``) are not text
-        page = re.sub(r"<(style|script)\b.*?</\1\s*>", " ", sheet_html(md, problem.title[lang], lang),
-                      flags=re.S | re.I)
-        files["sheet.html"] = re.sub(r"<[^>]*>", " ", page)
+        files["sheet.html"] = as_read(sheet_html(md, problem.title[lang], lang), html=True)
     return files
+
+
+_TIKZ = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
+_TIKZ_NODE = re.compile(r"^\\node\[[^\]]*\] at \([^)]*\) \{(.*)\};$", re.M)
+
+
+def as_read(text: str, *, html: bool) -> str:
+    """A sheet as the student reads it: markup is not text. In HTML the tags, their
+    attributes (``width="0.167em"``, SVG coordinates) go; in LaTeX a TikZ picture keeps only
+    its labels, so that a coordinate such as ``(1.81,-0.64)`` is never taken for an answer."""
+    if html:   # the style sheet (``max-width: 100%``) and scripts are not text either
+        text = re.sub(r"<(style|script)\b.*?</\1\s*>", " ", text, flags=re.S | re.I)
+        return re.sub(r"<[^>]*>", " ", text)
+    return _TIKZ.sub(lambda m: " " + " ".join(_TIKZ_NODE.findall(m.group(0))) + " ", text)
 
 
 def check_variant(problem, variant, tag: str, error, *, html: bool = True) -> None:

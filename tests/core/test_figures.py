@@ -17,6 +17,7 @@ from grader.bank.params import compile_expression
 from grader.errors import AuthorError
 from grader.render.figures import FigureError, build, check, resolve, to_svg, to_tikz
 from grader.render.figures import graph as graph_kind
+from grader.render.figures import grid as grid_kind
 from grader.render.figures import plane as plane_kind
 from grader.render.sheets import render_text
 
@@ -38,6 +39,10 @@ SAMPLES = {
         "nodes": [{"id": "x", "label": "x"}, {"id": "y", "label": "y"},
                   {"id": "u", "label": "u", "op": "x · y"}, {"id": "f", "label": "f", "op": "u + x"}],
         "edges": [["x", "u"], ["y", "u"], ["u", "f", "1"], ["x", "f"]],
+    },
+    "grid": {
+        "kind": "grid", "caption": "X",
+        "values": [[1, -2], [0.5, "a"]], "pad": 1, "window": [0, 1, 2, 3],
     },
     "plane": {
         "kind": "plane", "caption": "C",
@@ -163,3 +168,28 @@ def test_a_bad_figure_in_a_problem_file_is_a_located_author_error(root, tmp_path
     with pytest.raises(AuthorError) as err:
         load_problem(path)
     assert err.value.field == "figure" and err.value.line and "colour" in str(err.value)
+
+
+def test_grid_pads_with_shaded_zeros_and_frames_the_window():
+    drawing, title, text = build(SAMPLES["grid"], "en")
+    assert title == "Matrix: X"
+    # 4×4 drawn: the 12 ring cells are shaded, the 4 given cells are not
+    assert sum(1 for it in drawing.items if it[0] == "poly") == 12
+    cells = [it[3] for it in drawing.items if it[0] == "text"]
+    assert cells == ["0"] * 5 + ["1", "\u22122", "0", "0", "0.5", "a"] + ["0"] * 5
+    frame = [it[1:5] for it in drawing.items if it[0] == "line" and it[5] == "thick"]
+    xs = {round(v, 6) for f in frame for v in (f[0], f[2])}
+    ys = {round(v, 6) for f in frame for v in (f[1], f[3])}
+    assert xs == {0.8, 3.2} and ys == {0.0, -1.6}   # columns 2-4, rows 1-2 of 0.8 cm cells
+    assert "4×4 cells" in text and "rows 1–2, columns 2–4" in text and "width 1" in text
+    ru = build(SAMPLES["grid"], "ru")[2]
+    assert "строки 1–2, столбцы 2–4" in ru
+
+
+def test_grid_rejects_ragged_rows_and_a_window_outside():
+    with pytest.raises(FigureError, match="figure.values"):
+        build({"kind": "grid", "values": [[1, 2], [3]]}, "en")
+    with pytest.raises(FigureError, match="figure.window: .* leaves the 2×2 grid"):
+        build({"kind": "grid", "values": [[1, 2], [3, 4]], "window": [1, 0, 2, 1]}, "en")
+    with pytest.raises(FigureError, match="figure.pad"):
+        grid_kind.draw({"values": [[1]], "pad": -1}, {})

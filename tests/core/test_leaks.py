@@ -135,3 +135,15 @@ def test_validate_fails_on_a_leak():
     report = validate_problem(leaky, 2)
     assert any("contains the reference of part dtanh_u" in e for e in report.errors), report.errors
     assert not [e for e in validate_problem(problem, 2).errors if "reference of part" in e]
+
+
+def test_a_tikz_picture_is_read_by_its_labels_not_its_coordinates():
+    """Coordinates are markup (like SVG attributes): ``(1.81,-0.64)`` is no answer 1.81,
+    but a label that prints 1.81 is one."""
+    from grader.render.leaks import as_read
+    tex = ("see\n\\begin{tikzpicture}[x=1cm,y=1cm,>=stealth]\n\\draw[->] (1.81,-0.31) -- (2.4,-0.64);\n"
+           "\\node[inner sep=1pt,font=\\footnotesize,fill=white] at (0.5,1.81) {%s};\n\\end{tikzpicture}\n$a<b$ c>1.81")
+    assert find(as_read(tex % "h_1", html=False).replace("c>1.81", ""), {"1.81"}, set()) is None
+    assert find(as_read(tex % "y = 1.81", html=False), {"1.81"}, set()) == "1.81"
+    assert "c>1.81" in as_read(tex % "h_1", html=False)   # LaTeX text outside pictures is kept whole
+    assert find(as_read('<svg><text x="1.81">h</text></svg>', html=True), {"1.81"}, set()) is None

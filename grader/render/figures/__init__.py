@@ -38,7 +38,10 @@ WORDS = {
            "bias": "bias", "weights": "Edge weights", "dense": "each node is connected to every node "
            "of the next layer; the weights are not shown",
            "graph": "Computational graph", "nodes": "Nodes", "edges": "Edges (tail → head)",
-           "input": "input", "output": "output"},
+           "input": "input", "output": "output", "grid": "Matrix",
+           "grid_rows": "{n}×{m} cells, rows from the top",
+           "grid_pad": "The outer ring of width {p} (shaded) is zero padding.",
+           "grid_window": "The thick frame marks the window of rows {r0}–{r1}, columns {c0}–{c1}."},
     "ru": {"figure": "Рисунок", "class": "класс", "point": "точка", "points": "Точки", "line": "прямая",
            "lines": "Прямые", "shaded": "закрашено там, где", "x_range": "горизонтальная ось от {lo} до {hi}",
            "y_range": "вертикальная ось от {lo} до {hi}", "plane": "Точки и прямые на плоскости",
@@ -46,7 +49,10 @@ WORDS = {
            "bias": "смещение", "weights": "Веса рёбер", "dense": "каждый узел соединён с каждым узлом "
            "следующего слоя; веса не показаны",
            "graph": "Вычислительный граф", "nodes": "Узлы", "edges": "Рёбра (начало → конец)",
-           "input": "вход", "output": "выход"},
+           "input": "вход", "output": "выход", "grid": "Матрица",
+           "grid_rows": "{n}×{m} клеток, строки сверху вниз",
+           "grid_pad": "Внешнее кольцо шириной {p} (закрашено) — нулевое дополнение.",
+           "grid_window": "Жирная рамка выделяет окно: строки {r0}–{r1}, столбцы {c0}–{c1}."},
 }
 
 
@@ -327,11 +333,11 @@ def to_tikz(drawing: Drawing) -> str:
 # ---------- one figure, every format ----------
 
 def _kinds():
-    from . import graph, network, plane
-    return {"network": network, "graph": graph, "plane": plane}
+    from . import graph, grid, network, plane
+    return {"network": network, "graph": graph, "plane": plane, "grid": grid}
 
 
-KINDS = ("network", "graph", "plane")
+KINDS = ("network", "graph", "plane", "grid")
 
 
 def check(raw, where: str = "figure") -> None:
@@ -361,7 +367,7 @@ def build(desc: dict, lang: str) -> tuple[Drawing, str, str]:
     caption = str(desc.get("caption") or "")
     drawing.caption = caption
     if caption:
-        title = f"{title}: {caption}"
+        title = f"{title}: {plain_label(caption)}"   # the text alternative drops label braces
     return drawing, title, text
 
 

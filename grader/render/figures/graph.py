@@ -115,6 +115,6 @@ def draw(desc: dict, words: dict) -> tuple[Drawing, str, str]:
         role = words["input"] if i not in targets else (words["output"] if i not in sources else "")
         names.append(plain_label(_node_text(nodes[i])) + (f" ({role})" if role else ""))
     arrows = [f"{plain_label(show(nodes[a].get('label', a)))} → {plain_label(show(nodes[b].get('label', b)))}"
-              + (f" ({show(label)})" if label is not None else "") for a, b, label in edges]
+              + (f" ({plain_label(show(label))})" if label is not None else "") for a, b, label in edges]
     text = f"{words['nodes']}: " + "; ".join(names) + f". {words['edges']}: " + ", ".join(arrows) + "."
     return d, words["graph"], text
