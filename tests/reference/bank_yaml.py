@@ -1,10 +1,14 @@
-"""Reading problem files from reference tests (the solver and its YAML must agree)."""
+"""Helpers for reference tests: reading problem files (the solver and its YAML must agree)
+and drawing solved examples."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import yaml
+
+from reference import Reject
 
 PROBLEMS = Path(__file__).resolve().parents[2] / "problems"
 
@@ -23,3 +27,15 @@ def assert_visible_lists_match(topic: str, name: str, visible: dict) -> None:
         assert sorted(m["bug"] for m in part["misconceptions"]) == sorted(bugs), part_id
         assert part["tolerance"].get("abs", 0) == abs_tol, part_id
         assert part["tolerance"].get("rel", 0) == rel_tol, part_id
+
+
+def solved(solver, make, n=25, seed=0):
+    """``n`` (params, solver answers) pairs from a seeded draw; draws the solver rejects are skipped."""
+    rng, out = np.random.default_rng(seed), []
+    while len(out) < n:
+        p = make(rng)
+        try:
+            out.append((p, solver(p)))
+        except Reject:
+            pass
+    return out

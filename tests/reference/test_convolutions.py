@@ -8,8 +8,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from bank_yaml import yaml_parts
-from reference import Reject
+from bank_yaml import solved, yaml_parts
 from reference.convolutions import CONV_VISIBLE, conv_by_hand
 
 # One channel 3x3, kernel 2x2, stride 1, padding 1 -> a 4x4 map, pooled 2x2 with stride 2.
@@ -26,16 +25,6 @@ def conv_params(rng):
                 Xa=rng.integers(-2, 4, (n, n)).tolist(), Xb=rng.integers(-2, 4, (n, n)).tolist(),
                 Wa=rng.integers(-1, 3, (k, k)).tolist(), Wb=rng.integers(-1, 3, (k, k)).tolist())
 
-
-def solved(solver, make, n=30, seed=0):
-    rng, out = np.random.default_rng(seed), []
-    while len(out) < n:
-        p = make(rng)
-        try:
-            out.append((p, solver(p)))
-        except Reject:
-            pass
-    return out
 
 
 class TestConvByHand:
@@ -200,7 +189,7 @@ class TestConvBackward:
     def test_matches_pytorch(self):
         torch = pytest.importorskip("torch")
         Fn = torch.nn.functional
-        for p, r in solved(conv_backward, back_params):
+        for p, r in solved(conv_backward, back_params, n=30):
             t = lambda k: torch.tensor(p[k], dtype=torch.float64)  # noqa: E731
             X, W = t("X")[None, None].requires_grad_(), t("W")[None, None].requires_grad_()
             b = torch.zeros(1, dtype=torch.float64, requires_grad=True)

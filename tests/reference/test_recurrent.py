@@ -8,23 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from bank_yaml import assert_visible_lists_match
-from reference import Reject
+from bank_yaml import assert_visible_lists_match, solved
 from reference.recurrent import RNN_VISIBLE, rnn_forward
 
 RNN_CASE = dict(x=[1, -2, 2], W_ih=[0.5, -0.3], W_hh=[[0.2, -0.4], [0.1, 0.3]],
                 b_ih=[0.1, 0.0], b_hh=[-0.2, 0.1], w_out=[2, -1], b_out=1)
 
-
-def solved(solver, make, n=25, seed=0):
-    rng, out = np.random.default_rng(seed), []
-    while len(out) < n:
-        p = make(rng)
-        try:
-            out.append((p, solver(p)))
-        except Reject:
-            pass
-    return out
 
 
 def one_decimal(rng, lo, hi, shape=None, nonzero=False):
