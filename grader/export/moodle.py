@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from .html import inline, tex_math, to_html
-from .pool import ExportReport, PoolVariant, manual_parts, pool, roster_pool
+from .pool import ExportReport, PoolVariant, export_pool, manual_parts
 
 TEXT = {
     "en": {"variant": "variant", "manual": "graded by hand: Moodle cannot check this kind of answer",
@@ -206,7 +206,7 @@ def write_moodle(pset: ProblemSet, secret: bytes, n: int, out: Path, *, lang: st
                     students: list[str] | None = None) -> ExportReport:
     """N pool variants per key, or with ``students`` each roster student's own variant."""
     lang = lang or pset.lang
-    variants = roster_pool(pset, secret, students, lang) if students else pool(pset, secret, n, lang)
+    variants = export_pool(pset, secret, n, lang, students)
     out = Path(out)
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)

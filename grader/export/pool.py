@@ -148,3 +148,10 @@ def manual_parts(variants: dict[str, list[PoolVariant]]) -> list[tuple[str, str,
             if part.manual:
                 seen.append((key, part.id, part.type))
     return seen
+
+
+def export_pool(pset: ProblemSet, secret: bytes, n: int, lang: str,
+                students: list[str] | None = None) -> dict[str, list[PoolVariant]]:
+    """What an export writes: each roster student's own variant when ``students`` is given,
+    else N pool variants per key."""
+    return roster_pool(pset, secret, students, lang) if students else pool(pset, secret, n, lang)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..bank.model import ProblemSet
 from .html import inline, mathml_math, to_html
-from .pool import ExportReport, PoolVariant, manual_parts, pool, roster_pool
+from .pool import ExportReport, PoolVariant, export_pool, manual_parts
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -224,7 +224,7 @@ def write_qti(pset: ProblemSet, secret: bytes, n: int, out: Path, *, lang: str |
                  students: list[str] | None = None) -> ExportReport:
     """N pool variants per key, or with ``students`` each roster student's own variant."""
     lang = lang or pset.lang
-    variants = roster_pool(pset, secret, students, lang) if students else pool(pset, secret, n, lang)
+    variants = export_pool(pset, secret, n, lang, students)
     out = Path(out)
     (out / "items").mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
