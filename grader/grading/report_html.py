@@ -32,48 +32,9 @@ word-break:break-all}
 """
 
 
-# The page's own words, per language (table headings shared with the CLI come from grader.i18n).
-H = {
-    "en": {"report": "grading report", "set": "Set", "class": "class", "mean": "mean", "median": "median",
-           "quartiles": "quartiles", "unreadable": "unreadable files", "no_submission": "no submission",
-           "for_review": "for review",
-           "class_note": "The class is {n} rows: every enrolled student (with a roster) or every graded file; "
-                         "{outsiders} file(s) from students not enrolled are listed below but count in no figure.",
-           "duplicates": "{n} extra file(s) for students who already had one were not graded (see results.jsonl).",
-           "distribution": "Score distribution", "parts": "Parts",
-           "stats_note": "Attempts are the class's readable, non-blank answers to a part. Correct, % of attempts "
-                         "divides the correct answers by the attempts; correct, % of class divides them by the "
-                         "class size; mean points are over the class (no answer scores 0).",
-           "wrong": "Most common wrong answers", "answer_read": "answer (as read)", "students": "students",
-           "no_wrong": "No wrong answers.", "misconceptions": "Misconceptions",
-           "no_misconceptions": "No part of this set lists misconceptions.",
-           "for_review_h": "For review ({n})",
-           "review_note": "The checks could not settle these answers; they scored 0 until reviewed.",
-           "check": "check", "more": "… and {n} more in results.jsonl.", "nothing_review": "Nothing to review.",
-           "bad_files": "Files that could not be graded ({n})", "none": "None.",
-           "hist_label": "Histogram of total scores", "hist_x": "total score (out of {max})",
-           "hist_y": "students"},
-    "ru": {"report": "отчёт о проверке", "set": "Набор", "class": "группа", "mean": "среднее",
-           "median": "медиана", "quartiles": "квартили", "unreadable": "нечитаемые файлы",
-           "no_submission": "нет работы", "for_review": "на проверку",
-           "class_note": "В группе {n} записей: все записанные студенты (по списку группы) или все проверенные "
-                         "файлы; файлы незаписанных студентов ({outsiders}) перечислены ниже, но ни в одну "
-                         "цифру не входят.",
-           "duplicates": "Лишние файлы студентов, у которых уже есть работа ({n}), не проверялись (см. results.jsonl).",
-           "distribution": "Распределение баллов", "parts": "Пункты",
-           "stats_note": "Попытки — читаемые непустые ответы группы на пункт. «Верно, % попыток» — доля верных "
-                         "ответов среди попыток; «верно, % группы» — доля верных от размера группы; средний "
-                         "балл — по группе (нет ответа — 0 баллов).",
-           "wrong": "Самые частые неверные ответы", "answer_read": "ответ (как прочитан)", "students": "студентов",
-           "no_wrong": "Неверных ответов нет.", "misconceptions": "Типичные ошибки",
-           "no_misconceptions": "Ни в одном пункте набора нет списка типичных ошибок.",
-           "for_review_h": "На проверку преподавателю ({n})",
-           "review_note": "Автоматическая проверка не смогла решить эти ответы; до проверки они получают 0.",
-           "check": "проверка", "more": "… и ещё {n} в results.jsonl.", "nothing_review": "Проверять нечего.",
-           "bad_files": "Файлы, которые не удалось проверить ({n})", "none": "Нет.",
-           "hist_label": "Гистограмма итоговых баллов", "hist_x": "итоговый балл (из {max})",
-           "hist_y": "студентов"},
-}
+def _words(lang: str):
+    """The page's own words from the catalogue (``report.html.*``); escaped for HTML."""
+    return lambda key, **fields: escape(t(f"report.html.{key}", lang, **fields))
 
 
 def _bar(fraction: float, cls: str = "") -> str:
@@ -94,6 +55,7 @@ def _nice_step(peak: int) -> int:
 def histogram_svg(hist: dict, max_points: float, *, width: int = 720, height: int = 260,
                   lang: str = "en") -> str:
     """A bar chart of the score histogram as an SVG element (axes, ticks, counts on bars)."""
+    say = _words(lang)
     bins = hist["bins"]
     left, right, top, bottom = 48, 16, 16, 44
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -104,7 +66,7 @@ def histogram_svg(hist: dict, max_points: float, *, width: int = 720, height: in
     x = lambda v: left + plot_w * v / span            # noqa: E731
     y = lambda c: top + plot_h * (1 - c / ymax)       # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(H[lang]["hist_label"])}">',
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{say("hist_label")}">',
            '<style>text{font:11px system-ui,sans-serif;fill:#3b4250}</style>']
     for c in range(0, ymax + 1, step):
         out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(c):.1f}" y2="{y(c):.1f}" '
@@ -127,40 +89,40 @@ def histogram_svg(hist: dict, max_points: float, *, width: int = 720, height: in
             out.append(f'<text x="{x(v):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{fmt_points(v)}</text>')
     out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#8a93a3"/>')
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">'
-               f'{escape(H[lang]["hist_x"].format(max=fmt_points(max_points)))}</text>')
+               f'{say("hist_x", max=fmt_points(max_points))}</text>')
     out.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
-               f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{escape(H[lang]["hist_y"])}</text>')
+               f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{say("students")}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
 
 def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
-    L = H[lang if lang in H else "en"]
+    say = _words(lang)
     title = escape(pset.title.get(lang) or pset.title.get("en") or pset.id)
     n = summary["submissions"]
     parts = summary["parts"]
     h = []
     h.append(f"<!DOCTYPE html>\n<html lang=\"{escape(lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
              f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-             f"<title>{title}: {L['report']}</title>\n<style>{CSS}</style>\n</head>\n<body>")
-    h.append(f"<h1>{title}</h1>\n<p class=\"muted\">{L['set']} <code>{escape(pset.id)}</code> · {L['report']}</p>")
+             f"<title>{title}: {say('report')}</title>\n<style>{CSS}</style>\n</head>\n<body>")
+    h.append(f"<h1>{title}</h1>\n<p class=\"muted\">{say('set')} <code>{escape(pset.id)}</code> · {say('report')}</p>")
     status = summary["status"]
     h.append('<div class="figures">'
-             f'<div>{L["class"]}<b>{n}</b></div>'
-             f'<div>{L["mean"]}<b>{fmt_points(summary["mean_score"])} / {fmt_points(summary["max"])}</b></div>'
-             f'<div>{L["median"]}<b>{fmt_points(summary["median_score"])}</b></div>'
-             f'<div>{L["quartiles"]}<b>{fmt_points(summary["quartiles"][0])}–{fmt_points(summary["quartiles"][1])}</b></div>'
-             f'<div>{L["unreadable"]}<b>{sum(v for k, v in status.items() if k not in ("ok", "missing"))}</b></div>'
-             f'<div>{L["no_submission"]}<b>{status.get("missing", 0)}</b></div>'
-             f'<div>{L["for_review"]}<b>{summary["review"]["total"]}</b></div></div>')
-    h.append(f'<p class="muted">{escape(L["class_note"].format(n=n, outsiders=summary.get("not_enrolled", 0)))}</p>')
+             f'<div>{say("class")}<b>{n}</b></div>'
+             f'<div>{say("mean")}<b>{fmt_points(summary["mean_score"])} / {fmt_points(summary["max"])}</b></div>'
+             f'<div>{say("median")}<b>{fmt_points(summary["median_score"])}</b></div>'
+             f'<div>{say("quartiles")}<b>{fmt_points(summary["quartiles"][0])}–{fmt_points(summary["quartiles"][1])}</b></div>'
+             f'<div>{escape(t("report.unreadable", lang))}<b>{sum(v for k, v in status.items() if k not in ("ok", "missing"))}</b></div>'
+             f'<div>{escape(t("report.no_submission", lang))}<b>{status.get("missing", 0)}</b></div>'
+             f'<div>{escape(t("report.for_review", lang))}<b>{summary["review"]["total"]}</b></div></div>')
+    h.append(f'<p class="muted">{say("class_note", n=n, outsiders=summary.get("not_enrolled", 0))}</p>')
     if summary.get("duplicates"):
-        h.append(f'<p class="muted">{escape(L["duplicates"].format(n=summary["duplicates"]))}</p>')
+        h.append(f'<p class="muted">{say("duplicates", n=summary["duplicates"])}</p>')
 
-    h.append(f"<h2>{L['distribution']}</h2>")
-    h.append(histogram_svg(summary["histogram"], summary["max"], lang=lang if lang in H else "en"))
+    h.append(f"<h2>{say('distribution')}</h2>")
+    h.append(histogram_svg(summary["histogram"], summary["max"], lang=lang))
 
-    h.append(f"<h2>{L['parts']}</h2>\n<table><tr><th>{t('report.part', lang)}</th><th>{t('report.problem', lang)}</th>"
+    h.append(f"<h2>{say('parts')}</h2>\n<table><tr><th>{t('report.part', lang)}</th><th>{t('report.problem', lang)}</th>"
              f"<th>{t('report.type', lang)}</th><th class=n>{t('report.attempts', lang)}</th>"
              f"<th>{t('report.correct_of_attempts', lang)}</th><th>{t('report.correct_of_class', lang)}</th>"
              f"<th class=n>{t('report.mean_points', lang)}</th><th>{t('report.verdicts', lang)}</th></tr>")
@@ -172,9 +134,9 @@ def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
                  f"<td>{_bar(p['correct_pct_of_class'] / 100)} {p['correct_pct_of_class']:.1f}%</td>"
                  f"<td class=n>{fmt_points(p['mean_points'])} / {fmt_points(p['max_points'])}</td>"
                  f"<td class=muted>{escape(verdicts)}</td></tr>")
-    h.append(f"</table>\n<p class=\"muted\">{escape(L['stats_note'])}</p>")
+    h.append(f"</table>\n<p class=\"muted\">{say('stats_note')}</p>")
 
-    h.append(f"<h2>{L['wrong']}</h2>")
+    h.append(f"<h2>{say('wrong')}</h2>")
     any_wrong = False
     for name, p in parts.items():
         wrong = p["common_wrong_answers"]
@@ -182,14 +144,14 @@ def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
             continue
         any_wrong = True
         h.append(f"<h3><code>{escape(name)}</code> <span class=muted>{escape(p['problem'])}</span></h3>"
-                 f"<table><tr><th>{L['answer_read']}</th><th class=n>{L['students']}</th></tr>")
+                 f"<table><tr><th>{say('answer_read')}</th><th class=n>{say('students')}</th></tr>")
         for w in wrong:
             h.append(f"<tr><td><code>{escape(w['answer'])}</code></td><td class=n>{w['count']}</td></tr>")
         h.append("</table>")
     if not any_wrong:
-        h.append(f"<p class=muted>{L['no_wrong']}</p>")
+        h.append(f"<p class=muted>{say('no_wrong')}</p>")
 
-    h.append(f"<h2>{L['misconceptions']}</h2>")
+    h.append(f"<h2>{say('misconceptions')}</h2>")
     fired = summary["misconceptions"]
     if fired:
         top = max(f["percent_of_attempts"] for f in fired) or 1.0
@@ -201,26 +163,26 @@ def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
                      f"{f['percent_of_attempts']:.1f}%</td></tr>")
         h.append("</table>")
     else:
-        h.append(f"<p class=muted>{L['no_misconceptions']}</p>")
+        h.append(f"<p class=muted>{say('no_misconceptions')}</p>")
 
     review = summary["review"]
-    h.append(f"<h2>{L['for_review_h'].format(n=review['total'])}</h2>")
+    h.append(f"<h2>{say('for_review', n=review['total'])}</h2>")
     if review["listed"]:
-        h.append(f"<p class=muted>{L['review_note']}</p>"
+        h.append(f"<p class=muted>{say('review_note')}</p>"
                  f"<table><tr><th>{t('report.student', lang)}</th><th>{t('report.part', lang)}</th>"
-                 f"<th>{L['answer_read']}</th><th>{L['check']}</th></tr>")
+                 f"<th>{say('answer_read')}</th><th>{say('check')}</th></tr>")
         for r in review["listed"]:
             h.append(f"<tr><td>{escape(r['student'])}</td><td><code>{escape(r['part'])}</code></td>"
                      f"<td><code>{escape(r['answer'])}</code></td><td>{escape(r['check'])}</td></tr>")
         h.append("</table>")
         if review["total"] > len(review["listed"]):
-            h.append(f"<p class=muted>{L['more'].format(n=review['total'] - len(review['listed']))}</p>")
+            h.append(f"<p class=muted>{say('more', n=review['total'] - len(review['listed']))}</p>")
     else:
-        h.append(f"<p class=muted>{L['nothing_review']}</p>")
+        h.append(f"<p class=muted>{say('nothing_review')}</p>")
 
     bad = summary["unreadable_files"]
     unreadable = sum(v for k, v in status.items() if k not in ("ok", "missing"))
-    h.append(f"<h2>{L['bad_files'].format(n=unreadable)}</h2>")
+    h.append(f"<h2>{say('bad_files', n=unreadable)}</h2>")
     if bad:
         h.append(f"<table><tr><th>{t('report.student', lang)}</th><th>{t('report.file', lang)}</th>"
                  f"<th>{t('report.reason', lang)}</th></tr>")
@@ -229,6 +191,6 @@ def report_html(pset: ProblemSet, summary: dict, lang: str) -> str:
                      f"<td>{escape(localize(b['message'], lang))}</td></tr>")
         h.append("</table>")
     else:
-        h.append(f"<p class=muted>{L['none']}</p>")
+        h.append(f"<p class=muted>{say('none')}</p>")
     h.append("</body>\n</html>\n")
     return "\n".join(h)

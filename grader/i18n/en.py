@@ -68,6 +68,29 @@ MESSAGES = {
     "report.mean": "mean over {n} enrolled {n:p:student|students}",
     "report.histogram": "scores", "report.parts": "parts", "report.misconceptions": "misconceptions",
 
+    # report.html's own words (grader/grading/report_html.py); it also uses the report.* above
+    "report.html.report": "grading report", "report.html.set": "Set", "report.html.class": "class",
+    "report.html.mean": "mean", "report.html.median": "median", "report.html.quartiles": "quartiles",
+    "report.html.class_note": "The class is {n} rows: every enrolled student (with a roster) or every graded "
+                              "file; {outsiders} file(s) from students not enrolled are listed below but count "
+                              "in no figure.",
+    "report.html.duplicates": "{n} extra file(s) for students who already had one were not graded "
+                              "(see results.jsonl).",
+    "report.html.distribution": "Score distribution", "report.html.parts": "Parts",
+    "report.html.stats_note": "Attempts are the class's readable, non-blank answers to a part. Correct, % of "
+                              "attempts divides the correct answers by the attempts; correct, % of class divides "
+                              "them by the class size; mean points are over the class (no answer scores 0).",
+    "report.html.wrong": "Most common wrong answers", "report.html.answer_read": "answer (as read)",
+    "report.html.students": "students", "report.html.no_wrong": "No wrong answers.",
+    "report.html.misconceptions": "Misconceptions",
+    "report.html.no_misconceptions": "No part of this set lists misconceptions.",
+    "report.html.for_review": "For review ({n})",
+    "report.html.review_note": "The checks could not settle these answers; they scored 0 until reviewed.",
+    "report.html.check": "check", "report.html.more": "… and {n} more in results.jsonl.",
+    "report.html.nothing_review": "Nothing to review.",
+    "report.html.bad_files": "Files that could not be graded ({n})", "report.html.none": "None.",
+    "report.html.hist_label": "Histogram of total scores", "report.html.hist_x": "total score (out of {max})",
+
     # engine messages (grader/lang, answer types, property checks): read backwards
     "msg.expected_got": "expected {want}, got {got}",
     "msg.expected_shape_got": "expected a result of shape {want}, got {got}",

@@ -62,6 +62,28 @@ MESSAGES = {
     "report.mean": "среднее по {n} {n:p:записанному студенту|записанным студентам|записанным студентам}",
     "report.histogram": "баллы", "report.parts": "пункты", "report.misconceptions": "типичные ошибки",
 
+    "report.html.report": "отчёт о проверке", "report.html.set": "Набор", "report.html.class": "группа",
+    "report.html.mean": "среднее", "report.html.median": "медиана", "report.html.quartiles": "квартили",
+    "report.html.class_note": "В группе {n} записей: все записанные студенты (по списку группы) или все "
+                              "проверенные файлы; файлы незаписанных студентов ({outsiders}) перечислены ниже, "
+                              "но ни в одну цифру не входят.",
+    "report.html.duplicates": "Лишние файлы студентов, у которых уже есть работа ({n}), не проверялись "
+                              "(см. results.jsonl).",
+    "report.html.distribution": "Распределение баллов", "report.html.parts": "Пункты",
+    "report.html.stats_note": "Попытки — читаемые непустые ответы группы на пункт. «Верно, % попыток» — доля "
+                              "верных ответов среди попыток; «верно, % группы» — доля верных от размера группы; "
+                              "средний балл — по группе (нет ответа — 0 баллов).",
+    "report.html.wrong": "Самые частые неверные ответы", "report.html.answer_read": "ответ (как прочитан)",
+    "report.html.students": "студентов", "report.html.no_wrong": "Неверных ответов нет.",
+    "report.html.misconceptions": "Типичные ошибки",
+    "report.html.no_misconceptions": "Ни в одном пункте набора нет списка типичных ошибок.",
+    "report.html.for_review": "На проверку преподавателю ({n})",
+    "report.html.review_note": "Автоматическая проверка не смогла решить эти ответы; до проверки они получают 0.",
+    "report.html.check": "проверка", "report.html.more": "… и ещё {n} в results.jsonl.",
+    "report.html.nothing_review": "Проверять нечего.",
+    "report.html.bad_files": "Файлы, которые не удалось проверить ({n})", "report.html.none": "Нет.",
+    "report.html.hist_label": "Гистограмма итоговых баллов", "report.html.hist_x": "итоговый балл (из {max})",
+
     "msg.expected_got": "ожидалось {want}, получено: {got}",
     "msg.expected_shape_got": "ожидался результат размера {want}, получено {got}",
     "msg.transpose_missing": "не хватает транспонирования или оно лишнее",

@@ -13,9 +13,11 @@ from grader.bank.loader import load_set
 from grader.check import check_file
 from grader.demo import synthesize
 from grader.grading.batch import grade_batch
+from grader.grading.report_html import report_html
 from grader.i18n import CATALOGUES, localize, plural_form, t
 from grader.render.sheets import render_set
 from grader.variants import DEMO_SECRET
+from tests.core.report_samples import PSET, summary
 
 SETS = ["networks", "optimization", "matrix-calculus", "em", "kernels", "demo"]
 
@@ -86,6 +88,34 @@ class TestCatalogue:
     def test_detector_finds_english_and_spares_identifiers(self):
         assert english_fragments("- ⚠ **grad** (0/1) invalid\n  - expected 2 entries, got 3")
         assert not english_fragments("- ✔ **grad_lin** (1/1) верно — `B^T a` $B^\\top a$ | relu, mse |")
+
+
+class TestReportPage:
+    """report.html takes its words from the catalogue, like every other output."""
+
+    @staticmethod
+    def pages(lang: str) -> str:
+        return "\n".join(report_html(PSET, summary(full), lang) for full in (True, False))
+
+    def test_the_russian_report_page_has_no_english(self):
+        """Every section of report.html, filled and empty, speaks Russian (ids and code aside)."""
+        page = self.pages("ru")
+        assert not english_fragments(page)
+        svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)   # the detector skips SVG: its words here
+        words = re.findall(r'>([^<]+)<|aria-label="([^"]*)"', re.sub(r"<style>.*?</style>", "", svg, flags=re.S))
+        assert not english_fragments("\n".join(a or b for a, b in words))
+
+    @pytest.mark.parametrize("lang", ["en", "ru"])
+    def test_every_word_of_the_report_page_is_in_the_catalogue(self, lang):
+        """Each ``report.html.*`` message shows on the page (its text between fields), so the
+        catalogue is where the page's words live and none of its keys is dead."""
+        from html import escape
+        page = self.pages(lang)
+        keys = [k for k in CATALOGUES[lang] if k.startswith("report.html.")]
+        assert len(keys) > 20
+        missing = [k for k in keys for piece in re.split(r"\{[^}]*\}", CATALOGUES[lang][k])
+                   if piece.strip() and escape(piece) not in page]
+        assert not missing
 
 
 @pytest.mark.slow
