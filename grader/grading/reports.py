@@ -89,12 +89,10 @@ def gradebook_csv(pset: ProblemSet, results) -> str:
 # Feedback
 
 def feedback_md(pset: ProblemSet, r: SubmissionResult, lang: str) -> str:
-    en = lang == "en"
-    lines = [f"# {pset.title[lang]}: " + ("feedback for " if en else "отзыв для ") + r.student, ""]
-    lines.append(("**Score:** " if en else "**Баллы:** ") + f"{fmt_points(r.score)} / {fmt_points(r.max)}")
+    lines = [f"# {t('feedback.heading', lang, set=pset.title[lang], student=r.student)}", ""]
+    lines.append(f"**{t('feedback.score', lang)}:** {fmt_points(r.score)} / {fmt_points(r.max)}")
     if r.status != "ok":
-        lines += ["", ("**Your file could not be graded:** " if en else "**Файл не удалось проверить:** ")
-                  + localize(r.message or r.status, lang)]
+        lines += ["", f"**{t('feedback.invalid_file', lang)}:** {localize(r.message or r.status, lang)}"]
     for w in r.warnings:
         lines.append(f"- ⚠ {localize(w, lang)}")
     titles = {e.key: e.problem.title[lang] for e in pset.entries}
@@ -207,7 +205,6 @@ def junit_xml(pset: ProblemSet, results) -> str:
 # Gradescope
 
 GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
-_READ_AS = {"en": "read as", "ru": "прочитано как"}
 
 
 def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str, *,
@@ -224,16 +221,16 @@ def gradescope_json(pset: ProblemSet, r: SubmissionResult, lang: str, *,
     titles = {e.key: e.problem.title[lang] for e in pset.entries}
     tests = []
     for p in r.parts:
-        lines = [f"**{p.verdict}** ({fmt_points(p.score)}/{fmt_points(p.max)})"]
+        lines = [f"**{verdict(p.verdict, lang)}** ({fmt_points(p.score)}/{fmt_points(p.max)})"]
         if p.interpreted:
-            read = f"{_READ_AS.get(lang, _READ_AS['en'])}: `{p.interpreted['plain']}`"
+            read = f"{t('feedback.read_as', lang)}: `{p.interpreted['plain']}`"
             if p.interpreted.get("latex"):
                 read += f" — $${p.interpreted['latex']}$$"
             lines.append(read)
         if p.feedback:
-            lines.append(p.feedback)
+            lines.append(localize(p.feedback, lang))
         elif r.status != "ok" and r.message:
-            lines.append(r.message)
+            lines.append(localize(r.message, lang))
         tests.append({"name": f"{p.key}.{p.part} ({titles[p.key]})", "number": f"{p.key}.{p.part}",
                       "score": p.score, "max_score": p.max,
                       "status": "passed" if p.verdict == "correct" else "failed",

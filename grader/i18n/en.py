@@ -45,12 +45,12 @@ MESSAGES = {
     "check.legend": "Legend: ○ read (not judged), ✘ unreadable, — no answer yet.",
 
     # feedback.md
-    "feedback.title": "Feedback: {set}",
+    "feedback.title": "Feedback: {set}", "feedback.heading": "{set}: feedback for {student}",
     "feedback.student": "Student", "feedback.score": "Score",
     "feedback.your_answer": "Your answer", "feedback.read_as": "read as",
     "feedback.points": "{score} / {max} points",
     "feedback.warnings": "Warnings",
-    "feedback.invalid_file": "This file could not be graded",
+    "feedback.invalid_file": "Your file could not be graded",
 
     # reports (CLI table, report.html)
     "report.title": "Grading report: {set}",

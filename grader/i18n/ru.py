@@ -40,12 +40,12 @@ MESSAGES = {
     "check.some_unreadable": "некоторые ответы не удалось прочитать; исправьте их перед сдачей",
     "check.legend": "Обозначения: ○ прочитано (не проверялось), ✘ не прочитано, — ответа пока нет.",
 
-    "feedback.title": "Отзыв: {set}",
+    "feedback.title": "Отзыв: {set}", "feedback.heading": "{set}: отзыв для {student}",
     "feedback.student": "Студент", "feedback.score": "Баллы",
     "feedback.your_answer": "Ваш ответ", "feedback.read_as": "прочитано как",
     "feedback.points": "{score} из {max} баллов",
     "feedback.warnings": "Предупреждения",
-    "feedback.invalid_file": "Этот файл не удалось проверить",
+    "feedback.invalid_file": "Файл не удалось проверить",
 
     "report.title": "Отчёт о проверке: {set}",
     "report.part": "пункт", "report.problem": "задача", "report.type": "тип",

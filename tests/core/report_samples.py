@@ -35,3 +35,18 @@ def summary(full: bool = True) -> dict:
         "unreadable_files": ([{"student": "s2", "source": "s2.yaml", "message": "the answer is empty"}]
                              if full else []),
     }
+
+
+def toy_set():
+    """A set of two problems in the shape reports read (no bank files): q1 is worth 6 points
+    on a problem of 3 (parts a: 2 points, b: 1), q2 is worth 4 on a problem of 4 (part c)."""
+    def part(pid, points, kind, bugs=()):
+        return SimpleNamespace(id=pid, points=points, type=kind,
+                               misconceptions=[SimpleNamespace(bug=b) for b in bugs])
+    p1 = SimpleNamespace(id="p-one", title={"en": "First", "ru": "Первая"}, points=3.0,
+                         parts=[part("a", 2.0, "number", ("sign-flip", "off-by-one")), part("b", 1.0, "vector")])
+    p2 = SimpleNamespace(id="p-two", title={"en": "Second", "ru": "Вторая"}, points=4.0,
+                         parts=[part("c", 4.0, "choice", ("guess",))])
+    return SimpleNamespace(id="toy", title={"en": "Toy", "ru": "Игрушка"}, points=10.0,
+                           entries=[SimpleNamespace(key="q1", points=6.0, problem=p1),
+                                    SimpleNamespace(key="q2", points=4.0, problem=p2)])
