@@ -1,0 +1,209 @@
+"""The rules of `grader validate`'s own bookkeeping (grader/validate.py), in-process.
+
+tests/e2e/test_validate_detects.py proves each detection branch on broken families;
+these pin the helpers around them: which numbers count as hand-friendly, how errors
+are capped, what the report prints and returns, which families a run loads and in
+what order, and which banks it lints by default.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from grader import validate as V
+from grader.validate import (MAX_ABS, MAX_DENOMINATOR, MAX_ERRORS_PER_PROBLEM, BankReport, ProblemReport,
+                             _cost, _decimal_places, _numbers, _sanity, validate_bank)
+
+BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
+
+
+class TestHandFriendlyNumbers:
+    @pytest.mark.parametrize("x,places", [
+        (Fraction(3), 0), (Fraction(1, 2), 1), (Fraction(1, 5), 1), (Fraction(1, 4), 2), (Fraction(3, 25), 2),
+        (Fraction(7, 40), 3), (Fraction(1, 8), 3), (Fraction(1, 16), 4), (Fraction(47068, 100000), 5),
+        (Fraction(3, 20000), 5), (Fraction(1, 15625), 6), (Fraction(1, 2 ** 8), 8), (Fraction(1, 10 ** 8), 8),
+        (Fraction(-1, 2 ** 8), 8), (Fraction(1, 5 ** 8), 8), (Fraction(1, 2 ** 7 * 5 ** 3), 7)])
+    def test_a_terminating_decimal_has_its_places(self, x, places):
+        """1/(2^a 5^b) has max(a, b) decimal places (0.175 = 7/40 has 3)."""
+        assert _decimal_places(x) == places
+
+    @pytest.mark.parametrize("x", [Fraction(1, 3), Fraction(1, 6), Fraction(5, 14), Fraction(1, 2 ** 9),
+                                   Fraction(1, 5 ** 9), Fraction(1, 10 ** 9), Fraction(1, 2 ** 9 * 5),
+                                   Fraction(1, 10007)])
+    def test_anything_else_is_not_a_short_decimal(self, x):
+        """Repeating decimals, and terminating ones longer than 8 places, are not short decimals."""
+        assert _decimal_places(x) is None
+
+    def test_numbers_are_found_in_every_container(self):
+        """_numbers walks dicts, lists, tuples and arrays; booleans and strings are not numbers."""
+        value = {"a": [1, (2.5, Fraction(1, 3))], "b": np.array([[4, 5]]), "c": True, "d": "7", "e": np.float64(6)}
+        assert [float(x) for x in _numbers(value)] == [1, 2.5, 1 / 3, 4, 5, 6]
+        assert list(_numbers(False)) == [] and list(_numbers(None)) == []
+
+    def sanity(self, value) -> list[str]:
+        report = ProblemReport("p", "p.yaml")
+        _sanity(value, "here", report)
+        return report.errors
+
+    def test_a_long_fraction_is_not_hand_friendly(self):
+        """A fraction whose denominator is over MAX_DENOMINATOR and that is no short decimal is an error."""
+        assert self.sanity([Fraction(1, 10007)]) == ["here: fraction 1/10007 is not hand-friendly"]
+        assert self.sanity(Fraction(1, 2 ** 14)) == ["here: fraction 1/16384 is not hand-friendly"]
+
+    def test_short_decimals_and_small_denominators_are_fine(self):
+        """0.00015 (a big denominator, few places) and 1/3 (a small one) are what hand calculations give."""
+        assert MAX_DENOMINATOR == 10_000
+        assert self.sanity([Fraction(3, 20000), Fraction(1, 15625), Fraction(1, 3), Fraction(9999, 10000)]) == []
+        assert self.sanity(Fraction(1, 9973)) == []                    # prime, but not over the bound
+        assert self.sanity(Fraction(1, 10001)) == ["here: fraction 1/10001 is not hand-friendly"]
+
+    @pytest.mark.parametrize("x", [MAX_ABS * 1.0000001, -MAX_ABS - 1, math.inf, -math.inf, math.nan,
+                                   np.float64(2e7), 10 ** 8])
+    def test_huge_or_non_finite_values_are_out_of_range(self, x):
+        """Beyond ±MAX_ABS, infinite or NaN: out of range for a hand calculation."""
+        assert self.sanity([1, x]) == [f"here: value {x} is out of range for a hand calculation"]
+
+    def test_the_bound_itself_is_in_range(self):
+        """|x| = MAX_ABS is still fine."""
+        assert self.sanity([MAX_ABS, -MAX_ABS, 0]) == []
+
+    def test_one_error_per_value(self):
+        """The first bad number of a value is reported; the rest of that value is not."""
+        assert self.sanity([math.inf, Fraction(1, 10007), 1e9]) == ["here: value inf is out of range for a hand "
+                                                                    "calculation"]
+        assert self.sanity([Fraction(1, 10007), math.inf]) == ["here: fraction 1/10007 is not hand-friendly"]
+
+
+class TestReports:
+    def test_errors_are_capped_per_family(self):
+        """At most MAX_ERRORS_PER_PROBLEM errors, then one line saying more were suppressed."""
+        report = ProblemReport("p", "p.yaml")
+        for i in range(MAX_ERRORS_PER_PROBLEM + 5):
+            report.error(f"e{i}")
+        assert report.errors == [f"e{i}" for i in range(MAX_ERRORS_PER_PROBLEM)] + ["… further errors suppressed"]
+
+    def test_ok_needs_families_and_no_errors_anywhere(self):
+        """A bank is ok with at least one family, no family errors and no load errors; warnings are fine."""
+        fine = ProblemReport("a", "a.yaml", warnings=["w"])
+        assert BankReport([fine], []).ok
+        assert not BankReport([], []).ok
+        assert not BankReport([fine], ["broken.yaml: bad"]).ok
+        assert not BankReport([fine, ProblemReport("b", "b.yaml", errors=["x"])], []).ok
+
+    def test_the_text_report_marks_each_family_and_counts(self):
+        """✘ errors, ! warnings only, ✔ clean; each with its stats, bank, errors and warnings; then totals."""
+        stats = {"seeds": 20, "distinct_variants": 17, "checks": 45}
+        problems = [ProblemReport("alpha", "a.yaml", "course", errors=["e1", "e2"], stats=stats),
+                    ProblemReport("beta", "b.yaml", warnings=["w1"], stats=stats),
+                    ProblemReport("gamma", "c.yaml")]
+        text = BankReport(problems, ["x.yaml: cannot load"], ["s.yaml [course]"]).text()
+        assert text.splitlines() == [
+            "✘ x.yaml: cannot load",
+            f"✘ {'alpha':<32} 20 seeds, 17 distinct variants, 45 checks  [course]",
+            "    error: e1", "    error: e2",
+            f"! {'beta':<32} 20 seeds, 17 distinct variants, 45 checks",
+            "    warning: w1",
+            f"✔ {'gamma':<32} 0 seeds, 0 distinct variants, 0 checks",
+            "✔ 1 set files load: s.yaml [course]",
+            "",
+            "3 families checked; 1 with errors, 1 warnings"]
+
+    def test_nothing_found_says_how_to_point_at_a_bank(self):
+        """No family and no load error: the report says where validate looks."""
+        text = BankReport([], []).text()
+        assert text.splitlines()[-2:] == [
+            "0 families checked; 0 with errors, 0 warnings",
+            "✘ no problem families found: give problem files or folders, or run inside a bank "
+            "(a folder with problems/), or pass --bank DIR"]
+        assert "no problem families found" not in BankReport([], ["x: bad"]).text()
+
+    def test_json_has_ok_load_errors_and_each_family(self):
+        """to_json: ok, load_errors, and every family's fields."""
+        p = ProblemReport("a", "a.yaml", "b", errors=["e"], warnings=["w"], stats={"seeds": 3})
+        assert BankReport([p], ["l"]).to_json() == {
+            "ok": False, "load_errors": ["l"],
+            "problems": [{"problem": "a", "file": "a.yaml", "bank": "b", "errors": ["e"], "warnings": ["w"],
+                          "stats": {"seeds": 3}}]}
+
+
+def fake(parts) -> SimpleNamespace:
+    return SimpleNamespace(parts=[SimpleNamespace(type=t, misconceptions=[None] * m) for t, m in parts])
+
+
+class TestRunOrder:
+    @pytest.fixture(autouse=True)
+    def broken_bank(self, monkeypatch):
+        """The broken mini bank in force, so its families find their solvers."""
+        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
+        yield
+        sys.modules.pop("reference.broken_families", None)
+
+    def test_the_cost_weighs_symbolic_parts_and_misconceptions(self):
+        """Expression parts cost 6, others 1, plus one per misconception: slow families start first."""
+        assert _cost(fake([("number", 0)])) == 1
+        assert _cost(fake([("expression", 0), ("matrix-expression", 2), ("vector", 3)])) == 6 + 8 + 4
+
+    def test_families_are_validated_costliest_first_and_reported_by_id(self, monkeypatch):
+        """The pool gets the slowest families first (shorter tail); the report lists them by id."""
+        seen = []
+        monkeypatch.setattr(V, "validate_problem", lambda problem, seeds: (seen.append(problem.id),
+                                                                           ProblemReport(problem.id, problem.file))[1])
+        progress = []
+        ok, report = validate_bank([BROKEN / "problems" / f"{f}.yaml" for f in ("fine", "zero-often", "bug-silent")],
+                                   seeds=3, progress=lambda done, total, pid: progress.append((done, total, pid)))
+        costs = {pid: _cost(V._BANK[pid]) for pid in seen}
+        assert [costs[p] for p in seen] == sorted(costs.values(), reverse=True)
+        assert seen == sorted(seen, key=lambda p: (-costs[p], p))
+        assert [p.problem for p in report.problems] == sorted(seen)
+        assert progress == [(i + 1, 3, pid) for i, pid in enumerate(seen)]
+        assert ok and report.load_errors == []
+
+    def test_a_crash_in_one_family_is_its_error_not_the_runs(self, monkeypatch):
+        """validate_problem raising: that family reports 'validation crashed' with the traceback's tail."""
+        def boom(problem, seeds):
+            raise RuntimeError(f"boom in {problem.id}")
+        monkeypatch.setattr(V, "validate_problem", boom)
+        ok, report = validate_bank([BROKEN / "problems" / "fine.yaml"], seeds=3)
+        [p] = report.problems
+        assert not ok and p.errors[0].startswith("validation crashed:\nTraceback")
+        assert p.errors[0].rstrip().endswith("RuntimeError: boom in fine")
+
+    def test_a_missing_path_is_a_load_error(self, tmp_path):
+        """A path that does not exist: one load error naming it, and nothing validated."""
+        ok, report = validate_bank([tmp_path / "nope.yaml"], seeds=3)
+        assert not ok and report.problems == []
+        assert report.load_errors == [f"{tmp_path / 'nope.yaml'}: file or folder not found"]
+
+    def test_the_same_id_twice_in_the_given_files_is_an_error(self, tmp_path):
+        """Two files given with one id: the second is an error naming the first; the first is validated."""
+        copy = tmp_path / "fine.yaml"
+        copy.write_text((BROKEN / "problems" / "fine.yaml").read_text())
+        ok, report = validate_bank([BROKEN / "problems" / "fine.yaml", copy], seeds=3)
+        assert [p.problem for p in report.problems] == ["fine"]
+        assert report.load_errors == [f"{copy}: problem id 'fine' is already used by "
+                                      f"{BROKEN / 'problems' / 'fine.yaml'}"]
+
+
+class TestDefaultBanks:
+    def bank(self, name, bundled=False):
+        return SimpleNamespace(bundled=bundled, name=name)
+
+    def test_a_course_lints_its_own_banks_not_the_bundled_one(self, monkeypatch):
+        """Without paths: the banks in force other than the bundled one; all of them with all_banks."""
+        own, other, shipped = self.bank("own"), self.bank("other"), self.bank("bundled", True)
+        monkeypatch.setattr(V, "active_banks", lambda: [own, other, shipped])
+        assert V._default_banks(False) == [own, other]
+        assert V._default_banks(True) == [own, other, shipped]
+
+    def test_the_bundled_bank_alone_is_linted_when_it_is_the_only_one(self, monkeypatch):
+        """Only the bundled bank in force: that is the one validate checks."""
+        shipped = self.bank("bundled", True)
+        monkeypatch.setattr(V, "active_banks", lambda: [shipped])
+        assert V._default_banks(False) == [shipped] and V._default_banks(True) == [shipped]
