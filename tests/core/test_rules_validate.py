@@ -103,7 +103,7 @@ class TestReports:
         problems = [ProblemReport("alpha", "a.yaml", "course", errors=["e1", "e2"], stats=stats),
                     ProblemReport("beta", "b.yaml", warnings=["w1"], stats=stats),
                     ProblemReport("gamma", "c.yaml")]
-        text = BankReport(problems, ["x.yaml: cannot load"], ["s.yaml [course]"]).text()
+        text = BankReport(problems, ["x.yaml: cannot load"], ["s.yaml [course]", "t.yaml [bundled]"]).text()
         assert text.splitlines() == [
             "✘ x.yaml: cannot load",
             f"✘ {'alpha':<32} 20 seeds, 17 distinct variants, 45 checks  [course]",
@@ -111,7 +111,7 @@ class TestReports:
             f"! {'beta':<32} 20 seeds, 17 distinct variants, 45 checks",
             "    warning: w1",
             f"✔ {'gamma':<32} 0 seeds, 0 distinct variants, 0 checks",
-            "✔ 1 set files load: s.yaml [course]",
+            "✔ 2 set files load: s.yaml [course], t.yaml [bundled]",
             "",
             "3 families checked; 1 with errors, 1 warnings"]
 
@@ -173,6 +173,7 @@ class TestRunOrder:
         ok, report = validate_bank([BROKEN / "problems" / "fine.yaml"], seeds=3)
         [p] = report.problems
         assert not ok and p.errors[0].startswith("validation crashed:\nTraceback")
+        assert (p.problem, p.file, p.warnings) == ("fine", "", [])
         assert p.errors[0].rstrip().endswith("RuntimeError: boom in fine")
 
     def test_a_missing_path_is_a_load_error(self, tmp_path):
