@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -208,3 +209,144 @@ class TestDefaultBanks:
         shipped = self.bank("bundled", True)
         monkeypatch.setattr(V, "active_banks", lambda: [shipped])
         assert V._default_banks(False) == [shipped] and V._default_banks(True) == [shipped]
+
+
+class TestValidateProblem:
+    """validate_problem's bookkeeping on the control family `fine`, with one step replaced:
+    which seeds each check runs on, how repeated failures are merged, what is counted."""
+
+    @pytest.fixture(autouse=True)
+    def broken_bank(self, monkeypatch):
+        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
+        yield
+        sys.modules.pop("reference.broken_families", None)
+
+    @pytest.fixture
+    def fine(self):
+        from grader.bank.loader import load_problem
+        return load_problem(BROKEN / "problems" / "fine.yaml")
+
+    def draws(self, monkeypatch, change):
+        """Replace draw_variant by ``change(call index, real variant)``."""
+        real, calls = V.draw_variant, []
+
+        def draw(problem, seed):
+            calls.append(seed)
+            return change(len(calls) - 1, real(problem, seed))
+        monkeypatch.setattr(V, "draw_variant", draw)
+        return calls
+
+    def test_each_distinct_failure_is_one_error_with_how_often(self, monkeypatch, fine):
+        """A failure repeated over seeds is reported at its first seed, with its count; different
+        failures are different errors, each with its own count."""
+        def change(i, variant):
+            raise ValueError("a" if i % 2 == 0 else "b")
+        self.draws(monkeypatch, change)
+        report = V.validate_problem(fine, 5)
+        assert report.errors[:2] == ["seed s0000: drawing failed: ValueError: a; the same on 3 of 5 seeds",
+                                     "seed s0001: drawing failed: ValueError: b; the same on 2 of 5 seeds"]
+        assert (report.problem, report.file) == ("fine", fine.file)
+
+    def test_an_author_error_is_one_failure_whatever_the_parameters(self, monkeypatch, fine):
+        """A constraint failing with other parameters on each seed is still one failure."""
+        from grader.errors import AuthorError
+
+        def change(i, variant):
+            raise AuthorError(fine.file, f"the constraint fails (params: {{'n': {i}}})")
+        self.draws(monkeypatch, change)
+        report = V.validate_problem(fine, 3)
+        assert report.errors[0] == ("seed s0000: drawing failed: the constraint fails (params: {'n': 0}); "
+                                    "the same on 3 of 3 seeds")
+        assert report.stats["distinct_variants"] == 0 and report.stats["checks"] == 0
+
+    def test_a_template_failing_in_both_languages_is_one_error_per_language(self, monkeypatch, fine):
+        """en and ru are separate errors; without a line number none is named."""
+        monkeypatch.setattr(V, "render_text", lambda text, params: (_ for _ in ()).throw(ValueError("no good")))
+        monkeypatch.setattr(V, "template_line", lambda exc: None)
+        checked = []
+        monkeypatch.setattr(V, "check_leaks", lambda *a, **k: checked.append(a))
+        report = V.validate_problem(fine, 3)
+        params = V.draw_variant(fine, V.variant_seed(V.VALIDATE_SECRET, "validate", "s0000", "fine")).params
+        assert report.errors[:2] == [
+            f"seed s0000: the {lang} template does not render: no good (params: {params}); the same on 3 of 3 seeds"
+            for lang in ("en", "ru")]
+        assert checked == []          # a sheet that does not render is not checked for leaks
+
+    def test_templates_render_on_the_leak_seeds_and_every_fourth(self, monkeypatch, fine):
+        """Both languages on the seeds whose sheets are leak-checked and on every RENDER_EVERY-th."""
+        from grader.render.leaks import LEAK_SEEDS
+        calls = self.draws(monkeypatch, lambda i, v: v)
+        real, seen = V.render_text, set()
+
+        def render(text, params):
+            seen.add(len(calls) - 1)
+            return real(text, params)
+        monkeypatch.setattr(V, "render_text", render)
+        seeds = LEAK_SEEDS + 11
+        V.validate_problem(fine, seeds)
+        assert sorted(seen) == [s for s in range(seeds) if s % V.RENDER_EVERY == 0 or s < LEAK_SEEDS]
+
+    def test_leaks_are_checked_on_the_leak_seeds_html_on_the_first(self, monkeypatch, fine):
+        """check_leaks runs on the LEAK_SEEDS first seeds, with HTML on the HTML_SEEDS first, named by seed."""
+        from grader.render.leaks import HTML_SEEDS, LEAK_SEEDS
+        checked = []
+        monkeypatch.setattr(V, "check_leaks", lambda problem, variant, tag, error, html="unset":
+                            checked.append((tag, html)))
+        V.validate_problem(fine, LEAK_SEEDS + 3)
+        assert checked == [(f"seed s{s:04d}", s < HTML_SEEDS) for s in range(LEAK_SEEDS)]
+
+    def test_rewritten_forms_are_graded_every_rewrite_every_seeds(self, monkeypatch, fine):
+        """The reference's rewritten forms are graded on seeds 0, REWRITE_EVERY, ... only."""
+        [part] = fine.parts
+        monkeypatch.setattr(type(part.answer), "rewrites", lambda self, written: ["not a number"])
+        report = V.validate_problem(fine, V.REWRITE_EVERY + 1)
+        wrong = [e for e in report.errors if "written as 'not a number'" in e]
+        assert [e.split(",")[0] for e in wrong] == ["seed s0000", f"seed s{V.REWRITE_EVERY:04d}"]
+        assert wrong[0].startswith("seed s0000, part x: the reference written as 'not a number' grades invalid (")
+
+    def test_distinct_variants_and_answers_ignore_key_order(self, monkeypatch, fine):
+        """Two draws that differ only in key order are one variant, two such answers one answer;
+        any value (here a Fraction) can be counted."""
+        def change(i, variant):
+            extra = [("a", 1), ("z", Fraction(1, 3)), ("n", 7)]
+            return replace(variant, params=dict(extra if i % 2 else reversed(extra)))
+        self.draws(monkeypatch, change)
+        [part] = fine.parts
+        flip = []
+
+        def key_value(self, ref):
+            flip.append(1)
+            items = [("a", 1), ("b", Fraction(1, 2))]
+            return dict(items if len(flip) % 2 else reversed(items))
+        monkeypatch.setattr(type(part.answer), "key_value", key_value)
+        report = V.validate_problem(fine, 6)
+        assert report.stats["distinct_variants"] == 1
+        assert report.stats["distinct_answers"] == {"x": 1}
+        assert not any("cannot be written" in e for e in report.errors)
+
+    def test_the_crash_report_keeps_four_frames(self, monkeypatch):
+        """A crashing family's error shows the traceback's first four frames, not the whole stack."""
+        def deep(n):
+            if n == 0:
+                raise RuntimeError("deep")
+            deep(n - 1)
+        monkeypatch.setattr(V, "validate_problem", lambda problem, seeds: deep(8))
+        V._BANK["x"] = None
+        try:
+            report = V._validate_one(("x", 3))
+        finally:
+            V._BANK.pop("x")
+        assert report.errors[0].count('  File "') == 4 and report.file == ""
+
+
+def test_an_unwritable_part_does_not_stop_the_others(monkeypatch, root):
+    """A part whose reference cannot be written is an error; the family's other parts are still checked."""
+    from grader.answer_types.array import VectorAnswer
+    from grader.bank.loader import load_problem
+    problem = load_problem(root / "problems" / "networks" / "mlp-param-count.yaml")
+    assert [p.type for p in problem.parts][0] == "vector" and len(problem.parts) > 1
+    monkeypatch.setattr(VectorAnswer, "key_value", lambda self, ref: (_ for _ in ()).throw(ValueError("nope")))
+    report = V.validate_problem(problem, 1)
+    first = problem.parts[0].id
+    assert f"seed s0000, part {first}: the reference cannot be written as an answer: nope" in report.errors
+    assert report.stats["distinct_answers"] == {first: 0, **{p.id: 1 for p in problem.parts[1:]}}
