@@ -51,11 +51,14 @@ class ProblemReport:
     warnings: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
 
-    def error(self, text: str) -> None:
+    def error(self, text: str) -> bool:
+        """Record an error; False when it was suppressed (past MAX_ERRORS_PER_PROBLEM)."""
         if len(self.errors) < MAX_ERRORS_PER_PROBLEM:
             self.errors.append(text)
-        elif len(self.errors) == MAX_ERRORS_PER_PROBLEM:
+            return True
+        if len(self.errors) == MAX_ERRORS_PER_PROBLEM:
             self.errors.append("… further errors suppressed")
+        return False
 
 
 @dataclass
@@ -133,9 +136,8 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
 
     def once(key: str, text: str) -> None:
         """Report a failure the first time; later seeds only count (shown at the end)."""
-        if key not in failures:
-            report.error(text)
-            failures[key] = [len(report.errors) - 1, 0]
+        if key not in failures:   # a suppressed error has no line to carry its count
+            failures[key] = [len(report.errors) - 1 if report.error(text) else None, 0]
         failures[key][1] += 1
     for s in range(seeds):
         seed = variant_seed(VALIDATE_SECRET, "validate", f"s{s:04d}", problem.id)
@@ -207,7 +209,7 @@ def validate_problem(problem: Problem, seeds: int) -> ProblemReport:
                     report.error(f"{where}: the answer of bug={m.bug} ({wrong_written!r}) grades "
                                  f"{result.verdict} without its feedback ({result.check})")
     for index, count in failures.values():
-        if count > 1 and index < len(report.errors):
+        if count > 1 and index is not None:
             report.errors[index] += f"; the same on {count} of {seeds} seeds"
     deep = len(range(0, seeds, MISCONCEPTION_EVERY))   # the seeds misconceptions were graded on
     for part in problem.parts:

@@ -240,11 +240,12 @@ class TestValidateProblem:
         """A failure repeated over seeds is reported at its first seed, with its count; different
         failures are different errors, each with its own count."""
         def change(i, variant):
-            raise ValueError("a" if i % 2 == 0 else "b")
+            raise ValueError("abacb"[i])
         self.draws(monkeypatch, change)
         report = V.validate_problem(fine, 5)
-        assert report.errors[:2] == ["seed s0000: drawing failed: ValueError: a; the same on 3 of 5 seeds",
-                                     "seed s0001: drawing failed: ValueError: b; the same on 2 of 5 seeds"]
+        assert report.errors[:3] == ["seed s0000: drawing failed: ValueError: a; the same on 2 of 5 seeds",
+                                     "seed s0001: drawing failed: ValueError: b; the same on 2 of 5 seeds",
+                                     "seed s0003: drawing failed: ValueError: c"]
         assert (report.problem, report.file) == ("fine", fine.file)
 
     def test_an_author_error_is_one_failure_whatever_the_parameters(self, monkeypatch, fine):
@@ -350,3 +351,138 @@ def test_an_unwritable_part_does_not_stop_the_others(monkeypatch, root):
     first = problem.parts[0].id
     assert f"seed s0000, part {first}: the reference cannot be written as an answer: nope" in report.errors
     assert report.stats["distinct_answers"] == {first: 0, **{p.id: 1 for p in problem.parts[1:]}}
+
+
+class TestStressRules:
+    """The thresholds of validate's stress rules, at their edges, on `fine` with drawn values chosen
+    per seed (n, and the reference x; the slip plus-one answers 2n + 1)."""
+
+    @pytest.fixture(autouse=True)
+    def broken_bank(self, monkeypatch):
+        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
+        yield
+        sys.modules.pop("reference.broken_families", None)
+
+    @pytest.fixture
+    def fine(self):
+        from grader.bank.loader import load_problem
+        return load_problem(BROKEN / "problems" / "fine.yaml")
+
+    def run(self, monkeypatch, problem, draws: list[tuple[int, int]], **params):
+        """validate_problem over len(draws) seeds, seed i drawing n and reference x = draws[i]
+        (and ``params`` besides n)."""
+        real, calls = V.draw_variant, []
+
+        def draw(p, seed):
+            n, x = draws[len(calls)]
+            calls.append(seed)
+            return replace(real(p, seed), params={"n": n, **params}, answers={"x": x}, _by_bug={})
+        monkeypatch.setattr(V, "draw_variant", draw)
+        return V.validate_problem(problem, len(draws))
+
+    @pytest.mark.parametrize("equal,warned", [(1, False), (2, True)])
+    def test_a_slip_equal_to_the_reference_on_over_a_quarter_of_its_seeds_warns(self, monkeypatch, fine,
+                                                                                   equal, warned):
+        """8 seeds: the slip is graded on 4; equal to the reference on 1 is fine, on 2 (> 4 // 4) warns."""
+        draws = [(n, 2 * n + 1 if i < 2 * equal and i % 2 == 0 else 2 * n) for i, n in enumerate(range(2, 10))]
+        report = self.run(monkeypatch, fine, draws)
+        assert report.errors == []
+        assert report.warnings == ([f"part x: bug=plus-one equals the reference on {equal} of 4 seeds"]
+                                   if warned else [])
+
+    @pytest.mark.parametrize("zeros,warned", [(2, False), (3, True)])
+    def test_an_answer_zero_on_over_a_tenth_of_the_seeds_warns(self, monkeypatch, fine, zeros, warned):
+        """20 seeds: zero on 2 is fine, on 3 (> 20 // 10) warns."""
+        draws = [(n, 0 if i < zeros else 2 * n) for i, n in enumerate(range(2, 22))]
+        report = self.run(monkeypatch, fine, draws)
+        assert report.errors == []
+        assert report.warnings == ([f"part x: the answer is zero on {zeros} of 20 seeds (degenerate draws?)"]
+                                   if warned else [])
+        assert report.stats == {"seeds": 20, "distinct_variants": 20, "checks": 30,
+                                "distinct_answers": {"x": 21 - zeros}, "zero_answers": {"x": zeros}}
+
+    @pytest.mark.parametrize("seeds,distinct,warned", [(20, 10, False), (20, 9, True), (21, 10, False),
+                                                       (20, 7, True)])
+    def test_fewer_distinct_variants_than_half_the_seeds_warn(self, monkeypatch, fine, seeds, distinct, warned):
+        """Neighbours may share a variant when fewer than seeds // 2 variants are distinct."""
+        draws = [(2 + i % distinct, 2 * (2 + i % distinct)) for i in range(seeds)]
+        report = self.run(monkeypatch, fine, draws)
+        message = f"only {distinct} distinct variants over {seeds} seeds: neighbours may share a variant"
+        assert report.warnings == ([message] if warned else [])
+
+    @pytest.mark.parametrize("seeds,distinct,error", [(80, 3, True), (80, 4, False), (70, 3, False),
+                                                      (20, 2, True), (20, 3, False)])
+    def test_an_answer_with_too_few_values_is_an_error(self, monkeypatch, fine, seeds, distinct, error):
+        """An answer with fewer than max(3, seeds // 20) values over the seeds can be copied: an error."""
+        draws = [(2 + i, 2 * (i % distinct) + 100) for i in range(seeds)]
+        report = self.run(monkeypatch, fine, draws)
+        message = (f"part x: the answer barely varies ({distinct} distinct values over {seeds} seeds); make it "
+                   "depend on the drawn parameters or mark it `fixed: true` with `why`")
+        assert report.errors == ([message] if error else [])
+
+    @pytest.mark.parametrize("seeds,distinct,error", [(20, 10, True), (20, 9, False), (210, 10, True),
+                                                      (220, 10, False), (220, 11, True)])
+    def test_a_fixed_answer_that_takes_many_values_is_an_error(self, monkeypatch, fine, seeds, distinct, error):
+        """`fixed: true` allows a few forms; max(10, seeds // 20) values or more is not fixed."""
+        [part] = fine.parts
+        fixed = replace(fine, parts=[replace(part, fixed=True)])
+        draws = [(2 + i, 2 * (i % distinct) + 100) for i in range(seeds)]
+        report = self.run(monkeypatch, fixed, draws)
+        message = (f"part x is marked `fixed: true` but its answer takes {distinct} values over {seeds} seeds; "
+                   "drop `fixed`")
+        assert report.errors == ([message] if error else [])
+
+    def test_a_slip_that_grades_correct_counts_as_equal_to_the_reference(self, monkeypatch, fine):
+        """A slip's answer the grader accepts is no distinct wrong answer (not 'without its feedback')."""
+        class Lenient:
+            def __init__(self, *args):
+                pass
+
+            def grade(self, part, answer):
+                return SimpleNamespace(verdict="correct", misconception=None, check="tolerance", feedback="")
+        monkeypatch.setattr(V, "ProblemGrader", Lenient)
+        report = self.run(monkeypatch, fine, [(n, 2 * n) for n in range(2, 6)])
+        assert report.errors == ["part x: bug=plus-one never produces a distinct wrong answer (it equals the "
+                                 "reference on 2 of 2 seeds)"]
+
+    @pytest.mark.parametrize("failing", [False, True])
+    def test_one_slip_that_fails_or_equals_the_reference_does_not_hide_the_next(self, monkeypatch, fine, failing):
+        """Each slip is checked on its own: a first one that crashes or changes nothing leaves the second checked."""
+        from grader.variants import Variant
+        [part] = fine.parts
+        [slip] = part.misconceptions
+        two = replace(fine, parts=[replace(part, misconceptions=[replace(slip, bug="boom"), slip])])
+        if failing:
+            real, asked = Variant.solve, []
+
+            def solve(self, *, bug=None, given=None):
+                if bug == "boom":   # validate asks first (after the draw); the grader, asking later, gets 2n
+                    asked.append(id(self))
+                    if asked.count(id(self)) == 1:
+                        raise KeyError("boom")
+                return real(self, bug=bug, given=given)
+            monkeypatch.setattr(Variant, "solve", solve)
+        report = self.run(monkeypatch, two, [(n, 2 * n) for n in range(2, 6)])
+        crashes = [f"seed s{s:04d}, part x: solver with bug=boom fails: KeyError: 'boom'" for s in (0, 2)]
+        assert report.errors == (crashes if failing else []) + [
+            f"part x: bug=boom never produces a distinct wrong answer (it equals the reference on "
+            f"{0 if failing else 2} of 2 seeds)"]
+
+
+def test_suppressed_failures_carry_no_counts(monkeypatch):
+    """Past MAX_ERRORS_PER_PROBLEM, repeated failures are not counted onto another line."""
+    monkeypatch.setenv("GRADER_BANK", str(BROKEN))
+    from grader.bank.loader import load_problem
+    fine = load_problem(BROKEN / "problems" / "fine.yaml")
+    calls = []
+
+    def draw(problem, seed):
+        calls.append(seed)
+        raise ValueError(f"e{(len(calls) - 1) % 10}")
+    monkeypatch.setattr(V, "draw_variant", draw)
+    try:
+        report = V.validate_problem(fine, 20)
+    finally:
+        sys.modules.pop("reference.broken_families", None)
+    assert report.errors == [f"seed s{i:04d}: drawing failed: ValueError: e{i}; the same on 2 of 20 seeds"
+                             for i in range(MAX_ERRORS_PER_PROBLEM)] + ["… further errors suppressed"]
