@@ -157,11 +157,11 @@ class TestRunOrder:
         monkeypatch.setattr(V, "validate_problem", lambda problem, seeds: (seen.append(problem.id),
                                                                            ProblemReport(problem.id, problem.file))[1])
         progress = []
-        ok, report = validate_bank([BROKEN / "problems" / f"{f}.yaml" for f in ("fine", "zero-often", "bug-silent")],
+        ok, report = validate_bank([BROKEN / "problems" / f"{f}.yaml" for f in ("fine", "constant-answer", "bug-silent")],
                                    seeds=3, progress=lambda done, total, pid: progress.append((done, total, pid)))
         costs = {pid: _cost(V._BANK[pid]) for pid in seen}
         assert [costs[p] for p in seen] == sorted(costs.values(), reverse=True)
-        assert seen == sorted(seen, key=lambda p: (-costs[p], p))
+        assert seen == sorted(seen, key=lambda p: (-costs[p], p)) == ["bug-silent", "fine", "constant-answer"]
         assert [p.problem for p in report.problems] == sorted(seen)
         assert progress == [(i + 1, 3, pid) for i, pid in enumerate(seen)]
         assert ok and report.load_errors == []
@@ -486,3 +486,89 @@ def test_suppressed_failures_carry_no_counts(monkeypatch):
         sys.modules.pop("reference.broken_families", None)
     assert report.errors == [f"seed s{i:04d}: drawing failed: ValueError: e{i}; the same on 2 of 20 seeds"
                              for i in range(MAX_ERRORS_PER_PROBLEM)] + ["… further errors suppressed"]
+
+
+class TestValidateBank:
+    """What a run lints: given paths or the default banks (with their set files), how many seeds,
+    in this process or in forked workers."""
+
+    @pytest.fixture(autouse=True)
+    def broken_bank(self, monkeypatch):
+        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
+        yield
+        sys.modules.pop("reference.broken_families", None)
+
+    @pytest.fixture
+    def stub(self, monkeypatch):
+        """validate_problem replaced by a record of what it was asked (and in which process)."""
+        import os
+        asked = []
+
+        def validate_problem(problem, seeds):
+            asked.append((problem.id, seeds))
+            return ProblemReport(problem.id, problem.file, stats={"seeds": seeds, "pid": os.getpid()})
+        monkeypatch.setattr(V, "validate_problem", validate_problem)
+        return asked
+
+    def fake_bank(self, root: Path, label: str, *, problems=(), sets=()):
+        for name in problems:
+            (root / "problems").mkdir(parents=True, exist_ok=True)
+            (root / "problems" / name).write_text((BROKEN / "problems" / name).read_text())
+        for name in sets:
+            (root / "sets").mkdir(parents=True, exist_ok=True)
+            (root / "sets" / name).write_text("id: x\n")
+        return SimpleNamespace(bundled=False, label=label, problems=root / "problems", sets=root / "sets")
+
+    def test_without_paths_the_default_banks_and_their_sets_are_linted(self, monkeypatch, tmp_path, stub):
+        """No paths: the banks _default_banks gives, each family and each sets/*.yaml; a broken set file
+        is one load error however many banks list it; a bank without problems/ or sets/ is no error."""
+        from grader.errors import AuthorError
+        shared = tmp_path / "one" / "sets"
+        course = self.fake_bank(tmp_path / "one", "course", problems=["fine.yaml"],
+                                sets=["a.yaml", "b.YAML", "notes.txt", "broken.yaml"])
+        twin = SimpleNamespace(bundled=False, label="twin", problems=tmp_path / "none", sets=shared)
+        empty = SimpleNamespace(bundled=False, label="empty", problems=tmp_path / "no", sets=tmp_path / "nope")
+        asked_banks = []
+        monkeypatch.setattr(V, "_default_banks", lambda all_banks: (asked_banks.append(all_banks),
+                                                                    [course, twin, empty])[1])
+
+        def load_set(file):
+            if file.name == "broken.yaml":
+                raise AuthorError(file, "bad set")
+        monkeypatch.setattr(V, "load_set", load_set)
+        ok, report = validate_bank(seeds=3)
+        assert asked_banks == [False] and stub == [("fine", 3)]
+        assert report.sets == ["a.yaml [course]", "a.yaml [twin]"]
+        assert report.load_errors == [AuthorError(shared / "broken.yaml", "bad set").render()]
+        assert [p.problem for p in report.problems] == ["fine"] and not ok
+        validate_bank(seeds=3, all_banks=True)
+        assert asked_banks == [False, True]
+
+    def test_given_paths_no_bank_is_searched(self, monkeypatch, stub):
+        """Paths given: exactly those families, no set files, no default banks; 200 seeds by default."""
+        monkeypatch.setattr(V, "_default_banks", lambda all_banks: pytest.fail("no bank search with paths"))
+        ok, report = validate_bank([BROKEN / "problems" / "fine.yaml"])
+        assert ok and report.sets == [] and report.load_errors == []
+        assert stub == [("fine", 200)] and report.problems[0].stats["seeds"] == 200
+
+    def test_a_family_that_does_not_load_leaves_the_others(self, tmp_path, stub):
+        """A broken file is a load error; the files after it are still validated."""
+        (tmp_path / "bad.yaml").write_text("id: [\n")
+        ok, report = validate_bank([tmp_path / "bad.yaml", BROKEN / "problems" / "fine.yaml"], seeds=3)
+        assert len(report.load_errors) == 1 and str(tmp_path / "bad.yaml") in report.load_errors[0]
+        assert [p.problem for p in report.problems] == ["fine"] and not ok
+
+    @pytest.mark.parametrize("workers,families,forked", [(2, 3, True), (2, 2, True), (2, 1, False), (1, 3, False)])
+    def test_families_go_to_forked_workers_only_when_there_are_two_of_each(self, stub, workers, families, forked):
+        """More than one worker and more than one family: a pool of forked workers; otherwise this
+        process. Progress is reported as each family finishes, either way."""
+        import os
+        names = ["fine", "zero-often", "bug-silent"][:families]
+        progress = []
+        ok, report = validate_bank([BROKEN / "problems" / f"{n}.yaml" for n in names], seeds=3, workers=workers,
+                                   progress=lambda done, total, pid: progress.append((done, total, pid)))
+        pids = {p.stats["pid"] for p in report.problems}
+        assert (os.getpid() not in pids) == forked
+        assert [p.problem for p in report.problems] == sorted(names)
+        assert [d for d, _, _ in progress] == list(range(1, families + 1))
+        assert {t for _, t, _ in progress} == {families} and sorted(p for _, _, p in progress) == sorted(names)
