@@ -103,6 +103,36 @@ def _as_fractions(a) -> np.ndarray:
     return out
 
 
+def _numerators(a) -> tuple[np.ndarray, int]:
+    """Integers N (an object array of Python ints) and a denominator d with a == N / d
+    exactly: Fractions and ints through their common denominator, binary floats through
+    the power of two that makes them whole."""
+    a = np.asarray(a)
+    if a.dtype != object:
+        a = a.astype(float)
+        scale = 1
+        while not np.all(np.floor(a * scale) == a * scale):
+            if scale > 2 ** 60:            # not a short binary fraction: exact, entry by entry
+                return _numerators(_as_fractions(a))
+            scale *= 2
+        return np.array([int(v) for v in (a * scale).flat], dtype=object).reshape(a.shape), scale
+    flat = [v if isinstance(v, Fraction) else Fraction(v) for v in a.flat]
+    d = math.lcm(*(v.denominator for v in flat)) if flat else 1
+    return np.array([v.numerator * (d // v.denominator) for v in flat], dtype=object).reshape(a.shape), d
+
+
+def _exact_affine(W, b, X) -> np.ndarray:
+    """``X W^T + b`` in exact arithmetic (Fractions), computed on integer numerators:
+    the same numbers as Fraction matrix products, without a gcd per multiplication
+    (a 33 x 33 grid through a hidden layer is 2 000 pre-activations per answer)."""
+    (xn, dx), (wn, dw), (bn, db) = _numerators(X), _numerators(W), _numerators(b)
+    d = math.lcm(dx * dw, db)
+    zn = (xn @ wn.T) * (d // (dx * dw)) + bn * (d // db)
+    out = np.empty(zn.shape, dtype=object)
+    out.flat[:] = [Fraction(int(z), d) for z in zn.flat]
+    return out
+
+
 def _affine(W, b, X, *, decide=True):
     """Pre-activations ``X W^T + b`` for a batch of inputs.
 
@@ -112,7 +142,7 @@ def _affine(W, b, X, *, decide=True):
     """
     W, b, X = np.atleast_2d(W), np.atleast_1d(b), np.atleast_2d(X)
     if _is_exact(W) and _is_exact(b):
-        return _as_fractions(X) @ _as_fractions(W).T + _as_fractions(b)
+        return _exact_affine(W, b, X)
     W, b, X = W.astype(float), b.astype(float), X.astype(float)
     Z = X @ W.T + b
     scale = np.abs(X) @ np.abs(W).T + np.abs(b)
@@ -130,6 +160,8 @@ def _sign_unknown(inputs, row, unit="the unit") -> Undecided:
 
 
 def _step(Z):
+    if Z.dtype == object:     # exact Fractions: the sign is the numerator's (a cheap int test)
+        return np.array([z.numerator > 0 for z in Z.flat], dtype=float).reshape(Z.shape)
     return (Z > 0).astype(float)
 
 
