@@ -121,13 +121,28 @@ def _numerators(a) -> tuple[np.ndarray, int]:
     return np.array([v.numerator * (d // v.denominator) for v in flat], dtype=object).reshape(a.shape), d
 
 
+def _exact_numerators(W, b, X) -> tuple[np.ndarray, int]:
+    """Integers Zn and d > 0 with X W^T + b == Zn / d exactly."""
+    (xn, dx), (wn, dw), (bn, db) = _numerators(X), _numerators(W), _numerators(b)
+    d = math.lcm(dx * dw, db)
+    return (xn @ wn.T) * (d // (dx * dw)) + bn * (d // db), d
+
+
+def _affine_steps(W, b, X, *, decide=True) -> np.ndarray:
+    """step(X W^T + b): from the signs of the exact numerators when the weights are
+    exact (no Fraction is built), else as ``_step(_affine(...))``."""
+    W2, b1 = np.atleast_2d(W), np.atleast_1d(b)
+    if _is_exact(W2) and _is_exact(b1):
+        zn, _ = _exact_numerators(W2, b1, np.atleast_2d(X))
+        return (zn > 0).astype(float)
+    return _step(_affine(W, b, X, decide=decide))
+
+
 def _exact_affine(W, b, X) -> np.ndarray:
     """``X W^T + b`` in exact arithmetic (Fractions), computed on integer numerators:
     the same numbers as Fraction matrix products, without a gcd per multiplication
     (a 33 x 33 grid through a hidden layer is 2 000 pre-activations per answer)."""
-    (xn, dx), (wn, dw), (bn, db) = _numerators(X), _numerators(W), _numerators(b)
-    d = math.lcm(dx * dw, db)
-    zn = (xn @ wn.T) * (d // (dx * dw)) + bn * (d // db)
+    zn, d = _exact_numerators(W, b, X)
     out = np.empty(zn.shape, dtype=object)
     out.flat[:] = [Fraction(int(z), d) for z in zn.flat]
     return out
@@ -515,9 +530,9 @@ def check_region(p, answer):
     want, near = _region_classes(p)
     # Hidden units: grid points too near a line are not judged, so a float z near 0 there
     # is harmless; the output unit reads 0/1 values, and its sign must be known.
-    H = _step(_affine(got["W1"], got["b1"], _GRID, decide=False))
+    H = _affine_steps(got["W1"], got["b1"], _GRID, decide=False)
     try:
-        out = _step(_affine(got["w2"], got["b2"], H)[:, 0])
+        out = _affine_steps(got["w2"], got["b2"], H)[:, 0]
     except _SignUnknown as unsure:
         return _sign_unknown(_GRID, unsure.row, "the output unit")
     wrong = np.flatnonzero((out != want) & ~near)

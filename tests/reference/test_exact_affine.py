@@ -57,3 +57,16 @@ def test_a_float_input_that_is_no_short_binary_fraction_is_still_exact():
     b = np.array([0], dtype=object)
     got = _exact_affine(W, b, np.array([[0.1], [1e-300]]))
     assert got.tolist() == [[Fraction(0.1)], [Fraction(1e-300)]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.data())
+def test_steps_from_numerators_equal_steps_of_the_fractions(m, k, data):
+    """step(z) = [z > 0] read from the numerators is the step of the exact z."""
+    from reference.networks import _affine_steps
+    W = np.array(data.draw(st.lists(st.lists(exact_numbers, min_size=k, max_size=k), min_size=m, max_size=m)),
+                 dtype=object)
+    b = np.array(data.draw(st.lists(exact_numbers, min_size=m, max_size=m)), dtype=object)
+    X = _GRID[:, :1].repeat(k, axis=1)[::37] if k else _GRID
+    want = [[1.0 if z > 0 else 0.0 for z in row] for row in plain(W, b, X)]
+    assert _affine_steps(W, b, X, decide=False).tolist() == want
