@@ -282,20 +282,30 @@ def ridge_matrix(p, *, bug=None, given=None):
     c1 ||y - X w||^2 + c2 lambda ||w||^2, then the minimizer and the Hessian
     for a drawn X, y, lambda (exact fractions)."""
     k1, k2 = _ridge_coefficients(p)
-    X = _rat_matrix(p["X"])
-    y = _column(p["y"])
-    lam = sympy.Rational(str(p["lam"]))
-    eye = sympy.eye(X.shape[1])
+    X = _fractions(p["X"])
+    y = [Fraction(str(v)) for v in p["y"]]
+    lam = Fraction(str(p["lam"]))
     # 0 = k1 X^T (X w - y) + k2 lambda w  =>  (X^T X + (k2/k1) lambda I) w = X^T y
     ratio = k2 / k1
 
-    G = X.T * X
-    b = X.T * y
-    if b.is_zero_matrix:
+    Xt = [list(col) for col in zip(*X)]
+    G = [[sum((a * b for a, b in zip(r, c)), Fraction(0)) for c in Xt] for r in Xt]   # 2x2
+    b = _times_vector(Xt, y)
+
+    def shifted(s):          # G + s I
+        return [[g + (s if i == j else 0) for j, g in enumerate(row)] for i, row in enumerate(G)]
+
+    def solve2(A, v):        # A^{-1} v for a 2x2 A (Cramer), or None when singular
+        det = A[0][0] * A[1][1] - A[0][1] * A[1][0]
+        if det == 0:
+            return None
+        return [(A[1][1] * v[0] - A[0][1] * v[1]) / det, (A[0][0] * v[1] - A[1][0] * v[0]) / det]
+
+    if not any(b):
         raise Reject("X^T y = 0 makes the minimizer zero")
-    if (G - _rat(ratio) * lam * eye).det() == 0:
+    if solve2(shifted(-ratio * lam), b) is None:
         raise Reject("the sign-slip system is singular")
-    if _max_denominator((G + _rat(ratio) * lam * eye).inv() * b) > 200:
+    if max(e.denominator for e in solve2(shifted(ratio * lam), b)) > 200:
         raise Reject("minimizer fractions too ugly for hand work")
 
     if bug == "factor-2":
@@ -312,17 +322,17 @@ def ridge_matrix(p, *, bug=None, given=None):
     step = f"w {'+' if bug == 'ascent' else '-'} gamma ({grad})"
     minimizer = f"inv(X^T X {'-' if sign < 0 else '+'} {_RATIO_TEXT[ratio]} I) X^T y"
 
-    w_at = (G + sign * _rat(ratio) * lam * eye).inv() * b
-    penalty = 0 if bug == "no-penalty" else _rat(k2) * lam
-    hess_at = _rat(k1) * G + penalty * eye
+    w_at = solve2(shifted(sign * ratio * lam), b)
+    penalty = 0 if bug == "no-penalty" else k2 * lam
+    hess_at = [[k1 * g + (penalty if i == j else 0) for j, g in enumerate(row)] for i, row in enumerate(G)]
 
     return {
         "grad": grad,
         "hess": hess,
         "minimizer": minimizer,
         "step": step,
-        "w_star": _vec(w_at),
-        "hess_at": _mat(hess_at),
+        "w_star": [_whole(e) for e in w_at],
+        "hess_at": [[_whole(e) for e in row] for row in hess_at],
     }
 
 
