@@ -307,7 +307,9 @@ def scale(args, work: Path) -> int:
            (f"render {large}: wall time, memory", lambda r: f"{r[4][large][0]:.1f} s, {r[4][large][1]:.0f} MB")]
     for name, cell in fmt:
         print(f"{name:34}" + "".join(f"{cell(rows[lab]):>22}" for lab in labels))
-    ours = rows["this code"]
+    ours, base = rows["this code"], rows[labels[0]]
+    print(f"ratio against {labels[0]}: {base[0] / ours[0]:.2f}x faster in wall time, "
+          f"{base[5] / ours[5]:.2f}x less CPU time")
     print(f"target grade         {'met' if ours[0] < 40 else 'MISSED'}: {n} students in {ours[0]:.1f} s "
           f"(< 40 s on {args.workers} workers)")
     growth = ours[4][large][1] / ours[4][small][1]
