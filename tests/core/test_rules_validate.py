@@ -572,3 +572,57 @@ class TestValidateBank:
         assert [p.problem for p in report.problems] == sorted(names)
         assert [d for d, _, _ in progress] == list(range(1, families + 1))
         assert {t for _, t, _ in progress} == {families} and sorted(p for _, _, p in progress) == sorted(names)
+
+
+class TestBanks:
+    """Two course banks in force (GRADER_BANK=A:B), validated without paths: each family is reported
+    with its bank, the first bank's family of an id wins, a different file of the same id in a later
+    bank is a warning, and the same id twice in one bank is an error."""
+
+    @pytest.fixture
+    def banks(self, tmp_path, monkeypatch):
+        import os
+        import shutil
+        roots = {}
+        for name, families in (("A", ["constant-answer", "fine", "fine@sub"]), ("B", ["fine", "zero-often"])):
+            root = tmp_path / name
+            (root / "reference").mkdir(parents=True)
+            (root / "sets").mkdir()
+            shutil.copy(BROKEN / "reference" / "broken_families.py", root / "reference")
+            for family in families:
+                stem, _, sub = family.partition("@")
+                folder = root / "problems" / (sub or "main")
+                folder.mkdir(parents=True, exist_ok=True)
+                text = (BROKEN / "problems" / f"{stem}.yaml").read_text()
+                (folder / f"{stem}.yaml").write_text(text if name == "A" else text + "# B's copy\n")
+            roots[name] = root
+        monkeypatch.setenv("GRADER_BANK", os.pathsep.join(str(r) for r in roots.values()))
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setattr(V, "validate_problem", lambda problem, seeds: ProblemReport(problem.id, problem.file))
+        yield roots
+        sys.modules.pop("reference.broken_families", None)
+
+    def test_each_family_is_reported_with_its_bank_and_shadows_warn(self, banks):
+        """Banks are named by their folder relative to the current one (./A)."""
+        ok, report = validate_bank(seeds=3)
+        a, b = banks["A"], banks["B"]
+        by = {p.problem: p for p in report.problems}
+        assert sorted(by) == ["constant-answer", "fine", "zero-often"]
+        assert {pid: p.bank for pid, p in by.items()} == {"constant-answer": "./A", "fine": "./A",
+                                                           "zero-often": "./B"}
+        assert Path(by["fine"].file).parent == a / "problems" / "main"
+        assert by["fine"].warnings == [f"shadows {b / 'problems' / 'main' / 'fine.yaml'} (./B), a different file "
+                                       "of the same id; sets get the one in ./A"]
+        assert by["constant-answer"].warnings == [] and by["zero-often"].warnings == []
+        assert report.load_errors == [f"{a / 'problems' / 'sub' / 'fine.yaml'}: problem id 'fine' is already used "
+                                      f"by {a / 'problems' / 'main' / 'fine.yaml'}"]
+
+    def test_a_family_outside_every_bank_has_no_bank(self, banks, tmp_path):
+        """A file given by path is reported with the bank holding it, or none."""
+        outside = tmp_path / "loose" / "fine.yaml"
+        outside.parent.mkdir()
+        outside.write_text((BROKEN / "problems" / "fine.yaml").read_text())
+        ok, report = validate_bank([outside], seeds=3)
+        assert [(p.problem, p.bank) for p in report.problems] == [("fine", "")]
+        ok, report = validate_bank([banks["B"] / "problems" / "main" / "zero-often.yaml"], seeds=3)
+        assert [(p.problem, p.bank) for p in report.problems] == [("zero-often", "./B")]
