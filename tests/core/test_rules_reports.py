@@ -279,6 +279,8 @@ class TestGradescope:
         assert test["output"] == "**invalid** (0/4)\n\nbad file"
         r2 = row("s1", part("q1.a", "invalid"), status="invalid")
         assert json.loads(gradescope_json(PSET, r2, "en"))["tests"][0]["output"] == "**invalid** (0/4)"
+        graded = row("s1", part("q1.a", "incorrect"), message="a note on a graded file")
+        assert json.loads(gradescope_json(PSET, graded, "en"))["tests"][0]["output"] == "**incorrect** (0/4)"
 
     def test_the_document_is_indented_utf8_with_a_final_newline(self):
         """results.json: human-readable (indent 2, Cyrillic kept), ends with a newline."""
