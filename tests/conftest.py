@@ -27,3 +27,13 @@ def root() -> Path:
 def secret_env(monkeypatch):
     monkeypatch.setenv("GRADER_SECRET", "test-secret-0123456789")
     return b"test-secret-0123456789"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sympy_worker_stopped_at_the_end():
+    """Stop the shared sympy worker when the tests end, not at interpreter exit: it then
+    saves its coverage data before pytest-cov combines the data files."""
+    yield
+    from grader.lang import sympy_worker
+
+    sympy_worker.POOL.close()
