@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, settings
 
 if "mutmut" in sys.modules:
     # bench/mutation.py: mutmut runs the suite many times in one process; the same
-    # examples every time keep a mutant's verdict reproducible.
-    settings.register_profile("mutmut", derandomize=True, database=None,
+    # examples every time keep a mutant's verdict reproducible; no deadline, as the
+    # trampolines and a shared machine make timings meaningless.
+    settings.register_profile("mutmut", derandomize=True, database=None, deadline=None,
                               suppress_health_check=[HealthCheck.differing_executors])
     settings.load_profile("mutmut")
 
