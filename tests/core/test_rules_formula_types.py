@@ -51,6 +51,20 @@ class TestDefaults:
     def test_model_text_is_one_line(self, value, text):
         assert _model_text(value) == text
 
+    def test_record_defaults(self):
+        """A reading has no LaTeX unless given; a comparison no message; a single foreign entry is
+        unlabelled, carries the whole part's weight and no numbers or options; a context is seed 0,
+        English, without a reference."""
+        assert Reading(1, "1").latex == "" and Comparison(1.0, "exact").message == ""
+        assert ForeignEntry("manual") == ForeignEntry("manual", "", None, None, (), frozenset(), False, "", 1.0)
+        entry = ForeignEntry("manual")
+        assert (entry.label, entry.value, entry.tolerance, entry.options, entry.correct, entry.multiple,
+                entry.model, entry.weight) == ("", None, None, (), frozenset(), False, "", 1.0)
+        ctx = Context(params={})
+        assert (ctx.seed, ctx.lang, ctx.reference) == (0, "en", None)
+        assert (AnswerType.name, AnswerType.fields, AnswerType.few_answers, AnswerType.reads_params) == \
+            ("", (), False, False)
+
     def test_defaults_change_nothing(self):
         """No rewrites, no note, every earlier answer plausible, the value given to solvers as read."""
         base, reading = AnswerType({"a": 1}), Reading(3.0, "3")
