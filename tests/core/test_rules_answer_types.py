@@ -247,6 +247,12 @@ class TestMultiChoice:
         assert m.compare(ref, m.read(["c", "d"], CTX), CTX).message == "4 of 4 options are classified wrongly."
         assert m.compare(ref, m.read(["b", "a"], CTX), CTX) == Comparison(1.0, "exact")
 
+    def test_when_every_option_is_right_part_of_them_pays_its_share(self):
+        """No wrong option can be chosen, so nothing is subtracted: 3 of 5 right ones pay 0.6."""
+        m = kind("multi-choice", {**options("a", "b", "c", "d", "e"), "partial": True})
+        ref = m.read_reference(["a", "b", "c", "d", "e"], CTX)
+        assert m.compare(ref, m.read(["a", "c", "e"], CTX), CTX).score == pytest.approx(0.6)
+
     def test_key_and_foreign_entry(self):
         m = kind("multi-choice", options("a", "b", "c"))
         assert m.key_value(frozenset({"a"})) == ["a"]

@@ -255,6 +255,21 @@ class TestExpression:
         assert e.compare(ref, e.read("t + t", CTX), CTX) == Comparison(1.0, "sampling")
         assert e.compare(ref, e.read("3 t", CTX), CTX) == Comparison(0.0, "sampling")
 
+    def test_rewrites_reorder_sums_and_products_in_the_declared_names(self):
+        """2xy + 1 over x and y is 2*x*y + 1: reordered, it is 1 + y*(x*2) (every sum and
+        product swapped), and sympy's expanded form is kept when it differs."""
+        e = expr({"x": {}, "y": {}})
+        assert e.rewrites("2xy + 1") == [r"$2 \cdot x \cdot y + 1$", "1 + y*(x*2)", "2*x*y + 1"]
+
+    def test_rewrites_include_sympys_expanded_and_factored_forms(self):
+        forms = expr({"x": {}}).rewrites("(x + 1)^2")
+        assert "x**2 + 2*x + 1" in forms and "(x + 1)**2" in forms and len(forms) == len(set(forms))
+
+    def test_a_sympy_form_outside_the_declared_names_is_not_a_rewrite(self):
+        """sympy writes e as E: `E*t + t` is no answer a student could give over t."""
+        forms = expr({"t": {}}).rewrites("e t + t")
+        assert forms == [r"$e \cdot t + t$", "t + t*e"]
+
     def test_hints_and_notes(self):
         e = expr({"t": {}, "s": {}})
         assert e.hint("en") == "a formula in t, s, e.g. 2*t + 1"
@@ -339,6 +354,10 @@ class TestMatrixExpression:
         ref = m.read_reference("(A + A^T) x", CTX)
         assert m.compare(ref, m.read("A x + A^T x", CTX), CTX) == Comparison(1.0, "sampling")
         assert m.compare(ref, m.read("2 A x", CTX), CTX) == Comparison(0.0, "sampling")
+
+    def test_rewrites_reorder_sums_only_in_the_declared_names(self):
+        """Ax over A and x is A*x; its sum is reordered, its product never (matrices do not commute)."""
+        assert mexpr(A_X).rewrites("Ax + x") == [r"$A \cdot x + x$", "x + A*x"]
 
     def test_hints_and_notes_in_both_languages(self):
         m = mexpr({"A": {"shape": [3, 3], "kind": "spd"}, "lambda": {"shape": []}, "D": {"shape": [3, 3],

@@ -114,7 +114,11 @@ class TestChain:
         assert 0 < count < 16
         names = {"A": (2, 2)}
         m = compare_matrix(parse("A", names=names), parse("A^T", names=names), {"A": MatVarSpec((2, 2))})
-        assert m.detail.startswith("differs at 16 of 16 usable sample points") and "e.g." not in m.detail
+        assert m.detail == "differs at 16 of 16 usable sample points"
+        both = scalar("x + y", "x - y", {"x": VarSpec((1.0, 2.0)), "y": VarSpec((3.0, 4.0))}).detail
+        where = both.split(", e.g. at ")[1].split(", ")
+        assert [w.split("=")[0] for w in where] == ["x", "y"]
+        assert 1.0 <= float(where[0][2:]) <= 2.0 and 3.0 <= float(where[1][2:]) <= 4.0
 
 
 # -- the answer's own rounding -------------------------------------------------------------------
