@@ -224,6 +224,10 @@ class TestMultiChoice:
         assert reading == Reading(frozenset(chosen), "[" + ", ".join(chosen) + "]",
                                   r"\{" + ", ".join(chosen) + r"\}")
 
+    def test_the_selection_is_shown_in_the_banks_order_not_alphabetically(self):
+        m = kind("multi-choice", options("c", "a", "b"))
+        assert m.read(["a", "b", "c"], CTX).plain == "[c, a, b]" and m.read("b, c", CTX).plain == "[c, b]"
+
     @pytest.mark.parametrize("raw", [3, {"a": 1}, None])
     def test_not_a_list_is_invalid_with_an_example(self, raw):
         assert invalid(kind("multi-choice", options("a", "b")), raw) == \

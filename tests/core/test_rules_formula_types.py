@@ -100,7 +100,8 @@ class TestExactNumbers:
         assert got == value and isinstance(got, Fraction)
 
     @pytest.mark.parametrize("raw", [True, None, float("inf"), float("nan"), "sqrt(2)", "e", "1/0", "2^(1/2)",
-                                     "0^-1", "2^1001", "(1 x", [1], "x"])
+                                     "0^-1", "2^1001", "(1 x", [1], "x",
+                                     "-sqrt(2)", "sqrt(2)^2", "2^sqrt(2)", "sqrt(2) + 1", "1 - e", "2 pi", "e / 2"])
     def test_anything_else_is_not_exact(self, raw):
         """Irrational, undefined, unreadable or too large: None, so the float reading stands."""
         assert exact_scalar(raw) is None

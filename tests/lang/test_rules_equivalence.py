@@ -220,6 +220,18 @@ class TestSympySymbols:
         assert sympy_equal(parse("s (1 - s)", names=names), parse("sigmoid(t) - sigmoid(t)^2", names=names), specs)
         assert not sympy_equal(parse("s", names=names), parse("t", names=names), specs)
 
+    def test_a_dependent_formula_is_read_in_the_declared_names(self):
+        """s = tu over t and u is s = t*u, in the sympy fallback as in sampling."""
+        specs = {"t": VarSpec(), "u": VarSpec(), "s": VarSpec(equals="tu")}
+        names = {"t": (), "u": (), "s": ()}
+        assert sympy_equal(parse("s", names=names), parse("t u", names=names), specs)
+
+    def test_two_matrices_are_two_sets_of_symbols(self):
+        specs = {"A": MatVarSpec((2, 2)), "B": MatVarSpec((2, 2))}
+        names = {"A": (2, 2), "B": (2, 2)}
+        assert not sympy_equal(parse("A", names=names), parse("B", names=names), specs)
+        assert sympy_equal(parse("A + B", names=names), parse("B + A", names=names), specs)
+
     def test_every_entry_of_a_matrix_difference_must_vanish(self):
         specs = {"A": MatVarSpec((2, 2))}
         names = {"A": (2, 2)}
