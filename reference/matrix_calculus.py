@@ -79,24 +79,51 @@ def _times(c: int, product: str) -> str:
     return f"{c} * {product}" if product[0].isdigit() else f"{c} {product}"   # never "2 2 A"
 
 
+def _fractions(rows) -> list:
+    """Rows of exact Fractions from ints or finite decimals (via their text)."""
+    return [[Fraction(str(v)) for v in row] for row in rows]
+
+
+def _times_vector(A, v) -> list:
+    return [sum((a * x for a, x in zip(row, v)), Fraction(0)) for row in A]
+
+
+def _cofactors3(X) -> list:
+    """The cofactor matrix of a 3x3 matrix: C_ij = (-1)^(i+j) times the minor without
+    row i and column j, so det X = sum_j X_0j C_0j and X^{-1} = C^T / det X."""
+    def minor(i, j):
+        (a, b), (c, d) = [[X[r][s] for s in range(3) if s != j] for r in range(3) if r != i]
+        return a * d - b * c
+    return [[(-1) ** (i + j) * minor(i, j) for j in range(3)] for i in range(3)]
+
+
+def _whole(f: Fraction):
+    """A Fraction as an ``int`` when whole (the keys' convention, as ``_exact``)."""
+    return int(f) if f.denominator == 1 else f
+
+
 def vector_gradients(p, *, bug=None, given=None):
     """F1: gradients of a^T B x (or x^T B a), x^T M x, ln(x^T M x), a scalar
-    function of X, the Jacobian of x (x^T x), and two of them at a drawn point."""
+    function of X, the Jacobian of x (x^T x), and two of them at a drawn point.
+
+    The numbers are 3x3 and 3x1 exact Fractions in plain Python: this solver runs for
+    every student of a class, where sympy matrices cost a millisecond per product."""
     sym = bool(p["sym"])
     m = p["M"]
-    M = _rat_matrix(p["Mv"])
-    x0 = _column(p["x0"])
+    M = _fractions(p["Mv"])
+    x0 = [Fraction(str(v)) for v in p["x0"]]
+    Mt = [list(col) for col in zip(*M)]
 
-    q = (x0.T * M * x0)[0]
-    if x0.is_zero_matrix:
+    q = sum((x * y for x, y in zip(x0, _times_vector(M, x0))), Fraction(0))
+    if not any(x0):
         raise Reject("x0 is the zero vector")
     if q <= 0:
         raise Reject("x0^T M x0 must be positive for the logarithm")
     if q == 1:
         raise Reject("x0^T M x0 = 1 hides a forgotten 1/(x^T M x)")
-    if sym != (M == M.T):
+    if sym != (M == Mt):
         raise Reject("the drawn matrix does not match the declared kind")
-    if not sym and (M - M.T) * x0 == sympy.zeros(3, 1):
+    if not sym and _times_vector(M, x0) == _times_vector(Mt, x0):
         raise Reject("M x0 = M^T x0 hides the missing symmetric part")
 
     # grad_lin: d(a^T B x) = a^T B dx, so the gradient is B^T a; x^T B a gives B a.
@@ -129,16 +156,18 @@ def vector_gradients(p, *, bug=None, given=None):
     # misconception of the formula part: the size of I cannot be read from it.
     jac = "(x^T x) I + x x^T" if bug == "no-factor-2" else "(x^T x) I + 2 x x^T"
 
-    g = M + M.T
+    g = [[a + b for a, b in zip(row, col)] for row, col in zip(M, Mt)]
     if bug == "sym-assumed":
-        g = 2 * M
+        g = [[2 * a for a in row] for row in M]
     elif bug == "one-term":
         g = M
-    grad_log_at = g * x0 if bug == "no-outer" else g * x0 / q
+    grad_log_at = _times_vector(g, x0)
+    if bug != "no-outer":
+        grad_log_at = [e / q for e in grad_log_at]
 
-    s = (x0.T * x0)[0]
+    s = sum((x * x for x in x0), Fraction(0))
     outer = {"one-term": 0, "no-factor-2": 1}.get(bug, 2)
-    jac_at = s * sympy.eye(3) + outer * x0 * x0.T
+    jac_at = [[(s if i == j else 0) + outer * x0[i] * x0[j] for j in range(3)] for i in range(3)]
 
     c = p["c"]   # the drawn factor of items 1-5 (item 6 asks for the plain functions)
     paren = lambda text: f"({text})" if "+" in text else text  # noqa: E731
@@ -149,8 +178,8 @@ def vector_gradients(p, *, bug=None, given=None):
         "grad_log": _times(c, grad_log),
         "grad_X": _times(c, paren(grad_X)),
         "jac": _times(c, paren(jac)),
-        "grad_log_at": _vec(grad_log_at),
-        "jac_at": _mat(jac_at),
+        "grad_log_at": [_whole(e) for e in grad_log_at],
+        "jac_at": [[_whole(e) for e in row] for row in jac_at],
     }
 
 
@@ -162,17 +191,17 @@ def matrix_differentials(p, *, bug=None, given=None):
     sym = bool(p["sym"])
     m = p["M"]
     c = p["c"]   # every function of items 1-7 carries this drawn factor, so the answers differ
-    X = _rat_matrix(p["Xn"])
-
-    det = X.det()
+    X = _fractions(p["Xn"])
+    cof = _cofactors3(X)
+    det = sum((x * k for x, k in zip(X[0], cof[0])), Fraction(0))
     if det <= 0:
         raise Reject("ln det X needs det X > 0")
     if det == 1:
         raise Reject("det X = 1 makes det(X) X^{-T} equal to X^{-T}")
     if det > 12:
         raise Reject("determinant too large for hand-friendly fractions")
-    cof = det * X.inv().T
-    if cof == cof.T:
+    cof_t = [list(col) for col in zip(*cof)]
+    if cof == cof_t:
         raise Reject("a symmetric cofactor matrix hides a missing transpose")
 
     d_inv = {
@@ -217,9 +246,10 @@ def matrix_differentials(p, *, bug=None, given=None):
     grad_xAb_x = _times(c, "A^T b" if bug == "transpose" else "A b")
     grad_xAb_A = _times(c, "b x^T" if bug == "no-transpose" else "x b^T")
 
-    inv_t = X.inv().T
-    det_at = {"no-transpose": cof.T, "det-logdet-swap": inv_t}.get(bug, cof)
-    logdet_at = {"no-transpose": inv_t.T, "det-logdet-swap": cof}.get(bug, inv_t)
+    inv_t = [[k / det for k in row] for row in cof]           # X^{-T} = cof(X) / det X
+    inv = [list(col) for col in zip(*inv_t)]
+    det_at = {"no-transpose": cof_t, "det-logdet-swap": inv_t}.get(bug, cof)
+    logdet_at = {"no-transpose": inv, "det-logdet-swap": cof}.get(bug, inv_t)
 
     return {
         "d_inv": d_inv,
@@ -230,8 +260,8 @@ def matrix_differentials(p, *, bug=None, given=None):
         "grad_detXtMX": grad_detXtMX,
         "grad_xAb_x": grad_xAb_x,
         "grad_xAb_A": grad_xAb_A,
-        "grad_det_at": _mat(det_at),
-        "grad_logdet_at": _mat(logdet_at),
+        "grad_det_at": [[_whole(e) for e in row] for row in det_at],
+        "grad_logdet_at": [[_whole(e) for e in row] for row in logdet_at],
     }
 
 
@@ -252,20 +282,30 @@ def ridge_matrix(p, *, bug=None, given=None):
     c1 ||y - X w||^2 + c2 lambda ||w||^2, then the minimizer and the Hessian
     for a drawn X, y, lambda (exact fractions)."""
     k1, k2 = _ridge_coefficients(p)
-    X = _rat_matrix(p["X"])
-    y = _column(p["y"])
-    lam = sympy.Rational(str(p["lam"]))
-    eye = sympy.eye(X.shape[1])
+    X = _fractions(p["X"])
+    y = [Fraction(str(v)) for v in p["y"]]
+    lam = Fraction(str(p["lam"]))
     # 0 = k1 X^T (X w - y) + k2 lambda w  =>  (X^T X + (k2/k1) lambda I) w = X^T y
     ratio = k2 / k1
 
-    G = X.T * X
-    b = X.T * y
-    if b.is_zero_matrix:
+    Xt = [list(col) for col in zip(*X)]
+    G = [[sum((a * b for a, b in zip(r, c)), Fraction(0)) for c in Xt] for r in Xt]   # 2x2
+    b = _times_vector(Xt, y)
+
+    def shifted(s):          # G + s I
+        return [[g + (s if i == j else 0) for j, g in enumerate(row)] for i, row in enumerate(G)]
+
+    def solve2(A, v):        # A^{-1} v for a 2x2 A (Cramer), or None when singular
+        det = A[0][0] * A[1][1] - A[0][1] * A[1][0]
+        if det == 0:
+            return None
+        return [(A[1][1] * v[0] - A[0][1] * v[1]) / det, (A[0][0] * v[1] - A[1][0] * v[0]) / det]
+
+    if not any(b):
         raise Reject("X^T y = 0 makes the minimizer zero")
-    if (G - _rat(ratio) * lam * eye).det() == 0:
+    if solve2(shifted(-ratio * lam), b) is None:
         raise Reject("the sign-slip system is singular")
-    if _max_denominator((G + _rat(ratio) * lam * eye).inv() * b) > 200:
+    if max(e.denominator for e in solve2(shifted(ratio * lam), b)) > 200:
         raise Reject("minimizer fractions too ugly for hand work")
 
     if bug == "factor-2":
@@ -282,17 +322,17 @@ def ridge_matrix(p, *, bug=None, given=None):
     step = f"w {'+' if bug == 'ascent' else '-'} gamma ({grad})"
     minimizer = f"inv(X^T X {'-' if sign < 0 else '+'} {_RATIO_TEXT[ratio]} I) X^T y"
 
-    w_at = (G + sign * _rat(ratio) * lam * eye).inv() * b
-    penalty = 0 if bug == "no-penalty" else _rat(k2) * lam
-    hess_at = _rat(k1) * G + penalty * eye
+    w_at = solve2(shifted(sign * ratio * lam), b)
+    penalty = 0 if bug == "no-penalty" else k2 * lam
+    hess_at = [[k1 * g + (penalty if i == j else 0) for j, g in enumerate(row)] for i, row in enumerate(G)]
 
     return {
         "grad": grad,
         "hess": hess,
         "minimizer": minimizer,
         "step": step,
-        "w_star": _vec(w_at),
-        "hess_at": _mat(hess_at),
+        "w_star": [_whole(e) for e in w_at],
+        "hess_at": [[_whole(e) for e in row] for row in hess_at],
     }
 
 
