@@ -103,7 +103,7 @@ def read_scalar(raw, what: str = "a number", *, printed: bool = True) -> tuple[f
 
     ``printed=False`` leaves both texts empty, for values nobody is shown."""
     if isinstance(raw, bool) or raw is None:
-        raise AnswerError(f"expected {what}, got {'nothing' if raw is None else raw!r}")
+        raise AnswerError(f"expected {what}, got {'nothing' if raw is None else repr(raw)}")
     if isinstance(raw, (int, float, Fraction, np.integer, np.floating)):
         try:
             value = float(raw)

@@ -13,8 +13,13 @@ Both sides live here:
   JSON line, ``{"equal": bool}`` or ``{"error": "..."}``.
 * ``check(ref, ans, specs, budget_s)`` (the parent): sends a request to the shared worker
   and waits at most ``budget_s`` for the answer, and no later than the current
-  ``deadline`` (the per-file budget the grading loop sets). On a timeout the worker is
-  killed and a new one started in the background, so the next check finds it warm.
+  ``deadline`` (the per-file budget the grading loop sets). On a timeout a new worker is
+  started at once (so the next check finds it warm) and the old one is stopped.
+
+Stopping a worker is a normal exit whenever it can be: its input is closed (an idle
+worker then returns from ``serve``), a busy one gets SIGTERM, which ``main`` turns into
+``SystemExit``; only a worker that ignores both for ``STOP_GRACE_S`` is killed. So exit
+handlers run in the worker, and coverage (tests) saves what it measured there.
 
 The result is ``(equal, check, message)`` with ``equal`` None when it could not be settled.
 """
@@ -28,6 +33,7 @@ import json
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -35,6 +41,7 @@ import time
 from pathlib import Path
 
 STARTUP_TIMEOUT_S = 60.0   # without a deadline, how long a fresh worker may take to import sympy
+STOP_GRACE_S = 3.0         # how long a stopping worker may take to exit before the next signal
 _LENGTH = 8
 
 # When the current answer file's time runs out (time.monotonic()), or None: no file budget.
@@ -70,7 +77,14 @@ def serve(stdin, stdout) -> None:
         stdout.flush()
 
 
+def _exit_normally(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    # SIGTERM (the parent stopping a worker that overran) unwinds like any exit, running
+    # exit handlers; the default action would end the process before they run.
+    signal.signal(signal.SIGTERM, _exit_normally)
     if os.environ.get("COVERAGE_PROCESS_START"):   # measured under coverage (tests), when asked
         with contextlib.suppress(ImportError):
             import coverage
@@ -127,14 +141,24 @@ class _Worker:
             self.ready = True
         return True
 
-    def kill(self) -> None:
+    def stop(self, grace_s: float = STOP_GRACE_S, idle: bool = True) -> None:
+        """End the worker, as cleanly as it allows (see the module docstring).
+
+        ``idle``: it may be waiting for a request, so closing its input is given
+        ``grace_s`` to end it first; a worker that overran a check gets SIGTERM at once.
+        """
         with contextlib.suppress(OSError):
-            self.process.kill()
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            self.process.wait(timeout=5)
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+            self.process.stdin.close()
+        steps = ([None] if idle else []) + [self.process.terminate, self.process.kill]
+        for send in steps:
+            if send is not None:
+                with contextlib.suppress(OSError):
+                    send()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=grace_s)
+                break
+        with contextlib.suppress(OSError):
+            self.process.stdout.close()
 
 
 class _Pool:
@@ -150,7 +174,7 @@ class _Pool:
         if w is None or w.pid != os.getpid() or w.process.poll() is not None:
             # none yet, inherited across a fork (the parent's pipes), or dead: a new one
             if w is not None and w.pid == os.getpid():
-                w.kill()
+                w.stop(idle=False)          # reaps a dead one at once
             self.worker = w = _Worker()
             self.started += 1
         return w
@@ -160,11 +184,15 @@ class _Pool:
             self._current()
 
     def restart(self) -> None:
-        """Kill the worker and start the next one now, so it imports sympy meanwhile."""
-        if self.worker is not None and self.worker.pid == os.getpid():
-            self.worker.kill()
-        self.worker = None
+        """Start the next worker now, so it imports sympy meanwhile, and stop the old one.
+
+        The old one is stopped in the background: the check that gave up on it returns at
+        once, whatever the old worker takes to exit (at most two ``STOP_GRACE_S``).
+        """
+        old, self.worker = self.worker, None
         self._current()
+        if old is not None and old.pid == os.getpid():
+            threading.Thread(target=old.stop, kwargs={"idle": False}, name="sympy-worker-stop").start()
 
     def check(self, ref, ans, specs, budget_s: float):
         left = time_left()
@@ -202,16 +230,10 @@ class _Pool:
             "is 0" if result["equal"] else "is not 0")
 
     def close(self) -> None:
-        """At exit: end the worker's input so it finishes cleanly (coverage data is written),
-        and kill it only if it does not stop within a second."""
+        """Stop this process's worker (at exit, and before a test run's coverage is combined)."""
         w, self.worker = self.worker, None
-        if w is None or w.pid != os.getpid():
-            return
-        with contextlib.suppress(OSError):
-            w.process.stdin.close()
-        with contextlib.suppress(subprocess.SubprocessError):
-            w.process.wait(timeout=1)
-        w.kill()
+        if w is not None and w.pid == os.getpid():
+            w.stop()
 
 
 POOL = _Pool()

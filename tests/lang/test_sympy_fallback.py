@@ -9,6 +9,9 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -133,6 +136,61 @@ def test_a_file_deadline_bounds_every_check():
             assert sympy_worker.time_left() <= 1
         assert 1 < sympy_worker.time_left() <= 5
 
+
+
+# -- stopping a worker: a normal exit when it can be (its exit handlers, e.g. coverage's, run)
+
+def _fresh_worker() -> sympy_worker._Worker:
+    w = sympy_worker._Worker()
+    assert w.wait_ready(sympy_worker.STARTUP_TIMEOUT_S)
+    return w
+
+
+@pytest.mark.slow   # starts a worker (an interpreter and sympy)
+def test_an_idle_worker_stops_by_itself_when_its_input_closes():
+    """Stopping an idle worker is a clean exit (status 0), not a signal."""
+    w = _fresh_worker()
+    w.stop()
+    assert w.process.returncode == 0
+
+
+@pytest.mark.slow   # starts a worker (an interpreter and sympy)
+def test_a_busy_worker_exits_normally_on_sigterm():
+    """A worker that overran gets SIGTERM, which it turns into a normal exit (128 + 15),
+    so its exit handlers run; the default action would leave status -15."""
+    w = _fresh_worker()
+    specs = {"x": MIXED}
+    request = pickle.dumps((*trees("(sin(x) + cos(x))^80", "(sin(x) + cos(x))^78 (1 + 2 sin(x) cos(x))",
+                                   specs), specs))
+    w.process.stdin.write(len(request).to_bytes(8, "big") + request)
+    w.process.stdin.flush()
+    time.sleep(0.2)                                    # let it start simplifying
+    w.stop(idle=False)
+    assert w.process.returncode == 128 + signal.SIGTERM
+
+
+def test_a_worker_that_ignores_sigterm_is_killed():
+    """SIGKILL remains the last resort: a hung worker cannot outlive its stop."""
+    ignore = ("import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+              "sys.stdin.close(); print('ready', flush=True); time.sleep(120)")
+    w = sympy_worker._Worker.__new__(sympy_worker._Worker)
+    w.process = subprocess.Popen([sys.executable, "-c", ignore], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert w.process.stdout.readline() == b"ready\n"   # SIGTERM is ignored from here on
+    started = time.monotonic()
+    w.stop(grace_s=0.2)
+    assert w.process.returncode == -signal.SIGKILL
+    assert time.monotonic() - started < 20            # two graces, generously
+
+
+@pytest.mark.slow   # restarts the worker (an interpreter and sympy)
+def test_after_a_timeout_the_old_worker_is_stopped():
+    """The timed-out worker is replaced at once and the old one ends (stopped in the background)."""
+    _check("x", "x")
+    victim = sympy_worker.POOL.worker.process
+    equal, check, _ = _check("(sin(x) + cos(x))^80", "(sin(x) + cos(x))^78 (1 + 2 sin(x) cos(x))", budget=0.5)
+    assert (equal, check) == (None, "timeout")
+    assert sympy_worker.POOL.worker.process is not victim
+    assert victim.wait(timeout=30) in (128 + signal.SIGTERM, -signal.SIGKILL)
 
 # -- the server loop, in this process ---------------------------------------------------
 
