@@ -243,6 +243,16 @@ def _code_at(rev: str, dest: Path) -> tuple[Path, str]:
     return dest, commit
 
 
+def _synthesize_with(code: Path, set_file: str, folder: Path, n: int, workers: int) -> None:
+    """The same class (students, personas, RNG) synthesized by the code at ``code``."""
+    set_path = code / Path(set_file).resolve().relative_to(ROOT)
+    script = ("import sys; from pathlib import Path; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/bench']; "
+              "import batch; batch.synthesize(sys.argv[2], Path(sys.argv[3]), "
+              "[f's{i:05d}' for i in range(1, int(sys.argv[4]) + 1)], int(sys.argv[5]))")
+    subprocess.run([sys.executable, "-c", script, str(code), str(set_path), str(folder), str(n), str(workers)],
+                   cwd=code, check=True, env=dict(os.environ, PYTHONPATH=str(code)))
+
+
 def scale(args, work: Path) -> int:
     """This code against a baseline revision on one class of ``args.scale`` students."""
     n = args.scale
@@ -258,14 +268,19 @@ def scale(args, work: Path) -> int:
             fh.write("student_id\n" + "\n".join(students[:size]) + "\n")
     base_root, commit = _code_at(args.against, work / "baseline-code")
     set_rel = Path(args.set).resolve().relative_to(ROOT)
+    # The baseline grades the same personas written for ITS variants: a revision that draws
+    # other variants would otherwise see every copied key as a wrong answer and try every
+    # misconception on it, which is slower for reasons that are not the code's speed.
+    base_subs = work / "submissions-baseline"
+    _synthesize_with(base_root, args.set, base_subs, n, args.workers)
     rows = {}
-    for label, code in ((f"baseline {commit}", base_root), ("this code", ROOT)):
+    for label, code, folder in ((f"baseline {commit}", base_root, base_subs), ("this code", ROOT, subs)):
         env = dict(os.environ, GRADER_SECRET=SECRET.decode(), PYTHONPATH=str(code))
         set_file = str(code / set_rel)
         out = work / f"out-{code.name}"
         shutil.rmtree(out, ignore_errors=True)
         grade_s, grade_mb, grade_cpu = _run_measured(
-            [sys.executable, "-m", "grader", "grade", set_file, "--submissions", str(subs), "--out", str(out),
+            [sys.executable, "-m", "grader", "grade", set_file, "--submissions", str(folder), "--out", str(out),
              "--roster", str(work / f"roster{n}.csv"), "--workers", str(args.workers), "--quiet"], code, env)
         worker_mb = read_stats(out).get("peak_rss_mb", {}).get("worker_max", float("nan"))
         out_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6

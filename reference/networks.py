@@ -20,6 +20,7 @@ Entries above 1e12 in size are refused, so no sum can overflow.
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from itertools import product
@@ -236,15 +237,24 @@ def _search_unit(inputs, table):
     """Small weights w and bias b of one step unit with step(inputs @ w + b) == table.
 
     Integer weights and a half-integer bias keep every |z| >= 1/2, so the answer does
-    not lean on the step(0) convention.
+    not lean on the step(0) convention. Memoised: a class has only a few distinct
+    (inputs, table) pairs, and the search runs for every student and every slip.
     """
+    inputs = np.asarray(inputs, dtype=float)
+    w, b = _search_unit_memo(inputs.tobytes(), inputs.shape, tuple(int(v) for v in table))
+    return list(w), b
+
+
+@functools.lru_cache(maxsize=1024)
+def _search_unit_memo(raw: bytes, shape: tuple, table: tuple):
+    inputs = np.frombuffer(raw, dtype=float).reshape(shape)
     want = np.asarray(table, dtype=float)
     n = inputs.shape[1]
     candidates = product(*[range(-2, 3)] * n, range(-5, 6, 2))
     for *w, twice_b in sorted(candidates, key=lambda t: (sum(map(abs, t[:-1])), abs(t[-1]), t)):
         z = inputs @ np.array(w, dtype=float) + twice_b / 2
         if np.array_equal(_step(z), want):
-            return w, _answer_value(Fraction(twice_b, 2))
+            return tuple(w), _answer_value(Fraction(twice_b, 2))
     raise Reject(f"no small step unit realises the table {list(table)}")
 
 

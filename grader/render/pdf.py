@@ -47,12 +47,13 @@ def tex_to_pdf(tex: str, target: Path, engine: str, timeout: float = 120) -> Non
             runs = 2   # lists and references settle on the second pass
         for _ in range(runs):
             try:
-                done = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=timeout)
+                # bytes: TeX logs are not UTF-8 (they cut multibyte characters at line ends)
+                done = subprocess.run(cmd, cwd=tmp, capture_output=True, timeout=timeout)
             except subprocess.TimeoutExpired:
                 raise AuthorError(str(target), f"{engine} did not finish within {timeout:.0f} s") from None
             if done.returncode != 0:
                 log = (Path(tmp) / "sheet.log")
-                text = log.read_text(errors="replace") if log.exists() else done.stdout + done.stderr
+                text = (log.read_bytes() if log.exists() else done.stdout + done.stderr).decode("utf-8", "replace")
                 first = next((line for line in text.splitlines() if line.startswith("!")), text[-400:])
                 raise AuthorError(str(target), f"{engine} failed: {first.strip()}")
         target.parent.mkdir(parents=True, exist_ok=True)
