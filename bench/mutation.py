@@ -6,9 +6,13 @@ Needs the dev extras (``pip install -e '.[dev]'``). The scope is configured unde
 ``[tool.mutmut]`` in pyproject.toml: grader/grading/, grader/answer_types/,
 grader/lang/equivalence.py, grader/validate.py, grader/variants.py. PATTERN narrows a
 run to some mutants (mutmut's names, e.g. ``'grader.variants*'``); results accumulate
-in ``mutants/`` between runs, so a campaign can go module by module. The whole scope
-takes about an hour on 2 cores (``--max-children 2``): mutmut runs only the tests that
-reach the mutated function.
+in ``mutants/`` between runs, so a campaign can go module by module; a run without a
+pattern goes on with the mutants not checked yet. mutmut first maps each function to
+the tests that reach it (one pass over the selection, a few minutes), then runs only
+those for each mutant, fastest first, stopping at the first failure. The selection
+(``[tool.mutmut]``) leaves out the subprocess and whole-batch end-to-end tests, which
+would cost seconds per mutant; the whole scope is meant to take about an hour on 2
+cores (``--max-children 2``).
 
 Score = killed / (all mutants - the equivalent ones listed in
 ``bench/mutation_equivalent.txt``), where timeouts and crashes count as killed and
