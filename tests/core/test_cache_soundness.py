@@ -168,7 +168,9 @@ class SpyCache(ComparisonCache):
 
 
 class TestGraderKeysEveryInput:
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # differing_executors: mutmut runs a test method many times in one process
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors])
     @given(st.lists(st.tuples(st.sampled_from(["p1", "p2"]), st.integers(0, 5), st.sampled_from([None, 1, 2]),
                               st.fixed_dictionaries({pid: st.sampled_from([0, 1, 2, 3, 4, 7, "7", 7.0])
                                                      for pid in ("x", "y", "prop")})),
@@ -215,8 +217,8 @@ def key_answers(pset, student):
 
 
 class TestCollidingBatches:
-    @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                    HealthCheck.too_slow])
+    @settings(max_examples=3, deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.differing_executors])
     @given(st.lists(st.sampled_from(["s001", "s002", "s003"]), min_size=4, max_size=4), st.randoms())
     def test_cached_and_uncached_grading_agree_when_everyone_copies(self, demo, copied, rnd):
         """Each student hands in, problem by problem, the key of one of three classmates:
