@@ -203,3 +203,65 @@ class TestMerge:
         idents = [json.loads(line)["ident"] for line in (tmp_path / "m" / "results.jsonl").read_text().splitlines()]
         keys = [tuple(i.split("\x1f")) for i in idents]        # (student, path)
         assert keys == sorted(keys) and len(idents) == 7
+
+
+class TestMergeDetails:
+    def test_the_plan_key_splits_the_ident_at_the_first_separator(self, tmp_path):
+        """Ids never hold the separator; paths may: (student, path) splits at the first one."""
+        from grader.grading.merge import _lines
+        f = tmp_path / "r.jsonl"
+        f.write_text(json.dumps({"ident": "\x1fa\x1fb.yaml"}) + "\n" + json.dumps({"ident": "s1\x1fs1.yaml"}) + "\n")
+        assert [key for key, _ in _lines(f)] == [("", "a\x1fb.yaml"), ("s1", "s1.yaml")]
+        assert [line for _, line in _lines(f)] == f.read_text().splitlines(keepends=True)
+
+    def test_out_may_be_a_new_nested_folder(self, pset, shards, tmp_path):
+        out = tmp_path / "new" / "deeper" / "merged"
+        merge_shards(pset, shards, out)
+        assert (out / "results.jsonl").is_file()
+
+    def test_the_merged_manifest_is_the_first_folders(self, pset, shards, tmp_path):
+        edit(shards[1], set_file="first.yaml")
+        edit(shards[0], set_file="second.yaml")
+        merge_shards(pset, [shards[1], shards[0], shards[2]], tmp_path / "m")
+        assert manifest(tmp_path / "m")["set_file"] == "first.yaml"
+
+    def test_a_busy_out_is_refused_in_the_shards_language(self, pset, shards, tmp_path):
+        from grader.errors import InputError
+        from grader.fsio import OutputLock
+        for d in shards:
+            edit(d, lang="ru")
+        out = tmp_path / "m"
+        out.mkdir()
+        with OutputLock(out):
+            with pytest.raises(InputError) as err:
+                merge_shards(pset, shards, out)
+        assert str(err.value).startswith(f"в {out} уже пишет другой запуск `grader`")
+
+    def test_results_are_written_through_a_temporary_the_next_run_removes(self, pset, shards, tmp_path, monkeypatch):
+        """Killed mid-merge, only results.jsonl.tmp is left, and the next merge clears it."""
+        from grader.fsio import TMP_SUFFIX
+        from grader.grading import merge as merge_module
+        seen = []
+        real = merge_module.os.fsync
+
+        def spy(fd):
+            seen.append(sorted(p.name for p in (tmp_path / "m").iterdir()))
+            return real(fd)
+        monkeypatch.setattr(merge_module.os, "fsync", spy)
+        merge_shards(pset, shards, tmp_path / "m")
+        assert "results.jsonl" + TMP_SUFFIX in seen[0] and "results.jsonl" not in seen[0]
+
+    def test_results_are_read_and_written_as_utf8_whatever_the_locale(self, pset, shards, tmp_path, monkeypatch):
+        import codecs
+        opened = []
+        real = Path.open
+
+        def spy(self, mode="r", *args, **kwargs):
+            if self.name.startswith("results.jsonl"):
+                opened.append((self.name, mode, kwargs.get("encoding")))
+            return real(self, mode, *args, **kwargs)
+        monkeypatch.setattr(Path, "open", spy)
+        merge_shards(pset, shards, tmp_path / "m")
+        text = [(name, mode, enc) for name, mode, enc in opened if "b" not in mode]
+        assert {mode for _, mode, _ in text} == {"r", "w"}
+        assert all(enc is not None and codecs.lookup(enc).name == "utf-8" for _, _, enc in text)

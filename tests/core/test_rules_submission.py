@@ -338,3 +338,16 @@ class TestRows:
         snap = Snapshot(b"student: s001\nset: s1\n", 22)
         assert [p.verdict for p in SubmissionGrader(pset, SECRET).grade_file(path, root, None, snap).parts] == [
             "missing", "missing"]
+
+
+class TestMessages:
+    def test_a_language_without_a_translation_reads_english(self):
+        assert sub.message("unreadable", "de", why="x") == "the file cannot be read: x"
+        assert sub.message("unreadable", "ru", why="x") == "файл не читается: x"
+
+    def test_an_internal_error_report_keeps_every_line_of_the_exception(self, capsys):
+        exc = ValueError("bad value")
+        exc.add_note("while reading q1.a")
+        sub.report_internal_error("s1: q1.a", exc)
+        assert capsys.readouterr().err == ("grader: internal error while grading s1: q1.a: ValueError: bad value\n"
+                                           "while reading q1.a\n")

@@ -141,8 +141,17 @@ class TestTables:
             "s1       1.5  2   3.5/4",
             "s2       0    0   0/4    missing",
             "s3       0    0   0/4"]
-        assert score_table(pset, path, limit=2).splitlines()[-1] == "…"
+        cut = score_table(pset, path, limit=2).splitlines()
+        assert cut[:4] == score_table(pset, path).splitlines()[:4] and cut[4:] == ["…"]   # same columns
         assert len(score_table(pset, path, limit=3).splitlines()) == 5
+
+    def test_score_table_shows_sixty_students_by_default(self, tmp_path):
+        pset = SimpleNamespace(entries=[SimpleNamespace(key="q1")])
+        path = tmp_path / "results.jsonl"
+        path.write_text("".join(json.dumps(SubmissionResult(f"s{i:02d}", "", "missing", max=1.0).to_json()) + "\n"
+                                for i in range(61)))
+        lines = score_table(pset, path).splitlines()
+        assert len(lines) == 2 + 60 + 1 and lines[-2].startswith("s59") and lines[-1] == "…"
 
 
 class Tty(io.StringIO):
