@@ -1,7 +1,7 @@
 """Rules of grading/merge.py: shards fit together (one plan, one secret, i = 1..n once,
 each complete) or the merge is refused naming the folder; a merge equals the unsharded run.
 
-One tiny batch (five students, three of them with a file; a file of a student not
+One tiny batch (six students, three of them with a file; a file of a student not
 enrolled; a file naming nobody) is
 graded once per module, whole and in three shards; each test copies what it changes.
 """
@@ -21,7 +21,7 @@ from grader.grading.merge import SAME, _complete_lines, merge_shards, read_shard
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = b"merge-rules-secret-0123456789"
-ROSTER = ["s1", "s2", "s3", "s4", "s5"]
+ROSTER = ["s1", "s2", "s3", "s4", "s5", "s10"]   # s10 sorts after s1 as an id, before it as JSON text
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ class TestShardsFit:
     def test_three_shards_in_any_order_fit(self, shards):
         found = read_shards([shards[2], shards[0], shards[1]])
         assert [m["_dir"] for m in found] == [shards[2], shards[0], shards[1]]
-        assert sum(m["items"] for m in found) == found[0]["plan_items"] == 7   # 5 students, x9, 'bad id.yaml'
+        assert sum(m["items"] for m in found) == found[0]["plan_items"] == 8   # 6 students, x9, 'bad id.yaml'
 
     def test_no_folders(self):
         with pytest.raises(UsageError, match="^no shard folders given$"):
@@ -118,6 +118,7 @@ class TestShardsFit:
     def test_every_shard_must_be_there(self, shards):
         assert refused(shards[:1]) == "shard(s) 2/3, 3/3 missing"
         assert refused([shards[0], shards[2]]) == "shard(s) 2/3 missing"
+        assert refused([shards[1], shards[2]]) == "shard(s) 1/3 missing"
 
     def test_shards_of_different_splits(self, shards):
         edit(shards[1], shard="2/4")
@@ -151,11 +152,11 @@ class TestMerge:
         merged = self.tree(out)
         assert merged.keys() == whole.keys() - {"stats.json"}
         assert merged == whole
-        assert summary["rows"] == 7 and summary == json.loads((out / "summary.json").read_text())
+        assert summary["rows"] == 8 and summary == json.loads((out / "summary.json").read_text())
         # the class is the roster's, as in the unsharded run: x9's file counts in no figure
-        assert (summary["class_size"], summary["not_enrolled"]) == (5, 1)
+        assert (summary["class_size"], summary["not_enrolled"]) == (6, 1)
         m = manifest(out)
-        assert m["shard"] is None and m["items"] == 7 and m["formats"] == []
+        assert m["shard"] is None and m["items"] == 8 and m["formats"] == []
         assert not any(p.name.endswith(".tmp") for p in out.iterdir())
 
     def test_a_merge_replaces_an_earlier_batch_in_out_and_can_run_again(self, pset, shards, tmp_path):
@@ -182,9 +183,9 @@ class TestMerge:
 
     def test_a_plan_not_covered_is_refused_and_leaves_no_results(self, pset, shards, tmp_path):
         for d in shards:
-            edit(d, plan_items=8)
+            edit(d, plan_items=9)
         out = tmp_path / "merged"
-        with pytest.raises(UsageError, match="^the shards hold 7 results, the plan has 8$"):
+        with pytest.raises(UsageError, match="^the shards hold 8 results, the plan has 9$"):
             merge_shards(pset, shards, out)
         assert not (out / "results.jsonl").exists() and not (out / "results.jsonl.tmp").exists()
         assert not (out / "batch.json").exists()
@@ -202,7 +203,7 @@ class TestMerge:
         merge_shards(pset, shards, tmp_path / "m")
         idents = [json.loads(line)["ident"] for line in (tmp_path / "m" / "results.jsonl").read_text().splitlines()]
         keys = [tuple(i.split("\x1f")) for i in idents]        # (student, path)
-        assert keys == sorted(keys) and len(idents) == 7
+        assert keys == sorted(keys) and len(idents) == 8
 
 
 class TestMergeDetails:
