@@ -17,7 +17,7 @@ from grader.bank.model import Problem
 from grader.bank.params import draw_params
 from grader.bank.solvers import Reject
 from grader.errors import AuthorError, InputError, UsageError
-from grader.variants import (MAX_DRAWS, SECRET_ENV, Variant, check_secret, draw_variant, load_secret,
+from grader.variants import (DEMO_SECRET, MAX_DRAWS, Variant, check_secret, draw_variant, load_secret,
                              new_secret, secret_bits)
 
 TEXT = {"en": "t", "ru": "t"}
@@ -104,16 +104,16 @@ class TestLoadSecret:
     STRONG = "Zq8-Lm3_Xv7!Pk2@Rt6#Wn4$Hy"
 
     def test_the_environment_is_used_without_a_file(self, monkeypatch):
-        monkeypatch.setenv(SECRET_ENV, self.STRONG)
+        monkeypatch.setenv("GRADER_SECRET", self.STRONG)
         assert load_secret(None) == self.STRONG.encode()
 
     def test_a_short_secret_in_the_environment_is_refused(self, monkeypatch):
-        monkeypatch.setenv(SECRET_ENV, "short")
+        monkeypatch.setenv("GRADER_SECRET", "short")
         with pytest.raises(InputError, match="has 5 characters"):
             load_secret(None)
 
     def test_no_secret_names_both_ways_to_give_one(self, monkeypatch):
-        monkeypatch.setenv(SECRET_ENV, "")
+        monkeypatch.setenv("GRADER_SECRET", "")
         with pytest.raises(UsageError) as err:
             load_secret(None)
         assert str(err.value) == ("no instructor secret: set GRADER_SECRET or pass --secret-file "
@@ -273,3 +273,10 @@ class TestVariantSolve:
         v, solver = self.make()
         v.solve(bug="x")
         assert solver.calls[0][0] is not v.params
+
+
+def test_the_demo_secret_is_public_fixed_and_long_enough():
+    """`grader demo` draws with a published constant: the same demo everywhere, and one that
+    passes the secret checks (changing it would silently change every demo sheet)."""
+    assert DEMO_SECRET == b"demo-secret: public, for the bundled demo only"
+    assert check_secret(DEMO_SECRET) == DEMO_SECRET
