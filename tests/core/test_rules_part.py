@@ -412,3 +412,55 @@ class TestMemoKeys:
         grade(v, {"a": 12, "b": 30}, sampling_seed=0, memo=memo)
         values = [inputs[0] for scope, inputs in memo.keys if scope[1] == "b"]
         assert values == [20.0, 24.0, 21.0]      # the reference, the re-run from a = 12, the slip
+
+
+class TestDetails:
+    def test_the_answer_is_read_knowing_the_parts_reference(self):
+        """A reader may size its answer by the reference (an identity matrix, say)."""
+        seen = []
+
+        class Sized(Script):
+            def read(self, raw, ctx):
+                seen.append(ctx.reference)
+                return super().read(raw, ctx)
+        v = make()
+        part = Part(**{**v.problem.parts[0].__dict__, "answer": Sized()})
+        ProblemGrader("q1", v, 1.0, "en").grade(part, 10)
+        assert seen == [Reading(10.0, "ref 10.0")]
+
+    def test_engine_messages_are_shown_in_the_readers_language(self):
+        class English(Script):
+            def compare(self, ref, ans, ctx):
+                return Comparison(0.0, "stub-far", "expected a mapping with fields student, set, answers")
+        v = make()
+        part = Part(**{**v.problem.parts[0].__dict__, "answer": English()})
+        r = ProblemGrader("q1", v, 1.0, "ru").grade(part, 3)
+        assert r.feedback == "ожидался словарь с полями student, set, answers"
+
+    def test_a_non_numeric_earlier_answer_needs_only_the_types_test(self):
+        v = make()
+        g = ProblemGrader("q1", v, 1.0, "en")
+        a = v.problem.parts[0]
+        assert g._plausible(a, Reading("a word", "a word"))
+        assert g._plausible(a, Reading(12.0, "12"))
+        assert not g._plausible(a, Reading(100.0, "100"))          # outside the default band
+
+    def test_every_candidate_is_tried_for_triviality(self):
+        """A non-numeric or incomparable earlier value is skipped; the next one still counts."""
+        class Picky(Script):
+            def read_reference(self, value, ctx):
+                if value == 99.0:
+                    raise TypeError("not comparable")
+                return super().read_reference(value, ctx)
+        v = make()
+        b = Part(**{**v.problem.parts[1].__dict__, "answer": Picky()})
+        g = ProblemGrader("q1", v, 1.0, "en")
+        assert g._trivial(b, 4.0, {"a": "word", "b": 99.0, "c": 4.0})
+        assert not g._trivial(b, 4.0, {"a": "word", "b": 99.0, "c": 5.0})
+
+    def test_an_undecided_comparison_that_did_not_time_out_is_memoised(self):
+        from grader.grading.cache import ComparisonCache
+        memo = ComparisonCache()
+        for _ in range(2):
+            assert grade(make(), {"b": "undecided"}, memo=memo)["b"].verdict == "undecided"
+        assert (memo.stats.hits, memo.stats.misses) == (1, 1)
