@@ -351,3 +351,9 @@ class TestMessages:
         sub.report_internal_error("s1: q1.a", exc)
         assert capsys.readouterr().err == ("grader: internal error while grading s1: q1.a: ValueError: bad value\n"
                                            "while reading q1.a\n")
+
+
+def test_an_empty_rows_maxima_are_rounded_to_six_decimals():
+    """A problem of 1 + 2 points weighed 1: its parts are worth a third and two thirds."""
+    row = SubmissionGrader(make_set(entry_points=(1.0,)), SECRET).empty("s001", "invalid", "x")
+    assert [p.max for p in row.parts] == [0.333333, 0.666667]
