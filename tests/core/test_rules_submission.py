@@ -104,8 +104,10 @@ class TestEnvelope:
         return read_answer_file(write(tmp_path, name, text), pset or make_set(), expected)
 
     def refused(self, tmp_path, text, pset=None, expected="s001") -> str:
+        """The reason an envelope is refused; the error always names the file."""
         with pytest.raises(SubmissionError) as err:
             self.read(tmp_path, text, pset, expected)
+        assert err.value.file == str(tmp_path / "s001.yaml")
         return err.value.detail
 
     def test_a_clean_file(self, tmp_path):
@@ -117,6 +119,7 @@ class TestEnvelope:
         with pytest.raises(SubmissionError) as err:
             read_answer_file(tmp_path / "s001.yaml", pset, "s001", Snapshot(None, 0, "Permission denied"))
         assert err.value.detail == "the file cannot be read: Permission denied"
+        assert err.value.file == str(tmp_path / "s001.yaml")
         with pytest.raises(SubmissionError) as err:
             read_answer_file(tmp_path / "s001.yaml", make_set("ru"), "s001", Snapshot(None, 0, "Permission denied"))
         assert err.value.detail == "файл не читается: Permission denied"
@@ -125,6 +128,7 @@ class TestEnvelope:
         with pytest.raises(SubmissionError) as err:
             read_answer_file(tmp_path / "s001.yaml", make_set(), "s001", Snapshot(None, 300_000))
         assert err.value.detail == "file is 300,000 bytes; the limit is 262,144"
+        assert err.value.file == str(tmp_path / "s001.yaml")
 
     def test_the_given_snapshot_is_what_is_graded(self, tmp_path):
         """A batch digests the bytes it read: the file is not read a second time."""
