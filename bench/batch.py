@@ -258,10 +258,12 @@ def scale(args, work: Path) -> int:
     n = args.scale
     students = [f"s{i:05d}" for i in range(1, n + 1)]
     subs = work / "submissions"
+    done = work / f".synthesized-{n}"      # with --out, a later run reuses the classes
     t0 = time.perf_counter()
-    personas = synthesize(args.set, subs, students, args.workers)
-    print(f"{n} students synthesized in {time.perf_counter() - t0:.1f} s: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(personas.items(), key=lambda kv: -kv[1])))
+    if not done.exists():
+        personas = synthesize(args.set, subs, students, args.workers)
+        print(f"{n} students synthesized in {time.perf_counter() - t0:.1f} s: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(personas.items(), key=lambda kv: -kv[1])))
     small, large = (int(x) for x in args.render_sizes.split(",")) if args.render_sizes else (100, n)
     for size in {small, large, n}:
         with (work / f"roster{size}.csv").open("w", newline="") as fh:
@@ -272,7 +274,11 @@ def scale(args, work: Path) -> int:
     # other variants would otherwise see every copied key as a wrong answer and try every
     # misconception on it, which is slower for reasons that are not the code's speed.
     base_subs = work / "submissions-baseline"
-    _synthesize_with(base_root, args.set, base_subs, n, args.workers)
+    if not done.exists():
+        _synthesize_with(base_root, args.set, base_subs, n, args.workers)
+        done.write_text(commit + "\n")
+    elif done.read_text().strip() != commit:
+        raise SystemExit(f"{work} holds classes synthesized for {done.read_text().strip()}, not {commit}")
     rows = {}
     for label, code, folder in ((f"baseline {commit}", base_root, base_subs), ("this code", ROOT, subs)):
         env = dict(os.environ, GRADER_SECRET=SECRET.decode(), PYTHONPATH=str(code))
@@ -307,7 +313,9 @@ def scale(args, work: Path) -> int:
            (f"render {large}: wall time, memory", lambda r: f"{r[4][large][0]:.1f} s, {r[4][large][1]:.0f} MB")]
     for name, cell in fmt:
         print(f"{name:34}" + "".join(f"{cell(rows[lab]):>22}" for lab in labels))
-    ours = rows["this code"]
+    ours, base = rows["this code"], rows[labels[0]]
+    print(f"ratio against {labels[0]}: {base[0] / ours[0]:.2f}x faster in wall time, "
+          f"{base[5] / ours[5]:.2f}x less CPU time")
     print(f"target grade         {'met' if ours[0] < 40 else 'MISSED'}: {n} students in {ours[0]:.1f} s "
           f"(< 40 s on {args.workers} workers)")
     growth = ours[4][large][1] / ours[4][small][1]

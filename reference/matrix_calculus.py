@@ -88,6 +88,15 @@ def _times_vector(A, v) -> list:
     return [sum((a * x for a, x in zip(row, v)), Fraction(0)) for row in A]
 
 
+def _cofactors3(X) -> list:
+    """The cofactor matrix of a 3x3 matrix: C_ij = (-1)^(i+j) times the minor without
+    row i and column j, so det X = sum_j X_0j C_0j and X^{-1} = C^T / det X."""
+    def minor(i, j):
+        (a, b), (c, d) = [[X[r][s] for s in range(3) if s != j] for r in range(3) if r != i]
+        return a * d - b * c
+    return [[(-1) ** (i + j) * minor(i, j) for j in range(3)] for i in range(3)]
+
+
 def _whole(f: Fraction):
     """A Fraction as an ``int`` when whole (the keys' convention, as ``_exact``)."""
     return int(f) if f.denominator == 1 else f
@@ -182,17 +191,17 @@ def matrix_differentials(p, *, bug=None, given=None):
     sym = bool(p["sym"])
     m = p["M"]
     c = p["c"]   # every function of items 1-7 carries this drawn factor, so the answers differ
-    X = _rat_matrix(p["Xn"])
-
-    det = X.det()
+    X = _fractions(p["Xn"])
+    cof = _cofactors3(X)
+    det = sum((x * k for x, k in zip(X[0], cof[0])), Fraction(0))
     if det <= 0:
         raise Reject("ln det X needs det X > 0")
     if det == 1:
         raise Reject("det X = 1 makes det(X) X^{-T} equal to X^{-T}")
     if det > 12:
         raise Reject("determinant too large for hand-friendly fractions")
-    cof = det * X.inv().T
-    if cof == cof.T:
+    cof_t = [list(col) for col in zip(*cof)]
+    if cof == cof_t:
         raise Reject("a symmetric cofactor matrix hides a missing transpose")
 
     d_inv = {
@@ -237,9 +246,10 @@ def matrix_differentials(p, *, bug=None, given=None):
     grad_xAb_x = _times(c, "A^T b" if bug == "transpose" else "A b")
     grad_xAb_A = _times(c, "b x^T" if bug == "no-transpose" else "x b^T")
 
-    inv_t = X.inv().T
-    det_at = {"no-transpose": cof.T, "det-logdet-swap": inv_t}.get(bug, cof)
-    logdet_at = {"no-transpose": inv_t.T, "det-logdet-swap": cof}.get(bug, inv_t)
+    inv_t = [[k / det for k in row] for row in cof]           # X^{-T} = cof(X) / det X
+    inv = [list(col) for col in zip(*inv_t)]
+    det_at = {"no-transpose": cof_t, "det-logdet-swap": inv_t}.get(bug, cof)
+    logdet_at = {"no-transpose": inv, "det-logdet-swap": cof}.get(bug, inv_t)
 
     return {
         "d_inv": d_inv,
@@ -250,8 +260,8 @@ def matrix_differentials(p, *, bug=None, given=None):
         "grad_detXtMX": grad_detXtMX,
         "grad_xAb_x": grad_xAb_x,
         "grad_xAb_A": grad_xAb_A,
-        "grad_det_at": _mat(det_at),
-        "grad_logdet_at": _mat(logdet_at),
+        "grad_det_at": [[_whole(e) for e in row] for row in det_at],
+        "grad_logdet_at": [[_whole(e) for e in row] for row in logdet_at],
     }
 
 
@@ -272,20 +282,30 @@ def ridge_matrix(p, *, bug=None, given=None):
     c1 ||y - X w||^2 + c2 lambda ||w||^2, then the minimizer and the Hessian
     for a drawn X, y, lambda (exact fractions)."""
     k1, k2 = _ridge_coefficients(p)
-    X = _rat_matrix(p["X"])
-    y = _column(p["y"])
-    lam = sympy.Rational(str(p["lam"]))
-    eye = sympy.eye(X.shape[1])
+    X = _fractions(p["X"])
+    y = [Fraction(str(v)) for v in p["y"]]
+    lam = Fraction(str(p["lam"]))
     # 0 = k1 X^T (X w - y) + k2 lambda w  =>  (X^T X + (k2/k1) lambda I) w = X^T y
     ratio = k2 / k1
 
-    G = X.T * X
-    b = X.T * y
-    if b.is_zero_matrix:
+    Xt = [list(col) for col in zip(*X)]
+    G = [[sum((a * b for a, b in zip(r, c)), Fraction(0)) for c in Xt] for r in Xt]   # 2x2
+    b = _times_vector(Xt, y)
+
+    def shifted(s):          # G + s I
+        return [[g + (s if i == j else 0) for j, g in enumerate(row)] for i, row in enumerate(G)]
+
+    def solve2(A, v):        # A^{-1} v for a 2x2 A (Cramer), or None when singular
+        det = A[0][0] * A[1][1] - A[0][1] * A[1][0]
+        if det == 0:
+            return None
+        return [(A[1][1] * v[0] - A[0][1] * v[1]) / det, (A[0][0] * v[1] - A[1][0] * v[0]) / det]
+
+    if not any(b):
         raise Reject("X^T y = 0 makes the minimizer zero")
-    if (G - _rat(ratio) * lam * eye).det() == 0:
+    if solve2(shifted(-ratio * lam), b) is None:
         raise Reject("the sign-slip system is singular")
-    if _max_denominator((G + _rat(ratio) * lam * eye).inv() * b) > 200:
+    if max(e.denominator for e in solve2(shifted(ratio * lam), b)) > 200:
         raise Reject("minimizer fractions too ugly for hand work")
 
     if bug == "factor-2":
@@ -302,17 +322,17 @@ def ridge_matrix(p, *, bug=None, given=None):
     step = f"w {'+' if bug == 'ascent' else '-'} gamma ({grad})"
     minimizer = f"inv(X^T X {'-' if sign < 0 else '+'} {_RATIO_TEXT[ratio]} I) X^T y"
 
-    w_at = (G + sign * _rat(ratio) * lam * eye).inv() * b
-    penalty = 0 if bug == "no-penalty" else _rat(k2) * lam
-    hess_at = _rat(k1) * G + penalty * eye
+    w_at = solve2(shifted(sign * ratio * lam), b)
+    penalty = 0 if bug == "no-penalty" else k2 * lam
+    hess_at = [[k1 * g + (penalty if i == j else 0) for j, g in enumerate(row)] for i, row in enumerate(G)]
 
     return {
         "grad": grad,
         "hess": hess,
         "minimizer": minimizer,
         "step": step,
-        "w_star": _vec(w_at),
-        "hess_at": _mat(hess_at),
+        "w_star": [_whole(e) for e in w_at],
+        "hess_at": [[_whole(e) for e in row] for row in hess_at],
     }
 
 

@@ -10,6 +10,7 @@ C2: one gradient step of a logistic regression on one observation.
 
 from __future__ import annotations
 
+import decimal
 import math
 from fractions import Fraction
 
@@ -57,16 +58,38 @@ ADAPTIVE_VISIBLE = {
 _MIN_ADAPTIVE_GRAD = 1
 
 
-class _LeastSquares:
-    """Two points, the model y = w*x, and the derivatives a student would compute."""
+# GD, SGD, Momentum and Nesterov from decimal data only add and multiply decimals, so
+# their steps are exact in decimal arithmetic, which is C code and many times faster than
+# Fraction; any operation that would round (a given value like 1/3, a division) raises
+# Inexact and the sheet is worked again in Fractions. Either way the answers are the
+# same exact numbers (returned as Fractions).
+_EXACT_DECIMALS = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation,
+                                                 decimal.Overflow, decimal.DivisionByZero])
 
-    def __init__(self, p, bug=None):
-        self.xs = (Fraction(p["x1"]), Fraction(p["x2"]))
-        self.ys = (Fraction(p["y1"]), Fraction(p["y2"]))
+
+def _to_decimal(v) -> decimal.Decimal:
+    """The exact decimal of an int, a decimal float's text, or a terminating Fraction
+    (Inexact otherwise; run inside ``_EXACT_DECIMALS``)."""
+    if isinstance(v, decimal.Decimal):
+        return v
+    if isinstance(v, Fraction):
+        return decimal.Decimal(v.numerator) / decimal.Decimal(v.denominator)
+    if isinstance(v, (int, np.integer)):
+        return decimal.Decimal(int(v))
+    return decimal.Decimal(repr(float(v)))
+
+
+class _LeastSquares:
+    """Two points, the model y = w*x, and the derivatives a student would compute.
+    ``num`` is the exact number type the steps run in (Fraction, or ``_to_decimal``)."""
+
+    def __init__(self, p, bug=None, num=Fraction):
+        self.xs = (num(p["x1"]), num(p["x2"]))
+        self.ys = (num(p["y1"]), num(p["y2"]))
         self.sxx = sum(x * x for x in self.xs)
         self.sxy = sum(x * y for x, y in zip(self.xs, self.ys))
-        self.full_factor = _FULL_FACTOR.get(bug, 1)
-        self.point_factor = _POINT_FACTOR.get(bug, 1)
+        self.full_factor = num(_FULL_FACTOR.get(bug, 1))
+        self.point_factor = num(_POINT_FACTOR.get(bug, 1))
 
     def grad(self, w):
         """L'(w) of the mean loss 1/2 * sum (w x_i - y_i)^2."""
@@ -119,16 +142,28 @@ def lsq_gd_two_steps(p, *, bug=None, given=None):
 
 def _gd_sheet(p, *, bug=None, given=None):
     given = given or {}
-    data = _LeastSquares(p, bug)
-    eta, alpha, w0 = exact(p["eta"]), exact(p["alpha"]), Fraction(p["w0"])
-    if _LeastSquares(p).minimizer() == w0:
+    fit = _LeastSquares(p)            # the OLS estimate, in Fractions (it divides)
+    if fit.minimizer() == Fraction(p["w0"]):
         raise Reject("the start is already the minimum")
+    try:
+        with decimal.localcontext(_EXACT_DECIMALS):
+            steps = _gd_steps(p, bug, given, _to_decimal)
+        steps = {part: Fraction(w) for part, w in steps.items()}
+    except decimal.DecimalException:
+        steps = _gd_steps(p, bug, given, Fraction)
+    return {"ols": fit.minimizer(bug), **steps}
+
+
+def _gd_steps(p, bug, given, num):
+    """The optimizers' steps of the C1 sheet, in exact numbers of type ``num``."""
+    data = _LeastSquares(p, bug, num)
+    eta, alpha, w0 = num(exact(p["eta"])), num(exact(p["alpha"])), num(p["w0"])
 
     sign = -1 if bug == "ascent" else 1
     n = 3 if bug == "extra-step" else 2  # the "second step" answer is then w3
 
     def start(part):
-        return exact(given[part]) if part in given else None
+        return num(exact(given[part])) if part in given else None
 
     gd = _trajectory(w0, lambda w, t: w - sign * eta * data.grad(w), n, start("gd_w1"))
 
@@ -148,7 +183,6 @@ def _gd_sheet(p, *, bug=None, given=None):
     nesterov = _heavy_ball(w0, data.grad, eta, alpha, n, lookahead=look, ema=ema, sign=sign,
                            w1=start("nesterov_w1"))
     return {
-        "ols": data.minimizer(bug),
         "gd_w1": gd[1], "gd_w2": gd[n],
         "sgd_w1": sgd[1], "sgd_w2": sgd[n],
         "momentum_w1": momentum[1], "momentum_w2": momentum[n],
