@@ -274,6 +274,7 @@ def build_manifest(pset: ProblemSet, secret: bytes, lang: str, plan_all: list[Wo
         "secret_tag": secret_tag(secret),
         "formats": sorted(formats),
         "roster_digest": roster_digest,
+        "roster": None if roster is None else sorted(set(roster)),   # `grader merge` reports over it
         "plan_items": len(plan_all),
         "plan_digest": _plan_digest(plan_all),
         "shard": f"{shard[0]}/{shard[1]}" if shard else None,

@@ -20,7 +20,8 @@ from ..fsio import atomic_write
 from .batch import (MANIFEST, RESULTS, SETTINGS, _json_text, _locked, _remove_temporaries, clear_outputs,
                     read_manifest, write_reports)
 
-SAME = ("version", "set", "set_digest", "lang", "secret_tag", "plan_items", "plan_digest", "formats")
+SAME = ("version", "set", "set_digest", "lang", "secret_tag", "roster_digest", "plan_items", "plan_digest",
+        "formats")
 
 
 def read_shards(dirs: list[Path]) -> list[dict]:
@@ -108,7 +109,8 @@ def merge_shards(pset: ProblemSet, dirs: list[Path], out: Path, *, formats: tupl
         manifest.update(shard=None, items=count, formats=sorted(formats))
         os.replace(tmp, out / RESULTS)   # results before the manifest that vouches for them
         atomic_write(out / MANIFEST, _json_text(manifest))
-        return write_reports(pset, out, first["lang"], formats)
+        # the class the unsharded run reports over: its enrolled students (None: every row)
+        return write_reports(pset, out, first["lang"], formats, roster=first.get("roster"))
     finally:
         lock.__exit__()
 
