@@ -328,7 +328,7 @@ def validate_bank(paths=None, *, seeds: int = 200, workers: int = 1, all_banks: 
     for b in banks or ():
         for file in sorted(b.sets.glob("*.yaml")) if b.sets.is_dir() else ():
             try:
-                load_set(file)
+                load_set(file, bank)     # the families just loaded, not loaded again
                 set_names.append(f"{file.name} [{b.label}]")
             except AuthorError as exc:
                 if exc.render() not in set_errors:   # a broken family is reported once

@@ -532,7 +532,7 @@ class TestValidateBank:
         monkeypatch.setattr(V, "_default_banks", lambda all_banks: (asked_banks.append(all_banks),
                                                                     [course, twin, empty])[1])
 
-        def load_set(file):
+        def load_set(file, bank=None):
             if file.name == "broken.yaml":
                 raise AuthorError(file, "bad set")
         monkeypatch.setattr(V, "load_set", load_set)
