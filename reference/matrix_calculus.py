@@ -52,14 +52,6 @@ def _column(values) -> sympy.Matrix:
     return _rat_matrix([[v] for v in values])
 
 
-def _rat(f: Fraction) -> sympy.Rational:
-    return sympy.Rational(f.numerator, f.denominator)
-
-
-def _max_denominator(m) -> int:
-    return max(sympy.Rational(e).q for e in m)
-
-
 def _coef(k) -> str:
     """A scalar coefficient written in front of a term ("" for 1)."""
     k = Fraction(k)

@@ -116,7 +116,7 @@ def _numerators(a) -> tuple[np.ndarray, int]:
                 return _numerators(_as_fractions(a))
             scale *= 2
         return np.array([int(v) for v in (a * scale).flat], dtype=object).reshape(a.shape), scale
-    flat = [v if isinstance(v, Fraction) else Fraction(v) for v in a.flat]
+    flat = list(_as_fractions(a).flat)
     d = math.lcm(*(v.denominator for v in flat)) if flat else 1
     return np.array([v.numerator * (d // v.denominator) for v in flat], dtype=object).reshape(a.shape), d
 
