@@ -21,36 +21,12 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import sympy
 
 from reference import Reject
 from reference.common import keeps_slips_visible, sigmoid
 
 
 # ---------------------------------------------------------------- exact helpers
-
-def _exact(e):
-    """A sympy rational as an ``int`` when whole, else a ``Fraction``."""
-    e = sympy.Rational(e)
-    return int(e.p) if e.q == 1 else Fraction(int(e.p), int(e.q))
-
-
-def _vec(m) -> list:
-    return [_exact(e) for e in m]
-
-
-def _mat(m) -> list:
-    return [[_exact(e) for e in m.row(i)] for i in range(m.rows)]
-
-
-def _rat_matrix(rows) -> sympy.Matrix:
-    """Exact matrix from ints, Fractions or finite decimals (via their text)."""
-    return sympy.Matrix([[sympy.Rational(str(v)) for v in row] for row in rows])
-
-
-def _column(values) -> sympy.Matrix:
-    return _rat_matrix([[v] for v in values])
-
 
 def _coef(k) -> str:
     """A scalar coefficient written in front of a term ("" for 1)."""
@@ -90,7 +66,7 @@ def _cofactors3(X) -> list:
 
 
 def _whole(f: Fraction):
-    """A Fraction as an ``int`` when whole (the keys' convention, as ``_exact``)."""
+    """A Fraction as an ``int`` when whole (the keys' convention)."""
     return int(f) if f.denominator == 1 else f
 
 
@@ -394,13 +370,13 @@ def _logistic(p, *, bug=None, given=None):
 def gaussian_mle(p, *, bug=None, given=None):
     """F5: gradients of ln N(x | mu, Sigma) by mu and by Sigma, and the maximum-likelihood
     mean and covariance (1/n) of a drawn 2-D sample."""
-    P = _rat_matrix(p["P"])
-    n = P.rows
-    mean = P.T * sympy.ones(n, 1) / n
-    if mean.is_zero_matrix:
+    P = _fractions(p["P"])
+    n = len(P)
+    mean = [sum(column, Fraction(0)) / n for column in zip(*P)]
+    if not any(mean):
         raise Reject("zero sample mean hides a forgotten centering")
-    cov = _scatter(P, mean) / n
-    if cov.det() == 0:
+    (a, b), (c, d) = _scatter(P, mean)
+    if a * d - b * c == 0:   # det of the covariance, up to the factor 1/n^2
         raise Reject("the sample lies on a line: no maximum-likelihood covariance")
 
     grad_mu = {
@@ -413,24 +389,26 @@ def gaussian_mle(p, *, bug=None, given=None):
         "logdet-no-inverse": "(inv(Sigma) (x - mu) (x - mu)^T inv(Sigma) - Sigma) / 2",
     }.get(bug, "(inv(Sigma) (x - mu) (x - mu)^T inv(Sigma) - inv(Sigma)) / 2")
 
-    mu_hat = mean * n if bug == "no-average" else mean
-    centre = _column(given["mu"]) if given and "mu" in given else mean
+    mu_hat = [m * n for m in mean] if bug == "no-average" else mean
+    centre = [Fraction(str(v)) for v in given["mu"]] if given and "mu" in given else mean
     if bug == "no-centering":
-        centre = sympy.zeros(2, 1)
-    sigma_hat = _scatter(P, centre) / (n - 1 if bug == "unbiased" else n)
+        centre = [Fraction(0)] * 2
+    divisor = n - 1 if bug == "unbiased" else n
+    sigma_hat = [[e / divisor for e in row] for row in _scatter(P, centre)]
 
     return {
         "grad_mu": grad_mu,
         "grad_S": grad_S,
-        "mu": _vec(mu_hat),
-        "sigma": _mat(sigma_hat),
+        "mu": [_whole(m) for m in mu_hat],
+        "sigma": [[_whole(e) for e in row] for row in sigma_hat],
     }
 
 
-def _scatter(P, centre) -> sympy.Matrix:
-    """sum_i (x_i - centre)(x_i - centre)^T over the rows x_i of P."""
-    D = P - sympy.ones(P.rows, 1) * centre.T
-    return D.T * D
+def _scatter(P, centre) -> list:
+    """sum_i (x_i - centre)(x_i - centre)^T over the rows x_i of P, exactly."""
+    D = [[x - c for x, c in zip(row, centre)] for row in P]
+    return [[sum((r[i] * r[j] for r in D), Fraction(0)) for j in range(len(centre))]
+            for i in range(len(centre))]
 
 
 # ---------------------------------------------- F6: nearest symmetric matrix
@@ -439,9 +417,11 @@ def nearest_symmetric(p, *, bug=None, given=None):
     """F6: nearest symmetric (or skew-symmetric) matrix to A in the Frobenius
     norm: the gradient of the objective, the formula, its value for a drawn A,
     and the squared distance (follows the numeric answer)."""
-    A = _rat_matrix(p["A"])
-    sym_part, skew_part = (A + A.T) / 2, (A - A.T) / 2
-    if sym_part.is_zero_matrix or skew_part.is_zero_matrix:
+    A = _fractions(p["A"])
+    size = range(len(A))
+    sym_part = [[(A[i][j] + A[j][i]) / 2 for j in size] for i in size]
+    skew_part = [[(A[i][j] - A[j][i]) / 2 for j in size] for i in size]
+    if not any(map(any, sym_part)) or not any(map(any, skew_part)):
         raise Reject("A is already symmetric or skew-symmetric")
     want_sym = p["kind"] == "symmetric"
     near, other = (sym_part, skew_part) if want_sym else (skew_part, sym_part)
@@ -455,23 +435,27 @@ def nearest_symmetric(p, *, bug=None, given=None):
     sign = "+" if want_sym != (bug == "swapped") else "-"
     nearest = f"A {sign} A^T" if bug == "no-half" else f"(A {sign} A^T) / 2"
 
-    near_at = {"swapped": other, "no-half": 2 * near}.get(bug, near)
+    near_at = {"swapped": other, "no-half": [[2 * e for e in row] for row in near]}.get(bug, near)
 
     if given and "nearest_at" in given:
-        dist = _frobenius2(A - _rat_matrix(given["nearest_at"]))
+        dist = _frobenius2(_minus(A, _fractions(given["nearest_at"])))
     else:
-        dist = _frobenius2(A - near)
+        dist = _frobenius2(_minus(A, near))
     if bug == "norm-of-answer":
         dist = _frobenius2(near)
-    dist = math.sqrt(dist) if bug == "not-squared" else _exact(dist)
+    dist = math.sqrt(dist) if bug == "not-squared" else _whole(dist)
 
     return {
         "grad_obj": grad_obj,
         "nearest": nearest,
-        "nearest_at": _mat(near_at),
+        "nearest_at": [[_whole(e) for e in row] for row in near_at],
         "dist": dist,
     }
 
 
-def _frobenius2(M) -> sympy.Rational:
-    return sum(e * e for e in M)
+def _minus(X, Y) -> list:
+    return [[x - y for x, y in zip(r, s)] for r, s in zip(X, Y)]
+
+
+def _frobenius2(M) -> Fraction:
+    return sum((e * e for row in M for e in row), Fraction(0))

@@ -227,6 +227,10 @@ def _compare(ref, ans, declared: Declarations, budget_s, seed, *, scalar: bool) 
             # bound is always needed: it says whether the answer's own float value can
             # be trusted, and it never widens what the reference tolerates.
             reference = _reference_value(ref_sized, declared, seed, batch, points)
+            if reference.everywhere and not reference.constant and ans_sized == ref_sized:
+                # The reference's own formula (the key, copied): it takes the reference's
+                # values at every point, so evaluating it again would only repeat them.
+                return Outcome(True, "sampling", f"agrees at {points} sample points")
             evaluator = BatchEvaluator(env, magnitudes=True)
             b, b_mag = evaluator.pair(ans_sized)
             if b.shape[0] == 1 and reference.constant:
