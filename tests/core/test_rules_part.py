@@ -76,6 +76,8 @@ def chain(p, *, bug=None, given=None):
     given = given or {}
     if bug == "rejects":
         raise Reject("no")
+    if bug == "crashes":
+        raise ZeroDivisionError("an author's slip that fails on this draw")
     a = p["n"] + (1 if bug == "plus-one" else 0)
     if given.get("a") == 13.0:
         raise Reject("a = 13 makes b meaningless")
@@ -226,6 +228,16 @@ class TestMisconceptions:
         r = ProblemGrader("q1", Variant(v.problem, 1, {"n": 1.0}, chain({"n": 1.0})), 1.0, "en").grade(p, 2)
         assert (r.verdict, r.score, r.check, r.misconception) == ("incorrect", 0.0, "misconception:plus-one",
                                                                   "plus-one")
+
+    @pytest.mark.parametrize("failing", ["crashes", "rejects"])
+    def test_a_slip_whose_run_fails_matches_nothing_and_the_next_is_tried(self, failing):
+        """An author's slip that raises on this draw is no match (validate names it); the student's
+        answer is still graded, against the slips after it."""
+        v = make(a_misconceptions=[Misconception(failing, FB, 0.9), Misconception("plus-one", FB, 0.0)])
+        r = one(v, "a", 11)
+        assert (r.verdict, r.check, r.misconception) == ("partial", "misconception:plus-one", "plus-one")
+        r = one(make(a_misconceptions=[Misconception(failing, FB, 0.9)]), "a", 12)
+        assert (r.verdict, r.score, r.check, r.misconception) == ("incorrect", 0.0, "stub-far", None)
 
     def test_a_bug_that_gives_no_value_for_the_part_is_skipped(self):
         v = make(b_misconceptions=[Misconception("no-b", FB, 1.0)])
