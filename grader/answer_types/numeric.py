@@ -113,7 +113,7 @@ def read_scalar(raw, what: str = "a number", *, printed: bool = True) -> tuple[f
             raise too_large()
         if not math.isfinite(value):
             raise AnswerError(f"expected {what}, got {raw!r}")
-        text = format_number(raw)
+        text = format_number(raw) if printed else ""
         return value, text, text
     if isinstance(raw, str):
         node = parse(raw)
@@ -167,7 +167,7 @@ def read_array(raw, ndim: int) -> np.ndarray:
         vals = []
         for j, x in enumerate(row):
             try:
-                vals.append(read_scalar(x)[0])
+                vals.append(read_scalar(x, printed=False)[0])   # the array's texts come later
             except AnswerError as exc:
                 where = f"entry {j + 1}" if ndim == 1 else f"entry ({i + 1}, {j + 1})"
                 raise AnswerError(f"{where}: {exc.message}") from None

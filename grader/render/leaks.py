@@ -28,6 +28,7 @@ except in variants where that slip happens to give the right answer (then it is 
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
@@ -95,6 +96,7 @@ _BEFORE = set(" $`'\"=:")
 _AFTER = set(" $`'\",.;:=")
 
 
+@functools.lru_cache(maxsize=16)   # a sheet is searched once per part: squashed once
 def _squash(text: str, *, spaces: bool = False) -> str:
     """A formula with the differences between plain and LaTeX writing taken out: braces,
     ``*``/``\\cdot``, ``\\left``/``\\right``, ``^\\top`` read as ``^T``; white space removed
@@ -117,10 +119,11 @@ def _formula_at(text: str, needle: str) -> bool:
     return False
 
 
-def needles(part, value, params) -> tuple[set[str], set[str]]:
-    """(number needles, formula needles) of one part's reference value."""
+def needles(part, value, params, given: set[float] | None = None) -> tuple[set[str], set[str]]:
+    """(number needles, formula needles) of one part's reference value; ``given`` is
+    ``_param_values(params)`` when the caller has it already."""
     if part.type in _NUMERIC_TYPES:
-        given = _param_values(params)
+        given = _param_values(params) if given is None else given
         out: set[str] = set()
         for x in _entries(value):
             if round(float(x), 9) in given:
@@ -183,7 +186,8 @@ def as_read(text: str, *, html: bool) -> str:
 
 def check_variant(problem, variant, tag: str, error, *, html: bool = True) -> None:
     """Report (through ``error(text)``) each student file that contains a reference answer."""
-    refs = {p.id: needles(p, variant.answers[p.id], variant.params) for p in problem.parts}
+    given = _param_values(variant.params)
+    refs = {p.id: needles(p, variant.answers[p.id], variant.params, given) for p in problem.parts}
     if not any(n or f for n, f in refs.values()):
         return
     for lang in ("en", "ru"):
@@ -197,7 +201,7 @@ def check_variant(problem, variant, tag: str, error, *, html: bool = True) -> No
         numbers, formulas = refs[part.id]
         for m in part.misconceptions:
             try:
-                slip = needles(part, variant.solve(bug=m.bug).get(part.id), variant.params)
+                slip = needles(part, variant.solve(bug=m.bug).get(part.id), variant.params, given)
             except Exception:  # noqa: BLE001 -- validate reports failing bugs on its own
                 continue
             if (slip[0] & numbers) or (slip[1] & formulas):

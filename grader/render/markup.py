@@ -203,8 +203,11 @@ _TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
+_TEX_TABLE = str.maketrans(_TEX_ESCAPES)
+
+
 def tex_escape(text: str) -> str:
-    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
+    return text.translate(_TEX_TABLE)
 
 
 def inline_tex(text: str) -> str:
