@@ -361,3 +361,42 @@ def test_an_empty_rows_maxima_are_rounded_to_six_decimals():
     """A problem of 1 + 2 points weighed 1: its parts are worth a third and two thirds."""
     row = SubmissionGrader(make_set(entry_points=(1.0,)), SECRET).empty("s001", "invalid", "x")
     assert [p.max for p in row.parts] == [0.333333, 0.666667]
+
+
+class TestReadingRulesSeenInProcess:
+    """Rules of reading one answer file that the batch tests prove only through `grader` subprocesses."""
+
+    def test_a_yaml_error_is_worded_in_the_sets_language(self, tmp_path):
+        """The parser's own message (not only the line prefix) is in the set's language."""
+        path = write(tmp_path, "s001.yaml", "student: s001\nset: a: b\n")
+        with pytest.raises(SubmissionError) as err:
+            read_answer_file(path, make_set("ru"), "s001")
+        assert err.value.detail.startswith("строка 2: некорректный YAML: ")
+
+    def test_bytes_beyond_the_answer_limit_are_refused_even_when_read(self, tmp_path):
+        """A file that grew past the limit after its size was checked is still refused by its bytes."""
+        text = ENVELOPE + "#" * (MAX_ANSWER_FILE_BYTES + 1 - len(ENVELOPE) - 1) + "\n"
+        data = text.encode()
+        assert len(data) == MAX_ANSWER_FILE_BYTES + 1
+        with pytest.raises(SubmissionError) as err:
+            read_answer_file(tmp_path / "s001.yaml", make_set(), "s001", Snapshot(data, len(data)))
+        assert err.value.detail == f"file is {MAX_ANSWER_FILE_BYTES + 1:,} bytes; the limit is {MAX_ANSWER_FILE_BYTES:,}"
+
+    def test_a_student_outside_the_roster_keeps_the_files_path(self, tmp_path):
+        """The not-enrolled row names the file it came from (relative to the submissions folder)."""
+        root = tmp_path / "subs"
+        path = write(root, "s001/answers.yaml", ENVELOPE)
+        row = SubmissionGrader(make_set(), SECRET).grade_file(path, root, {"s002"})
+        assert (row.status, row.source) == ("invalid", "s001/answers.yaml")
+
+    def test_an_answer_file_is_opened_without_blocking(self, tmp_path, monkeypatch):
+        """O_NONBLOCK: a FIFO swapped in after the regular-file check cannot hang the grader."""
+        flags = []
+        real_open = os.open
+
+        def recording_open(path, flag, *args):
+            flags.append(flag)
+            return real_open(path, flag, *args)
+        monkeypatch.setattr(sub.os, "open", recording_open)
+        assert snapshot(write(tmp_path, "a.yaml", "x: 1\n")).data == b"x: 1\n"
+        assert flags and all(f & os.O_NONBLOCK for f in flags)

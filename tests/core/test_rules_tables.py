@@ -90,6 +90,19 @@ class TestTables:
         assert re.split(r"\s{2,}", lines[2]) == ["q1.a", "number", "10", "62%", "50%", "1/2 ×3", "rate ×4"]
         assert re.split(r"\s{2,}", lines[3]) == ["q1.b", "expression", "0", "0%", "0%"]
 
+    def test_part_table_right_aligns_its_three_number_columns_only(self):
+        """Attempts and both percentages end under their headers; names and answers start under theirs."""
+        lines = part_table(self.summary()).splitlines()
+        spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[1])]
+        assert len(spans) == 7
+        for line in lines[2:]:
+            cells = [line[a:b] for a, b in spans]
+            for i, cell in enumerate(cells):
+                if i in (2, 3, 4):      # narrower than the header: blank on the left, flush right
+                    assert cell[0] == " " and cell[-1] != " ", (i, cell)
+                elif cell:
+                    assert cell[0] != " ", (i, cell)
+
     def test_part_table_in_russian(self):
         head = part_table(self.summary(), "ru").splitlines()[0]
         assert head.startswith("пункт") and "попыток" in head and head.endswith("самая частая типичная ошибка")
@@ -227,6 +240,16 @@ class TestProgress:
         with Progress(stream=out):
             pass
         assert out.getvalue() == ""
+
+    def test_a_bar_made_with_its_total_counts_from_zero_without_start(self, monkeypatch):
+        """Progress(total) then tick(): no item done yet, the clock and the rate start at construction."""
+        clock = Clock()
+        monkeypatch.setattr(progress_module, "time", clock)
+        out = Tty()
+        bar = Progress(3, stream=out, width=10)
+        clock.now = 102.0
+        bar.tick()                               # 1 item in 2 s: 0.5/s, 2 left: ~4 s
+        assert out.getvalue() == "\r  [███·······] 1/3  0.5/s  ~4s left   "
 
     def test_the_default_stream_is_stderr(self, monkeypatch):
         fake = Tty()
