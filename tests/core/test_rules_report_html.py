@@ -9,6 +9,7 @@ geometry follows its counts.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -98,6 +99,9 @@ class TestParts:
         html = page("ru")
         assert "<td class=muted>верно 2, неверно 1, частично 1, нет ответа 1</td>" in html
         assert "<th>пункт</th><th>задача</th><th>тип</th><th class=n>попыток</th>" in html
+        heads = "".join(f"<th>{t(k, 'ru')}</th>" for k in ("report.correct_of_attempts", "report.correct_of_class"))
+        assert heads + f"<th class=n>{t('report.mean_points', 'ru')}</th><th>{t('report.verdicts', 'ru')}</th></tr>" in html
+        assert t("report.verdicts", "ru") != t("report.verdicts", "en")
 
     def test_part_names_and_problems_are_escaped(self):
         """Ids come from YAML files: whatever they hold is text, never markup."""
@@ -106,6 +110,36 @@ class TestParts:
         html = report_html(PSET, s, "en")
         assert "<td><code>q&lt;1&gt;</code></td><td>a&amp;b</td><td>&lt;i&gt;</td>" in html
         assert "<h3><code>q&lt;1&gt;</code> <span class=muted>a&amp;b</span></h3>" in html
+
+
+class _TableText(HTMLParser):
+    """Collects text that stands inside a table but outside every cell (browsers hoist it above the table)."""
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.stray = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("table", "tr", "td", "th"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("table", "tr", "td", "th"):
+            assert self.open and self.open[-1] == tag, (tag, self.open)
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.open and self.open[-1] in ("table", "tr") and data.strip():
+            self.stray.append(data)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_table_is_closed_with_no_text_outside_its_cells(lang):
+    """Each table's rows and cells nest and close in order, and no text sits between a row and its table."""
+    parser = _TableText()
+    parser.feed(page(lang))
+    parser.close()
+    assert parser.open == [] and parser.stray == []
 
 
 class TestSections:

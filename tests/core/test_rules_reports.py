@@ -128,6 +128,12 @@ class TestFeedback:
         assert "- ✔ **b** (2/2) correct — read as `3`" in lines
         assert "- ✔ **c** (4/4) correct — read as `b`" in lines
 
+    def test_a_parts_engine_feedback_is_shown_in_the_readers_language(self):
+        """A graded part's feedback from the engine is localized like the file's message."""
+        r = row("s1", part("q1.a", "incorrect", 0.0, feedback="the answer is empty"))
+        assert "\n  - ответ пуст\n" in feedback_md(PSET, r, "ru")
+        assert "\n  - the answer is empty\n" in feedback_md(PSET, r, "en")
+
     def test_an_ungraded_file_says_why_and_hides_part_feedback(self):
         """status != ok: the file's message (localized) is shown, the parts' feedback is not."""
         r = row("s1", part("q1.a", "invalid", feedback="should not show"), status="invalid",

@@ -58,6 +58,12 @@ class TestHandFriendlyNumbers:
         assert self.sanity([Fraction(1, 10007)]) == ["here: fraction 1/10007 is not hand-friendly"]
         assert self.sanity(Fraction(1, 2 ** 14)) == ["here: fraction 1/16384 is not hand-friendly"]
 
+    @pytest.mark.parametrize("x", [Fraction(1, 2 ** 1100), Fraction(3, 5 ** 500)])
+    def test_a_fraction_finer_than_any_float_is_reported_not_a_crash(self, x):
+        """Halving or fifthing a denominator beyond float range stays exact integer arithmetic."""
+        assert _decimal_places(x) is None
+        assert self.sanity(x) == [f"here: fraction {x} is not hand-friendly"]
+
     def test_short_decimals_and_small_denominators_are_fine(self):
         """0.00015 (a big denominator, few places) and 1/3 (a small one) are what hand calculations give."""
         assert MAX_DENOMINATOR == 10_000
