@@ -238,6 +238,16 @@ class TestExpression:
     def test_good_declarations_pass(self):
         assert expr({"t": {"domain": [0, 1]}, "s": None}).check_config(DOC, ("parts", 2)) is None
 
+    def test_a_students_formula_is_shown_as_typed_and_typeset(self):
+        """The reading keeps the plain text (x^2/2) and its LaTeX (a fraction) for the feedback."""
+        reading = expr({"x": None}).read("x^2/2", None)
+        assert (reading.plain, reading.latex) == ("x^2/2", r"\frac{{x}^{2}}{2}")
+
+    def test_the_reference_is_read_with_the_declared_names(self):
+        """A reference written x1 means the declared x_1 (underscores optional), as in an answer."""
+        e = expr({"x_1": None})
+        assert e.read_reference("2*x1", None).value == e.read("2*x_1", None).value
+
     @pytest.mark.parametrize("raw", [True, None, [1], {"a": 1}])
     def test_not_a_formula_is_invalid_with_an_example_in_the_declared_names(self, raw):
         assert refused(expr({"s": {}, "t": {}}).read, raw, CTX) == "expected a formula, e.g. 2*s + 1"

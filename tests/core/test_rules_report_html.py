@@ -209,6 +209,15 @@ class TestSections:
 
 
 class TestHistogram:
+    def test_the_score_axis_is_a_horizontal_line_along_the_plots_foot(self):
+        """The x axis runs from the left margin to the plot's right edge at y = top + plot height."""
+        svg = histogram_svg({"bins": [{"from": 0.0, "to": 5.0, "count": 2}, {"from": 5.0, "to": 10.0, "count": 1}]},
+                            10.0)
+        foot = TOP + PLOT_H
+        assert (f'<line x1="{LEFT}" x2="{LEFT + PLOT_W}" y1="{foot}" y2="{foot}" stroke="#8a93a3"/>') in svg
+        axes = re.findall(r'<line x1="48" x2="704" y1="([^"]+)" y2="([^"]+)" stroke="#8a93a3"/>', svg)
+        assert axes == [(str(foot), str(foot))]
+
     @pytest.mark.parametrize("peak,step", [(1, 1), (6, 1), (7, 2), (12, 2), (13, 5), (30, 5), (31, 10),
                                            (60, 10), (61, 20), (120, 20), (121, 50), (300, 50), (301, 100),
                                            (6000, 1000), (6001, 2000)])

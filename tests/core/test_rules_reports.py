@@ -329,6 +329,12 @@ class TestHistogram:
         h = histogram(Counter(), 30000.3)
         assert h["bins"][1]["from"] == round(30000.3 / 20, 4)
 
+    @pytest.mark.parametrize("max_points", [0.3, 0.5])
+    def test_a_set_worth_one_bin_width_or_less_has_one_bin(self, max_points):
+        """max <= the narrowest width (0.5): a single bin [0, max] holds every score."""
+        h = histogram(Counter({0.0: 1, max_points: 2}), max_points)
+        assert h == {"bin_width": 0.5, "bins": [{"from": 0.0, "to": max_points, "count": 3}]}
+
     def test_a_set_worth_nothing_has_one_empty_bin(self):
         """max 0: one bin [0, 0] holding every score."""
         assert histogram(Counter({0.0: 3}), 0.0) == {"bin_width": 0.5, "bins": [{"from": 0.0, "to": 0.0, "count": 3}]}
@@ -438,6 +444,21 @@ class TestSummary:
         assert s["duplicate_files"] == [{"student": "s1", "source": "s1.yaml", "graded": "s1/answers.yaml"}]
         assert s["status"] == {"ok": 1} and s["submissions"] == 1 and s["unreadable_files"] == []
         assert s["parts"]["q1.a"]["common_wrong_answers"] == [] and s["unnamed_files"] == 0
+
+    def test_every_duplicate_file_is_counted(self):
+        """Three more files for one student: duplicates is 3, each listed with the graded one."""
+        dups = [(row("s1", status="invalid"), "s1.yaml")] * 3
+        s = build([row("s1")], duplicates=dups)
+        assert s["duplicates"] == 3 and s["rows"] == 4 and len(s["duplicate_files"]) == 3
+
+    def test_a_parts_maximum_keeps_six_decimals(self):
+        """A key worth 5 on a problem of 3: part a (2 of 3) is worth 10/3, rounded to 6 decimals, not to units."""
+        pset = toy_set()
+        pset.entries[0].points = 5.0
+        b = SummaryBuilder(pset)
+        b.add(row("s1"))
+        parts = b.build()["parts"]
+        assert (parts["q1.a"]["max_points"], parts["q1.b"]["max_points"]) == (3.333333, 1.666667)
 
     def test_a_file_naming_nobody_is_unreadable_but_no_row_of_the_class(self):
         """duplicate=True: a file whose name names no student is listed as unreadable, counted as unnamed."""
