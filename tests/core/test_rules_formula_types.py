@@ -150,6 +150,11 @@ def prop(**options):
 
 
 class TestProperty:
+    def test_the_sheet_note_is_in_the_sheets_language(self):
+        """The answer sheet explains property answers in its own language."""
+        assert prop().sheet_note("ru").startswith("Засчитывается любой ответ с нужным свойством")
+        assert prop().sheet_note("en").startswith("Any answer with the required property is accepted")
+
     def test_fields_are_read_exactly_where_possible(self):
         p = prop(fields={"W": [2, 2], "b": [2], "c": []})
         r = p.read({"W": [[1, 2], [3, "1/2"]], "b": "[1, -2]", "c": "sqrt(2)"}, CTX)
@@ -237,6 +242,11 @@ class TestExpression:
 
     def test_good_declarations_pass(self):
         assert expr({"t": {"domain": [0, 1]}, "s": None}).check_config(DOC, ("parts", 2)) is None
+
+    @pytest.mark.parametrize("variables, got", [({"t": 3}, 3), ({"t": {"domain": [1, 0]}}, [1, 0])])
+    def test_a_bad_declaration_shows_what_was_written(self, variables, got):
+        """The author error quotes the offending value, not only what was expected."""
+        assert author_error(_unchecked("expression", variables)).got == got
 
     def test_a_students_formula_is_shown_as_typed_and_typeset(self):
         """The reading keeps the plain text (x^2/2) and its LaTeX (a fraction) for the feedback."""
