@@ -170,6 +170,27 @@ class TestSamplePoints:
         m = self.draw(MatVarSpec((3, 3), kind, domain=(-1.0, 1.0)), points=256)
         assert np.linalg.cond(m).max() <= eq.MAX_CONDITION
 
+    def test_ill_conditioned_samples_are_replaced_by_fresh_draws_and_the_rest_kept(self):
+        """20 000 general 2x2 draws hold a few with cond > MAX_CONDITION: those are redrawn, the rest kept."""
+        first = np.random.default_rng(0).uniform(-2.0, 2.0, (20_000, 2, 2))
+        bad = np.linalg.cond(first) > eq.MAX_CONDITION
+        assert 0 < bad.sum() < 20                               # the case the redraw exists for
+        m = self.draw(MatVarSpec((2, 2)), points=20_000, seed=0)
+        assert np.isfinite(m).all() and np.linalg.cond(m).max() <= eq.MAX_CONDITION
+        assert np.array_equal(m[~bad], first[~bad]) and not np.array_equal(m[bad], first[bad])
+
+    def test_symmetric_entries_lie_in_the_domain(self):
+        """A symmetric sample averages a draw with its transpose: its entries stay in the declared range."""
+        m = self.draw(MatVarSpec((3, 3), "symmetric", domain=(1.0, 2.0)), points=256)
+        assert np.array_equal(m, np.swapaxes(m, 1, 2)) and m.min() >= 1.0 and m.max() <= 2.0
+        assert m.min() < 1.1 and m.max() > 1.9                  # and fill it
+
+    def test_without_a_seed_a_comparison_samples_as_seed_zero(self):
+        """compare_scalar's default seed is 0, like compare_matrix's: the same points, the same witness."""
+        unseeded = scalar("x^2", "x^3", {"x": VarSpec()})
+        assert unseeded.detail == scalar("x^2", "x^3", {"x": VarSpec()}, seed=0).detail
+        assert unseeded.detail != scalar("x^2", "x^3", {"x": VarSpec()}, seed=1).detail
+
     def test_spd_samples_are_scaled_by_the_size(self):
         """m m^T / rows + 0.5 I: the eigenvalues stay of order one whatever the size."""
         spd = self.draw(MatVarSpec((4, 4), "spd", domain=(1.0, 1.0 + 1e-12)))
