@@ -288,6 +288,8 @@ class TestNumber:
     @pytest.mark.parametrize("ref, ans, message", [
         (0.5, -0.5, "The sign is wrong."),
         (-3.0, 3.0, "The sign is wrong."),
+        (1.0, -1.0, "The sign is wrong."),
+        (1e9, -1e9 + 1.0, "The sign is wrong."),   # exactly a billionth of |ref| off: still the slip
         (0.5, 1.0, "Your value is twice what it should be."),
         (0.5, 0.25, "Your value is half what it should be."),
         (-2.0, -1.0, "Your value is half what it should be."),

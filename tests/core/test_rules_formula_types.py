@@ -341,6 +341,13 @@ class TestMatrixExpression:
         error = author_error(_unchecked("matrix-expression", {"A": spec}))
         assert (error.field, error.detail, error.expected) == (field, detail, expected)
 
+    @pytest.mark.parametrize("spec, got", [(3, 3), ({"shape": [2, 0]}, [2, 0]),
+                                           ({"shape": [2, 2], "domain": [1, 1]}, [1, 1]),
+                                           ({"shape": [2, 2], "kind": "orthogonal"}, "orthogonal")])
+    def test_a_bad_declaration_shows_what_was_written(self, spec, got):
+        """The author error quotes the offending value, not only what was expected."""
+        assert author_error(_unchecked("matrix-expression", {"A": spec})).got == got
+
     def test_good_declarations_pass(self):
         ok = {"A": {"shape": [2, 2], "kind": "spd", "domain": [0, 1.5]}, "t": {"shape": []}, "s": {}}
         assert mexpr(ok).check_config(DOC, ("parts", 2)) is None
