@@ -73,6 +73,13 @@ class TestCheckSecret:
         with pytest.raises(InputError, match="has 11 characters"):
             check_secret("ééééééééééé".encode())     # 22 bytes, 11 characters
 
+    def test_a_secret_that_is_not_utf8_is_measured_not_a_crash(self, capsys):
+        """Bytes that are no UTF-8 (a binary key file) count as replacement characters: one run here."""
+        secret = bytes(range(0x80, 0x80 + 40))              # 40 stray continuation bytes
+        assert secret_bits(secret) == pytest.approx(math.log2(100))
+        assert check_secret(secret) == secret
+        assert "looks weak (about 6 bits" in capsys.readouterr().err
+
     def test_refusal_in_russian(self):
         """The refusal speaks the set's language."""
         with pytest.raises(InputError) as err:
