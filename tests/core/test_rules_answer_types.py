@@ -364,3 +364,12 @@ class TestNumber:
         error = author_error(kind("number", {"tolerance": {"abs": 0.1, "absolute": 1, "relative": 2}}))
         assert (error.field, error.detail, error.expected) == (
             "parts.0.tolerance.absolute", "unknown tolerance key", "abs, rel or sigfigs")
+
+
+# -- a vector or matrix ------------------------------------------------------------------------
+
+def test_a_transposed_matrix_is_read_and_shown_as_typed_and_typeset():
+    """A 3x2 answer to a 2x3 part is kept (compare names the transpose) with its text and its LaTeX."""
+    reading = kind("matrix", {"shape": [2, 3]}).read([[1, 2], [3, 4], [5, 6]], CTX)
+    assert reading.value.shape == (3, 2) and reading.plain == "[[1, 2], [3, 4], [5, 6]]"
+    assert reading.latex == r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \\ 5 & 6 \end{pmatrix}"

@@ -119,6 +119,11 @@ class TestLoadSecret:
         with pytest.raises(InputError, match="has 5 characters"):
             load_secret(None)
 
+    def test_a_short_secret_in_the_environment_is_refused_in_the_sets_language(self, monkeypatch):
+        monkeypatch.setenv("GRADER_SECRET", "short")
+        with pytest.raises(InputError, match="^секрет преподавателя из 5 символов"):
+            load_secret(None, "ru")
+
     def test_no_secret_names_both_ways_to_give_one(self, monkeypatch):
         monkeypatch.setenv("GRADER_SECRET", "")
         with pytest.raises(UsageError) as err:
