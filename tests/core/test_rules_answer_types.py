@@ -373,3 +373,15 @@ def test_a_transposed_matrix_is_read_and_shown_as_typed_and_typeset():
     reading = kind("matrix", {"shape": [2, 3]}).read([[1, 2], [3, 4], [5, 6]], CTX)
     assert reading.value.shape == (3, 2) and reading.plain == "[[1, 2], [3, 4], [5, 6]]"
     assert reading.latex == r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \\ 5 & 6 \end{pmatrix}"
+
+
+def test_a_bad_tolerance_of_a_matrix_part_is_an_author_error_at_its_place():
+    """An array part's tolerance is checked under the part's own path, like a number's."""
+    error = author_error(kind("matrix", {"shape": [2, 2], "tolerance": {"absolute": 1}}))
+    assert (error.field, error.detail) == ("parts.0.tolerance.absolute", "unknown tolerance key")
+
+
+def test_an_options_text_in_one_language_is_an_author_error_at_its_place():
+    """Each option's text must be bilingual; the error names the option."""
+    bad = {"options": [{"id": "a", "text": {"en": "A", "ru": "А"}}, {"id": "b", "text": {"en": "B"}}]}
+    assert author_error(kind("choice", bad)).field.startswith("parts.0.options.1.text")
