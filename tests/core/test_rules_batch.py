@@ -10,7 +10,9 @@ the manifest's digests depend on, what ``--resume`` keeps and what it refuses.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -540,3 +542,183 @@ class TestOutputs:
         assert list(iter_lines(tmp_path / RESULTS)) == [(rows[0], None), (rows[1], "s1.yaml"), (rows[2], None)]
         assert [skip for _, skip in iter_rows(tmp_path / RESULTS)] == [False, True, True]
         assert list(batch.iter_results(tmp_path / RESULTS)) == rows
+
+
+# ------------------------------------------------------------------ the worker pool, in this process
+# These fork real workers from the test process (the fork inherits this module as it is,
+# patched or mutated), so what the pool does is seen here and not only in `grader` runs.
+
+def new_run() -> dict:
+    return {"hits": 0, "misses": 0, "bypassed": 0, "worker_kb": 0, "workers_lost": 0}
+
+
+@pytest.fixture
+def pool_batch(pset, tmp_path, monkeypatch):
+    """Five items (s1, s3, s4 right, s2 wrong, s5 enrolled without a file) and the workers'
+    init_args as grade_batch builds them; the module's worker state starts empty, so a forked
+    worker has only what its initializer gives it."""
+    subs = tmp_path / "subs"
+    for s in ("s1", "s3", "s4"):
+        write(subs, f"{s}.yaml", s, key_answers(pset, s))
+    write(subs, "s2.yaml", "s2", {"q1": {"total": 1}})
+    roster = ["s1", "s2", "s3", "s4", "s5"]
+    monkeypatch.setattr(batch, "_worker", {})
+    init_args = (pset, SECRET, "en", str(subs), set(roster), batch.DEFAULT_CACHE_ENTRIES)
+    return plan(subs, roster), init_args
+
+
+def one_worker(todo, init_args) -> tuple[list[str], dict]:
+    """The lines and counters of the one-worker path (it grades in this process)."""
+    run = new_run()
+    got = list(batch._graded(todo, 1, init_args, run))
+    batch._worker.clear()       # workers forked later must build their own grader
+    return got, run
+
+
+def dies_on(monkeypatch, tmp_path, student: str, times: int | None) -> Path:
+    """Patch _grade_one so that grading `student` in a forked worker ends that process, the
+    first `times` attempts (None: every one). Attempts are counted in the returned file,
+    since workers share no memory with the test."""
+    real, parent, tally = batch._grade_one, os.getpid(), tmp_path / "attempts"
+
+    def grade_one(item):
+        if item.student == student:
+            with tally.open("a") as fh:
+                fh.write("x")
+            if os.getpid() != parent and (times is None or len(tally.read_text()) <= times):
+                os._exit(1)
+        return real(item)
+    monkeypatch.setattr(batch, "_grade_one", grade_one)
+    return tally
+
+
+class TestPool:
+    def test_chunks_are_consecutive_slices_in_order_the_last_shorter(self):
+        """_chunks: slices of `size` in order, the last one holds the rest, nothing lost or repeated."""
+        assert list(batch._chunks(list("abcdefg"), 3)) == [list("abc"), list("def"), ["g"]]
+        assert list(batch._chunks(list("abcdef"), 2)) == [list("ab"), list("cd"), list("ef")]
+        assert list(batch._chunks(list("ab"), 1)) == [["a"], ["b"]]
+        assert list(batch._chunks([], 4)) == []
+
+    def test_two_workers_give_the_one_worker_lines_in_plan_order(self, pool_batch):
+        """workers=2: one line per item, in plan order, byte-identical to workers=1; the counters add up the same."""
+        todo, init_args = pool_batch
+        run = new_run()
+        got = list(batch._graded(todo, 2, init_args, run))
+        want, run1 = one_worker(todo, init_args)
+        assert got == want
+        assert [json.loads(x)["ident"] for x in got] == [w.ident for w in todo]
+        assert [json.loads(x)["score"] for x in got] == [5, 0, 5, 5, 0]
+        assert run["hits"] + run["misses"] == run1["hits"] + run1["misses"] > 0
+        assert run["bypassed"] == run1["bypassed"]
+        assert run["workers_lost"] == 0 and run["worker_kb"] > 0
+
+    def test_one_worker_or_one_item_is_graded_in_this_process(self, pool_batch, monkeypatch, tmp_path):
+        """No pool for workers=1 or a single item; otherwise every item is graded in a forked worker."""
+        todo, init_args = pool_batch
+        pids = tmp_path / "pids"
+        real = batch._grade_one
+
+        def grade_one(item):
+            with pids.open("a") as fh:
+                fh.write(f"{os.getpid()}\n")
+            return real(item)
+        monkeypatch.setattr(batch, "_grade_one", grade_one)
+        for items, workers in ((todo, 1), (todo[:1], 2)):
+            list(batch._graded(items, workers, init_args, new_run()))
+            batch._worker.clear()
+        assert pids.read_text().split() == [str(os.getpid())] * (len(todo) + 1)
+        pids.unlink()
+        list(batch._graded(todo, 2, init_args, new_run()))
+        seen = pids.read_text().split()
+        assert len(seen) == len(todo) and str(os.getpid()) not in seen
+
+    @pytest.mark.parametrize("students,size", [(70, 2), (300, 8)])
+    def test_chunks_are_small_and_at_most_four_per_worker_are_in_flight(self, pool_batch, monkeypatch,
+                                                                        students, size):
+        """Chunks of n // (16 * workers) items, at most 8; the pool is kept exactly 4 chunks per worker ahead."""
+        _, init_args = pool_batch
+        todo = [WorkItem(f"m{i:03d}", None) for i in range(students)]     # enrolled, no file: cheap
+        submitted: list[int] = []
+        real = batch._Pool.submit
+
+        def submit(self, chunk):
+            submitted.append(len(chunk))
+            return real(self, chunk)
+        monkeypatch.setattr(batch._Pool, "submit", submit)
+        chunks = -(-students // size)
+        got = []
+        for k, line in enumerate(batch._graded(todo, 2, init_args, new_run())):
+            if k % size == 0:                  # the first line of chunk k // size
+                assert len(submitted) == min(k // size + 8, chunks), k
+            got.append(json.loads(line)["ident"])
+        assert got == [w.ident for w in todo]
+        assert submitted == [size] * (students // size) + ([students % size] if students % size else [])
+
+    def test_a_worker_that_dies_is_replaced_and_its_items_re_run(self, pool_batch, monkeypatch, tmp_path, capsys):
+        """A worker dies once on s3: the batch finishes with every item's real line in plan order, the loss counted."""
+        todo, init_args = pool_batch
+        tally = dies_on(monkeypatch, tmp_path, "s3", times=1)
+        run = new_run()
+        got, said = [], None
+        for k, line in enumerate(batch._graded(todo, 2, init_args, run)):
+            err = capsys.readouterr().err
+            if "a worker process died" in err:
+                said = (k, err)
+            got.append(line)
+        assert tally.read_text() == "xx"            # died once, then graded again in a new pool
+        monkeypatch.undo()
+        monkeypatch.setattr(batch, "_worker", {})
+        want, run1 = one_worker(todo, init_args)
+        assert got == want
+        assert run["workers_lost"] == 1
+        assert run["hits"] + run["misses"] == run1["hits"] + run1["misses"]
+        k, err = said
+        assert err == (f"grader: a worker process died; re-running the {len(todo) - k}"
+                       " submissions it may have taken with it\n")
+
+    def test_an_item_that_kills_every_worker_is_an_internal_error_row(self, pool_batch, monkeypatch, tmp_path,
+                                                                       capsys):
+        """s3 kills its worker every time: after two attempts alone it is an internal-error row; the rest is graded."""
+        todo, init_args = pool_batch
+        tally = dies_on(monkeypatch, tmp_path, "s3", times=None)
+        run = new_run()
+        got = list(batch._graded(todo, 2, init_args, run))
+        assert tally.read_text() == "xxx"           # once in the first pool, then twice alone
+        assert run["workers_lost"] == 3
+        assert "grader: s3.yaml: the worker died twice on this file; it is an internal-error row\n" \
+            in capsys.readouterr().err
+        monkeypatch.undo()
+        monkeypatch.setattr(batch, "_worker", {})
+        want, _ = one_worker(todo, init_args)
+        assert [json.loads(x)["ident"] for x in got] == [w.ident for w in todo]
+        assert got[:2] + got[3:] == want[:2] + want[3:]
+        row = read_line(got[2].encode())
+        assert (row["status"], row["message"], row["source"], row["student"]) == \
+            ("error", batch.WORKER_LOST_MESSAGE, "s3.yaml", "s3")
+        assert {(p["check"], p["feedback"], p["verdict"]) for p in row["parts"]} == \
+            {("internal-error:worker-lost", batch.WORKER_LOST_MESSAGE, "undecided")}
+        assert row["inputs"] == item_inputs(todo[2], init_args[4], "worker-lost")
+
+    def test_closing_the_pool_ends_every_worker_even_a_busy_one(self, pool_batch, monkeypatch, tmp_path):
+        """_Pool.close does not wait for a running chunk: no worker process of the pool is left alive."""
+        todo, init_args = pool_batch
+        started, finished = tmp_path / "started", tmp_path / "finished"
+
+        def grade_one(item):
+            started.write_text("")
+            time.sleep(10)
+            finished.write_text("")
+        monkeypatch.setattr(batch, "_grade_one", grade_one)
+        pool = batch._Pool(3, init_args)
+        pool.submit(todo[:1])
+        processes = list(pool.executor._processes.values())
+        for _ in range(600):                     # until a worker is inside the chunk (a bound, not a check)
+            if started.exists():
+                break
+            time.sleep(0.05)
+        pool.close()
+        assert len(processes) == 3
+        assert [p.is_alive() for p in processes] == [False] * 3
+        assert not set(multiprocessing.active_children()) & set(processes)
+        assert not finished.exists()
