@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -548,23 +549,26 @@ class TestOutputs:
 # These fork real workers from the test process (the fork inherits this module as it is,
 # patched or mutated), so what the pool does is seen here and not only in `grader` runs.
 
+ROSTER = ["s1", "s2", "s3", "s4", "s5", "t1", "t2", "t3", "t4", "t5", "t6"]
+WINDOW = 8                       # chunks in flight with two workers (four per worker)
+
+
 def new_run() -> dict:
     return {"hits": 0, "misses": 0, "bypassed": 0, "worker_kb": 0, "workers_lost": 0}
 
 
 @pytest.fixture
 def pool_batch(pset, tmp_path, monkeypatch):
-    """Five items (s1, s3, s4 right, s2 wrong, s5 enrolled without a file) and the workers'
-    init_args as grade_batch builds them; the module's worker state starts empty, so a forked
-    worker has only what its initializer gives it."""
+    """Eleven items, more chunks than two workers keep in flight: s1, s3, s4 right, s2 wrong,
+    s5 and t1..t6 enrolled without a file; init_args as grade_batch builds them. The module's
+    worker state starts empty, so a forked worker has only what its initializer gives it."""
     subs = tmp_path / "subs"
     for s in ("s1", "s3", "s4"):
         write(subs, f"{s}.yaml", s, key_answers(pset, s))
     write(subs, "s2.yaml", "s2", {"q1": {"total": 1}})
-    roster = ["s1", "s2", "s3", "s4", "s5"]
     monkeypatch.setattr(batch, "_worker", {})
-    init_args = (pset, SECRET, "en", str(subs), set(roster), batch.DEFAULT_CACHE_ENTRIES)
-    return plan(subs, roster), init_args
+    init_args = (pset, SECRET, "en", str(subs), set(ROSTER), batch.DEFAULT_CACHE_ENTRIES)
+    return plan(subs, ROSTER), init_args
 
 
 def one_worker(todo, init_args) -> tuple[list[str], dict]:
@@ -575,21 +579,40 @@ def one_worker(todo, init_args) -> tuple[list[str], dict]:
     return got, run
 
 
-def dies_on(monkeypatch, tmp_path, student: str, times: int | None) -> Path:
-    """Patch _grade_one so that grading `student` in a forked worker ends that process, the
-    first `times` attempts (None: every one). Attempts are counted in the returned file,
-    since workers share no memory with the test."""
-    real, parent, tally = batch._grade_one, os.getpid(), tmp_path / "attempts"
+class Deaths:
+    """Patches the pool so that grading a marked student in a forked worker ends that process
+    (os._exit) the first `times` attempts (None: every one), after the parent has received the
+    results of the students in `after`. Workers share no memory with the test, so attempts and
+    receipts are files."""
 
-    def grade_one(item):
-        if item.student == student:
-            with tally.open("a") as fh:
+    def __init__(self, monkeypatch, folder: Path, deaths: dict[str, tuple[int | None, tuple[str, ...]]]):
+        self.folder, parent = folder, os.getpid()
+        real_grade, real_submit = batch._grade_one, batch._Pool.submit
+
+        def grade_one(item):
+            with (folder / f"tried-{item.student}").open("a") as fh:
                 fh.write("x")
-            if os.getpid() != parent and (times is None or len(tally.read_text()) <= times):
-                os._exit(1)
-        return real(item)
-    monkeypatch.setattr(batch, "_grade_one", grade_one)
-    return tally
+            if item.student in deaths and os.getpid() != parent:
+                times, after = deaths[item.student]
+                if times is None or self.attempts(item.student) <= times:
+                    for _ in range(600):            # a bound against a hang, not a timing check
+                        if all((folder / f"received-{s}").exists() for s in after):
+                            break
+                        time.sleep(0.05)
+                    os._exit(1)
+            return real_grade(item)
+
+        def submit(pool, chunk):
+            future = real_submit(pool, chunk)
+            future.add_done_callback(lambda f: f.exception() is None and [
+                (folder / f"received-{w.student}").touch() for w in chunk])
+            return future
+        monkeypatch.setattr(batch, "_grade_one", grade_one)
+        monkeypatch.setattr(batch._Pool, "submit", submit)
+
+    def attempts(self, student: str) -> int:
+        path = self.folder / f"tried-{student}"
+        return len(path.read_text()) if path.exists() else 0
 
 
 class TestPool:
@@ -608,13 +631,14 @@ class TestPool:
         want, run1 = one_worker(todo, init_args)
         assert got == want
         assert [json.loads(x)["ident"] for x in got] == [w.ident for w in todo]
-        assert [json.loads(x)["score"] for x in got] == [5, 0, 5, 5, 0]
+        assert [json.loads(x)["score"] for x in got] == [5, 0, 5, 5] + [0] * 7
         assert run["hits"] + run["misses"] == run1["hits"] + run1["misses"] > 0
         assert run["bypassed"] == run1["bypassed"]
         assert run["workers_lost"] == 0 and run["worker_kb"] > 0
 
     def test_one_worker_or_one_item_is_graded_in_this_process(self, pool_batch, monkeypatch, tmp_path):
-        """No pool for workers=1 or a single item; otherwise every item is graded in a forked worker."""
+        """No pool for workers=1 or a single item (and Ctrl-C still reaches this process); two items and
+        two workers: every item is graded in a forked worker."""
         todo, init_args = pool_batch
         pids = tmp_path / "pids"
         real = batch._grade_one
@@ -624,67 +648,77 @@ class TestPool:
                 fh.write(f"{os.getpid()}\n")
             return real(item)
         monkeypatch.setattr(batch, "_grade_one", grade_one)
+        sigint = signal.getsignal(signal.SIGINT)
         for items, workers in ((todo, 1), (todo[:1], 2)):
             list(batch._graded(items, workers, init_args, new_run()))
             batch._worker.clear()
+        assert signal.getsignal(signal.SIGINT) == sigint
         assert pids.read_text().split() == [str(os.getpid())] * (len(todo) + 1)
         pids.unlink()
-        list(batch._graded(todo, 2, init_args, new_run()))
+        list(batch._graded(todo[:2], 2, init_args, new_run()))
         seen = pids.read_text().split()
-        assert len(seen) == len(todo) and str(os.getpid()) not in seen
+        assert len(seen) == 2 and str(os.getpid()) not in seen
 
-    @pytest.mark.parametrize("students,size", [(70, 2), (300, 8)])
-    def test_chunks_are_small_and_at_most_four_per_worker_are_in_flight(self, pool_batch, monkeypatch,
-                                                                        students, size):
-        """Chunks of n // (16 * workers) items, at most 8; the pool is kept exactly 4 chunks per worker ahead."""
+    @pytest.mark.parametrize("students,workers,size", [(20, 2, 1), (96, 2, 3), (96, 3, 2), (300, 2, 8)])
+    def test_chunks_are_small_and_four_per_worker_are_in_flight(self, pool_batch, monkeypatch,
+                                                                students, workers, size):
+        """Chunks of n // (16 * workers) items (1 to 8) on as many workers as asked; the pool is kept
+        exactly 4 chunks per worker ahead of the lines returned, never more."""
         _, init_args = pool_batch
         todo = [WorkItem(f"m{i:03d}", None) for i in range(students)]     # enrolled, no file: cheap
         submitted: list[int] = []
+        processes: set[int] = set()
         real = batch._Pool.submit
 
         def submit(self, chunk):
             submitted.append(len(chunk))
-            return real(self, chunk)
+            future = real(self, chunk)
+            processes.add(len(self.executor._processes))
+            return future
         monkeypatch.setattr(batch._Pool, "submit", submit)
         chunks = -(-students // size)
         got = []
-        for k, line in enumerate(batch._graded(todo, 2, init_args, new_run())):
+        for k, line in enumerate(batch._graded(todo, workers, init_args, new_run())):
             if k % size == 0:                  # the first line of chunk k // size
-                assert len(submitted) == min(k // size + 8, chunks), k
+                assert len(submitted) == min(k // size + 4 * workers, chunks), k
             got.append(json.loads(line)["ident"])
         assert got == [w.ident for w in todo]
         assert submitted == [size] * (students // size) + ([students % size] if students % size else [])
+        assert processes == {workers}
 
-    def test_a_worker_that_dies_is_replaced_and_its_items_re_run(self, pool_batch, monkeypatch, tmp_path, capsys):
-        """A worker dies once on s3: the batch finishes with every item's real line in plan order, the loss counted."""
+    def test_a_worker_that_dies_is_replaced_and_the_lines_are_unchanged(self, pool_batch, monkeypatch, tmp_path,
+                                                                        capsys):
+        """s3 and t6 each kill their worker once: the batch finishes with every item's real line in plan order;
+        chunks finished before a death are kept, the lost one and those in flight are re-run."""
         todo, init_args = pool_batch
-        tally = dies_on(monkeypatch, tmp_path, "s3", times=1)
+        # s3 dies once s4 and s5 are back (kept), with t1..t3 in flight and t4..t6 not yet sent;
+        # t6 dies once t4 and t5 are back, with nothing else in flight.
+        deaths = Deaths(monkeypatch, tmp_path, {"s3": (1, ("s4", "s5")), "t6": (1, ("t4", "t5"))})
         run = new_run()
-        got, said = [], None
+        got, said = [], []
         for k, line in enumerate(batch._graded(todo, 2, init_args, run)):
-            err = capsys.readouterr().err
-            if "a worker process died" in err:
-                said = (k, err)
+            said += [(k, err) for err in capsys.readouterr().err.splitlines()]
             got.append(line)
-        assert tally.read_text() == "xx"            # died once, then graded again in a new pool
+        assert said == [(2, f"grader: a worker process died; re-running the {WINDOW}"
+                            " submissions it may have taken with it"),
+                        (10, "grader: a worker process died; re-running the 1 submissions it may have taken with it")]
+        assert run["workers_lost"] == 2
+        assert {s: deaths.attempts(s) for s in ("s1", "s2", "s3", "s4", "s5", "t4", "t5", "t6")} == \
+            {"s1": 1, "s2": 1, "s3": 2, "s4": 1, "s5": 1, "t4": 1, "t5": 1, "t6": 2}
         monkeypatch.undo()
         monkeypatch.setattr(batch, "_worker", {})
         want, run1 = one_worker(todo, init_args)
         assert got == want
-        assert run["workers_lost"] == 1
         assert run["hits"] + run["misses"] == run1["hits"] + run1["misses"]
-        k, err = said
-        assert err == (f"grader: a worker process died; re-running the {len(todo) - k}"
-                       " submissions it may have taken with it\n")
 
     def test_an_item_that_kills_every_worker_is_an_internal_error_row(self, pool_batch, monkeypatch, tmp_path,
                                                                        capsys):
         """s3 kills its worker every time: after two attempts alone it is an internal-error row; the rest is graded."""
         todo, init_args = pool_batch
-        tally = dies_on(monkeypatch, tmp_path, "s3", times=None)
+        deaths = Deaths(monkeypatch, tmp_path, {"s3": (None, ())})
         run = new_run()
         got = list(batch._graded(todo, 2, init_args, run))
-        assert tally.read_text() == "xxx"           # once in the first pool, then twice alone
+        assert deaths.attempts("s3") == 3           # once in the first pool, then twice alone
         assert run["workers_lost"] == 3
         assert "grader: s3.yaml: the worker died twice on this file; it is an internal-error row\n" \
             in capsys.readouterr().err
@@ -701,7 +735,8 @@ class TestPool:
         assert row["inputs"] == item_inputs(todo[2], init_args[4], "worker-lost")
 
     def test_closing_the_pool_ends_every_worker_even_a_busy_one(self, pool_batch, monkeypatch, tmp_path):
-        """_Pool.close does not wait for a running chunk: no worker process of the pool is left alive."""
+        """_Pool.close does not wait for a running chunk: no worker process of the pool is left alive.
+        The workers are forked (they inherit the loaded set), whatever the platform's default."""
         todo, init_args = pool_batch
         started, finished = tmp_path / "started", tmp_path / "finished"
 
@@ -711,6 +746,7 @@ class TestPool:
             finished.write_text("")
         monkeypatch.setattr(batch, "_grade_one", grade_one)
         pool = batch._Pool(3, init_args)
+        assert isinstance(pool.executor._mp_context, multiprocessing.context.ForkContext)
         pool.submit(todo[:1])
         processes = list(pool.executor._processes.values())
         for _ in range(600):                     # until a worker is inside the chunk (a bound, not a check)
