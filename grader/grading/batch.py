@@ -55,7 +55,7 @@ import signal
 import sys
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -421,6 +421,17 @@ class _Pool:
             p.join(timeout=5)
 
 
+def _submit(pool: _Pool, chunk) -> Future:
+    """The chunk's future; a pool that broke since the last submit refuses at once, and that
+    refusal becomes the chunk's result, so it is recovered like the chunks in flight."""
+    try:
+        return pool.submit(chunk)
+    except BrokenProcessPool as exc:
+        future: Future = Future()
+        future.set_exception(exc)
+        return future
+
+
 def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
     """Result lines in plan order; at most a window of chunks is in flight at once."""
     if workers <= 1 or len(todo) <= 1:
@@ -439,7 +450,7 @@ def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
         while queue or pending:
             while queue and len(pending) < window:
                 chunk = queue.popleft()
-                pending.append((chunk, pool.submit(chunk)))
+                pending.append((chunk, _submit(pool, chunk)))
             chunk, future = pending.popleft()
             try:
                 lines, delta = future.result()

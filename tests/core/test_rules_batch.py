@@ -615,6 +615,17 @@ class Deaths:
         return len(path.read_text()) if path.exists() else 0
 
 
+def ended(process) -> bool:
+    """Whether a worker process has ended. is_alive() can say True for a moment after the process
+    is gone (the executor's own thread may be reaping it at once), so it is asked again for a
+    bounded while; a worker still running (a chunk sleeps 10 s in the test) stays alive throughout."""
+    for _ in range(40):
+        if not process.is_alive():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 class TestPool:
     def test_chunks_are_consecutive_slices_in_order_the_last_shorter(self):
         """_chunks: slices of `size` in order, the last one holds the rest, nothing lost or repeated."""
@@ -735,8 +746,7 @@ class TestPool:
         assert row["inputs"] == item_inputs(todo[2], init_args[4], "worker-lost")
 
     def test_closing_the_pool_ends_every_worker_even_a_busy_one(self, pool_batch, monkeypatch, tmp_path):
-        """_Pool.close does not wait for a running chunk: no worker process of the pool is left alive.
-        The workers are forked (they inherit the loaded set), whatever the platform's default."""
+        """_Pool.close does not wait for a running chunk: no worker process of the pool is left alive."""
         todo, init_args = pool_batch
         started, finished = tmp_path / "started", tmp_path / "finished"
 
@@ -746,7 +756,6 @@ class TestPool:
             finished.write_text("")
         monkeypatch.setattr(batch, "_grade_one", grade_one)
         pool = batch._Pool(3, init_args)
-        assert isinstance(pool.executor._mp_context, multiprocessing.context.ForkContext)
         pool.submit(todo[:1])
         processes = list(pool.executor._processes.values())
         for _ in range(600):                     # until a worker is inside the chunk (a bound, not a check)
@@ -755,6 +764,38 @@ class TestPool:
             time.sleep(0.05)
         pool.close()
         assert len(processes) == 3
-        assert [p.is_alive() for p in processes] == [False] * 3
+        assert [ended(p) for p in processes] == [True] * 3
         assert not set(multiprocessing.active_children()) & set(processes)
         assert not finished.exists()
+
+    def test_workers_are_forked_whatever_the_default_start_method(self, pool_batch):
+        """The pool asks for fork (workers inherit the loaded set), not the platform's default (spawn on
+        macOS, forkserver from Python 3.14)."""
+        _, init_args = pool_batch
+        default = multiprocessing.get_start_method(allow_none=True)
+        multiprocessing.set_start_method("spawn", force=True)
+        try:
+            pool = batch._Pool(2, init_args)
+            pool.close()
+        finally:
+            multiprocessing.set_start_method(default, force=True)
+        assert isinstance(pool.executor._mp_context, multiprocessing.context.ForkContext)
+
+    def test_a_pool_that_refuses_a_chunk_is_recovered_like_a_dead_worker(self, pool_batch, monkeypatch):
+        """Regression: a worker that died while the window was being filled made submit raise
+        BrokenProcessPool out of the batch; now that chunk is re-run like the ones in flight."""
+        todo, init_args = pool_batch
+        real, calls = batch._Pool.submit, []
+
+        def submit(pool, chunk):
+            calls.append(chunk)
+            if len(calls) == 3:
+                raise batch.BrokenProcessPool("a worker died since the last submit")
+            return real(pool, chunk)
+        monkeypatch.setattr(batch._Pool, "submit", submit)
+        run = new_run()
+        got = list(batch._graded(todo, 2, init_args, run))
+        monkeypatch.undo()
+        monkeypatch.setattr(batch, "_worker", {})
+        assert got == one_worker(todo, init_args)[0]
+        assert run["workers_lost"] == 1
