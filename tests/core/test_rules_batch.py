@@ -659,11 +659,14 @@ class TestPool:
                 fh.write(f"{os.getpid()}\n")
             return real(item)
         monkeypatch.setattr(batch, "_grade_one", grade_one)
-        sigint = signal.getsignal(signal.SIGINT)
-        for items, workers in ((todo, 1), (todo[:1], 2)):
-            list(batch._graded(items, workers, init_args, new_run()))
-            batch._worker.clear()
-        assert signal.getsignal(signal.SIGINT) == sigint
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            for items, workers in ((todo, 1), (todo[:1], 2)):
+                list(batch._graded(items, workers, init_args, new_run()))
+                batch._worker.clear()
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        finally:
+            signal.signal(signal.SIGINT, previous)
         assert pids.read_text().split() == [str(os.getpid())] * (len(todo) + 1)
         pids.unlink()
         list(batch._graded(todo[:2], 2, init_args, new_run()))
