@@ -9,6 +9,7 @@ one worker, so everything grades in this process where mutation testing can see 
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import io
 import json
@@ -52,7 +53,7 @@ def subs(pset, tmp_path):
 
 
 ROSTER = ["s1", "s2", "s3", "s4"]
-ELOOP = os.strerror(40)          # "Too many levels of symbolic links"
+ELOOP = os.strerror(errno.ELOOP)          # "Too many levels of symbolic links"
 
 
 def run(pset, subs, out, **kw):
@@ -67,14 +68,18 @@ def by_source(out: Path) -> dict[str, dict]:
 # ------------------------------------------------------------------ entries and their rows
 
 class TestEntries:
-    def test_a_folder_without_answers_does_not_end_the_scan(self, tmp_path, monkeypatch):
-        """Entries after a folder without answers.yaml (in whatever order the OS lists them) still count."""
+    def test_an_empty_or_unexaminable_folder_does_not_end_the_scan(self, tmp_path, monkeypatch):
+        """Entries listed after a folder without answers.yaml or with one that cannot be examined still count."""
         for name in ("a.yaml", "z.yaml", "m/answers.yaml"):
             write(tmp_path, name, "x", "x: 1\n")
         (tmp_path / "empty").mkdir()
+        (tmp_path / "loop").mkdir()
+        os.symlink("answers.yaml", tmp_path / "loop" / "answers.yaml")
         real = os.scandir
-        monkeypatch.setattr(batch.os, "scandir", lambda p: sorted(real(p), key=lambda e: e.name != "empty"))
-        assert discover(tmp_path) == [("a.yaml", None), ("m/answers.yaml", None), ("z.yaml", None)]
+        first = {"empty": 0, "loop": 1}                # whatever order the OS lists them in: these first
+        monkeypatch.setattr(batch.os, "scandir", lambda p: sorted(real(p), key=lambda e: first.get(e.name, 2)))
+        assert discover(tmp_path) == [("a.yaml", None), ("loop/answers.yaml", ELOOP), ("m/answers.yaml", None),
+                                      ("z.yaml", None)]
 
     def test_an_entry_that_cannot_be_examined_is_an_invalid_row_saying_why(self, pset, subs, tmp_path):
         """The graded item keeps the entry's error; its row is `invalid` with the reason, in the batch's language."""
