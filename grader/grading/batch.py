@@ -338,7 +338,7 @@ def _grade_one(item: WorkItem) -> str:
     file_digest = ""
     try:
         if item.path is None:
-            result = grader.empty(item.student, "missing", "no submission")
+            result = grader.empty(item.student, "missing", message("none", grader.lang))
         elif item.duplicate_of is not None:
             result = grader.empty(item.student, "invalid", message("second", grader.lang, path=item.duplicate_of),
                                   item.path)

@@ -114,6 +114,14 @@ class TestEntries:
         r = batch._internal_error(pset, WorkItem("s4", None), "internal-error:X", "failed")
         assert (r.student, r.source, r.status, r.max) == ("s4", "", "error", pset.points)
 
+    @pytest.mark.parametrize("lang,says", [("en", "no submission"), ("ru", "работа не сдана")])
+    def test_a_roster_student_without_a_file_is_told_so_in_the_batch_language(self, pset, subs, lang, says):
+        """The row of an enrolled student who sent nothing: every part missing, the reason in the set's language."""
+        batch._init_worker(pset, SECRET, lang, str(subs), None, 100, in_child=False)
+        row = json.loads(batch._grade_one(WorkItem("s9", None)))
+        assert (row["status"], row["message"]) == ("missing", says)
+        assert {p["verdict"] for p in row["parts"]} == {"missing"}
+
     def test_a_chunk_reports_its_own_cache_counts(self, pset, subs):
         """_grade_chunk's counts are this chunk's: over chunks they add up to the worker's totals."""
         batch._init_worker(pset, SECRET, "en", str(subs), None, 100, in_child=False)
