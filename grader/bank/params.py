@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
+from jinja2 import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..fields import Field, check_fields
@@ -42,10 +43,31 @@ _env.globals.update(abs=abs, min=min, max=max, round=round, sum=sum, len=len, ra
                     sorted=sorted, int=int, float=float)
 
 
+class _Expression:
+    """An author's expression compiled once by the sandbox, called as Jinja's own
+    ``TemplateExpression`` is (same template, same sandboxed code, an undefined result
+    is None) but handing Jinja a context it need not build: Jinja copies the
+    environment's globals into a fresh mapping at every call, and drawing a variant
+    evaluates dozens of derived values and constraints."""
+
+    __slots__ = ("_template", "_globals")
+
+    def __init__(self, expr: str):
+        self._template = _env.compile_expression(expr)._template
+        self._globals = dict(self._template.globals)
+
+    def __call__(self, **values):
+        context = self._template.new_context({**self._globals, **values}, shared=True)
+        for _ in self._template.root_render_func(context):
+            pass
+        result = context.vars["result"]
+        return None if isinstance(result, Undefined) else result
+
+
 @lru_cache(maxsize=4096)
-def compile_expression(expr: str):
+def compile_expression(expr: str) -> _Expression:
     """Compile an author's Jinja expression once (syntax errors surface at load time)."""
-    return _env.compile_expression(expr)
+    return _Expression(expr)
 
 
 def check_param(doc, path, spec) -> dict:

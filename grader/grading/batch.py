@@ -43,6 +43,7 @@ depend on the run (time, cache hit rate, lost workers) go to ``stats.json`` only
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 import inspect
@@ -337,7 +338,7 @@ def _grade_one(item: WorkItem) -> str:
     file_digest = ""
     try:
         if item.path is None:
-            result = grader.empty(item.student, "missing", "no submission")
+            result = grader.empty(item.student, "missing", message("none", grader.lang))
         elif item.duplicate_of is not None:
             result = grader.empty(item.student, "invalid", message("second", grader.lang, path=item.duplicate_of),
                                   item.path)
@@ -700,13 +701,17 @@ def _append_lines(target, results_path, rest, elsewhere, prefix_bytes, graded, r
 
 
 def _copy(src, dst, offset: int, length: int) -> None:
-    """``length`` bytes of the old results file, from ``offset``, onto the new one (text handle)."""
+    """``length`` bytes of the old results file, from ``offset``, onto the new one (text handle).
+
+    Decoded incrementally: a chunk may end inside a multi-byte character (the copied span
+    itself is whole lines)."""
     src.seek(offset)
+    decoder = codecs.getincrementaldecoder("utf-8")()
     while length > 0:
         data = src.read(min(length, 1 << 16))
         if not data:
             break
-        dst.write(data.decode("utf-8"))
+        dst.write(decoder.decode(data))
         length -= len(data)
 
 
