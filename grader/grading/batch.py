@@ -43,6 +43,7 @@ depend on the run (time, cache hit rate, lost workers) go to ``stats.json`` only
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 import inspect
@@ -55,7 +56,7 @@ import signal
 import sys
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -337,7 +338,7 @@ def _grade_one(item: WorkItem) -> str:
     file_digest = ""
     try:
         if item.path is None:
-            result = grader.empty(item.student, "missing", "no submission")
+            result = grader.empty(item.student, "missing", message("none", grader.lang))
         elif item.duplicate_of is not None:
             result = grader.empty(item.student, "invalid", message("second", grader.lang, path=item.duplicate_of),
                                   item.path)
@@ -421,6 +422,17 @@ class _Pool:
             p.join(timeout=5)
 
 
+def _submit(pool: _Pool, chunk) -> Future:
+    """The chunk's future; a pool that broke since the last submit refuses at once, and that
+    refusal becomes the chunk's result, so it is recovered like the chunks in flight."""
+    try:
+        return pool.submit(chunk)
+    except BrokenProcessPool as exc:
+        future: Future = Future()
+        future.set_exception(exc)
+        return future
+
+
 def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
     """Result lines in plan order; at most a window of chunks is in flight at once."""
     if workers <= 1 or len(todo) <= 1:
@@ -439,7 +451,7 @@ def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
         while queue or pending:
             while queue and len(pending) < window:
                 chunk = queue.popleft()
-                pending.append((chunk, pool.submit(chunk)))
+                pending.append((chunk, _submit(pool, chunk)))
             chunk, future = pending.popleft()
             try:
                 lines, delta = future.result()
@@ -689,13 +701,17 @@ def _append_lines(target, results_path, rest, elsewhere, prefix_bytes, graded, r
 
 
 def _copy(src, dst, offset: int, length: int) -> None:
-    """``length`` bytes of the old results file, from ``offset``, onto the new one (text handle)."""
+    """``length`` bytes of the old results file, from ``offset``, onto the new one (text handle).
+
+    Decoded incrementally: a chunk may end inside a multi-byte character (the copied span
+    itself is whole lines)."""
     src.seek(offset)
+    decoder = codecs.getincrementaldecoder("utf-8")()
     while length > 0:
         data = src.read(min(length, 1 << 16))
         if not data:
             break
-        dst.write(data.decode("utf-8"))
+        dst.write(decoder.decode(data))
         length -= len(data)
 
 

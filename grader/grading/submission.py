@@ -66,6 +66,7 @@ MESSAGES = {
               "<student_id>.yml или <student_id>/answers.yaml (буквы, цифры, '.', '_', '-')",
     },
     "unreadable": {"en": "the file cannot be read: {why}", "ru": "файл не читается: {why}"},
+    "none": {"en": "no submission", "ru": "работа не сдана"},
     "also": {"en": "another file for this student was not graded: {path}",
              "ru": "другой файл этого студента не проверялся: {path}"},
     "second": {"en": "a second file for this student; {path} is graded",

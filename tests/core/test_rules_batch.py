@@ -10,7 +10,10 @@ the manifest's digests depend on, what ``--resume`` keeps and what it refuses.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -540,3 +543,262 @@ class TestOutputs:
         assert list(iter_lines(tmp_path / RESULTS)) == [(rows[0], None), (rows[1], "s1.yaml"), (rows[2], None)]
         assert [skip for _, skip in iter_rows(tmp_path / RESULTS)] == [False, True, True]
         assert list(batch.iter_results(tmp_path / RESULTS)) == rows
+
+
+# ------------------------------------------------------------------ the worker pool, in this process
+# These fork real workers from the test process (the fork inherits this module as it is,
+# patched or mutated), so what the pool does is seen here and not only in `grader` runs.
+
+ROSTER = ["s1", "s2", "s3", "s4", "s5", "t1", "t2", "t3", "t4", "t5", "t6"]
+WINDOW = 8                       # chunks in flight with two workers (four per worker)
+
+
+def new_run() -> dict:
+    return {"hits": 0, "misses": 0, "bypassed": 0, "worker_kb": 0, "workers_lost": 0}
+
+
+@pytest.fixture
+def pool_batch(pset, tmp_path, monkeypatch):
+    """Eleven items, more chunks than two workers keep in flight: s1, s3, s4 right, s2 wrong,
+    s5 and t1..t6 enrolled without a file; init_args as grade_batch builds them. The module's
+    worker state starts empty, so a forked worker has only what its initializer gives it."""
+    subs = tmp_path / "subs"
+    for s in ("s1", "s3", "s4"):
+        write(subs, f"{s}.yaml", s, key_answers(pset, s))
+    write(subs, "s2.yaml", "s2", {"q1": {"total": 1}})
+    monkeypatch.setattr(batch, "_worker", {})
+    init_args = (pset, SECRET, "en", str(subs), set(ROSTER), batch.DEFAULT_CACHE_ENTRIES)
+    return plan(subs, ROSTER), init_args
+
+
+def one_worker(todo, init_args) -> tuple[list[str], dict]:
+    """The lines and counters of the one-worker path (it grades in this process)."""
+    run = new_run()
+    got = list(batch._graded(todo, 1, init_args, run))
+    batch._worker.clear()       # workers forked later must build their own grader
+    return got, run
+
+
+class Deaths:
+    """Patches the pool so that grading a marked student in a forked worker ends that process
+    (os._exit) the first `times` attempts (None: every one), after the parent has received the
+    results of the students in `after`. Workers share no memory with the test, so attempts and
+    receipts are files."""
+
+    def __init__(self, monkeypatch, folder: Path, deaths: dict[str, tuple[int | None, tuple[str, ...]]]):
+        self.folder, parent = folder, os.getpid()
+        real_grade, real_submit = batch._grade_one, batch._Pool.submit
+
+        def grade_one(item):
+            with (folder / f"tried-{item.student}").open("a") as fh:
+                fh.write("x")
+            if item.student in deaths and os.getpid() != parent:
+                times, after = deaths[item.student]
+                if times is None or self.attempts(item.student) <= times:
+                    for _ in range(600):            # a bound against a hang, not a timing check
+                        if all((folder / f"received-{s}").exists() for s in after):
+                            break
+                        time.sleep(0.05)
+                    os._exit(1)
+            return real_grade(item)
+
+        def submit(pool, chunk):
+            future = real_submit(pool, chunk)
+            future.add_done_callback(lambda f: f.exception() is None and [
+                (folder / f"received-{w.student}").touch() for w in chunk])
+            return future
+        monkeypatch.setattr(batch, "_grade_one", grade_one)
+        monkeypatch.setattr(batch._Pool, "submit", submit)
+
+    def attempts(self, student: str) -> int:
+        path = self.folder / f"tried-{student}"
+        return len(path.read_text()) if path.exists() else 0
+
+
+def ended(process) -> bool:
+    """Whether a worker process has ended. is_alive() can say True for a moment after the process
+    is gone (the executor's own thread may be reaping it at once), so it is asked again for a
+    bounded while; a worker still running (a chunk sleeps 10 s in the test) stays alive throughout."""
+    for _ in range(40):
+        if not process.is_alive():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class TestPool:
+    def test_chunks_are_consecutive_slices_in_order_the_last_shorter(self):
+        """_chunks: slices of `size` in order, the last one holds the rest, nothing lost or repeated."""
+        assert list(batch._chunks(list("abcdefg"), 3)) == [list("abc"), list("def"), ["g"]]
+        assert list(batch._chunks(list("abcdef"), 2)) == [list("ab"), list("cd"), list("ef")]
+        assert list(batch._chunks(list("ab"), 1)) == [["a"], ["b"]]
+        assert list(batch._chunks([], 4)) == []
+
+    def test_two_workers_give_the_one_worker_lines_in_plan_order(self, pool_batch):
+        """workers=2: one line per item, in plan order, byte-identical to workers=1; the counters add up the same."""
+        todo, init_args = pool_batch
+        run = new_run()
+        got = list(batch._graded(todo, 2, init_args, run))
+        want, run1 = one_worker(todo, init_args)
+        assert got == want
+        assert [json.loads(x)["ident"] for x in got] == [w.ident for w in todo]
+        assert [json.loads(x)["score"] for x in got] == [5, 0, 5, 5] + [0] * 7
+        assert run["hits"] + run["misses"] == run1["hits"] + run1["misses"] > 0
+        assert run["bypassed"] == run1["bypassed"]
+        assert run["workers_lost"] == 0 and run["worker_kb"] > 0
+
+    def test_one_worker_or_one_item_is_graded_in_this_process(self, pool_batch, monkeypatch, tmp_path):
+        """No pool for workers=1 or a single item (and Ctrl-C still reaches this process); two items and
+        two workers: every item is graded in a forked worker."""
+        todo, init_args = pool_batch
+        pids = tmp_path / "pids"
+        real = batch._grade_one
+
+        def grade_one(item):
+            with pids.open("a") as fh:
+                fh.write(f"{os.getpid()}\n")
+            return real(item)
+        monkeypatch.setattr(batch, "_grade_one", grade_one)
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            for items, workers in ((todo, 1), (todo[:1], 2)):
+                list(batch._graded(items, workers, init_args, new_run()))
+                batch._worker.clear()
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        assert pids.read_text().split() == [str(os.getpid())] * (len(todo) + 1)
+        pids.unlink()
+        list(batch._graded(todo[:2], 2, init_args, new_run()))
+        seen = pids.read_text().split()
+        assert len(seen) == 2 and str(os.getpid()) not in seen
+
+    @pytest.mark.parametrize("students,workers,size", [(20, 2, 1), (96, 2, 3), (96, 3, 2), (300, 2, 8)])
+    def test_chunks_are_small_and_four_per_worker_are_in_flight(self, pool_batch, monkeypatch,
+                                                                students, workers, size):
+        """Chunks of n // (16 * workers) items (1 to 8) on as many workers as asked; the pool is kept
+        exactly 4 chunks per worker ahead of the lines returned, never more."""
+        _, init_args = pool_batch
+        todo = [WorkItem(f"m{i:03d}", None) for i in range(students)]     # enrolled, no file: cheap
+        submitted: list[int] = []
+        processes: set[int] = set()
+        real = batch._Pool.submit
+
+        def submit(self, chunk):
+            submitted.append(len(chunk))
+            future = real(self, chunk)
+            processes.add(len(self.executor._processes))
+            return future
+        monkeypatch.setattr(batch._Pool, "submit", submit)
+        chunks = -(-students // size)
+        got = []
+        for k, line in enumerate(batch._graded(todo, workers, init_args, new_run())):
+            if k % size == 0:                  # the first line of chunk k // size
+                assert len(submitted) == min(k // size + 4 * workers, chunks), k
+            got.append(json.loads(line)["ident"])
+        assert got == [w.ident for w in todo]
+        assert submitted == [size] * (students // size) + ([students % size] if students % size else [])
+        assert processes == {workers}
+
+    def test_a_worker_that_dies_is_replaced_and_the_lines_are_unchanged(self, pool_batch, monkeypatch, tmp_path,
+                                                                        capsys):
+        """s3 and t6 each kill their worker once: the batch finishes with every item's real line in plan order;
+        chunks finished before a death are kept, the lost one and those in flight are re-run."""
+        todo, init_args = pool_batch
+        # s3 dies once s4 and s5 are back (kept), with t1..t5 in flight (kept or re-run) and t6 not
+        # yet sent; t6 dies alone in the last pool.
+        deaths = Deaths(monkeypatch, tmp_path, {"s3": (1, ("s4", "s5")), "t6": (1, ("t4", "t5"))})
+        run = new_run()
+        got, said = [], []
+        for k, line in enumerate(batch._graded(todo, 2, init_args, run)):
+            said += [(k, err) for err in capsys.readouterr().err.splitlines()]
+            got.append(line)
+        assert said == [(2, f"grader: a worker process died; re-running the {WINDOW}"
+                            " submissions it may have taken with it"),
+                        (10, "grader: a worker process died; re-running the 1 submissions it may have taken with it")]
+        assert run["workers_lost"] == 2
+        assert {s: deaths.attempts(s) for s in ("s1", "s2", "s3", "s4", "s5", "t6")} == \
+            {"s1": 1, "s2": 1, "s3": 2, "s4": 1, "s5": 1, "t6": 2}
+        monkeypatch.undo()
+        monkeypatch.setattr(batch, "_worker", {})
+        want, run1 = one_worker(todo, init_args)
+        assert got == want
+        assert run["hits"] + run["misses"] == run1["hits"] + run1["misses"]
+
+    def test_an_item_that_kills_every_worker_is_an_internal_error_row(self, pool_batch, monkeypatch, tmp_path,
+                                                                       capsys):
+        """s3 kills its worker every time: after two attempts alone it is an internal-error row; the rest is graded."""
+        todo, init_args = pool_batch
+        deaths = Deaths(monkeypatch, tmp_path, {"s3": (None, ())})
+        run = new_run()
+        got = list(batch._graded(todo, 2, init_args, run))
+        assert deaths.attempts("s3") == 3           # once in the first pool, then twice alone
+        assert run["workers_lost"] == 3
+        assert "grader: s3.yaml: the worker died twice on this file; it is an internal-error row\n" \
+            in capsys.readouterr().err
+        monkeypatch.undo()
+        monkeypatch.setattr(batch, "_worker", {})
+        want, _ = one_worker(todo, init_args)
+        assert [json.loads(x)["ident"] for x in got] == [w.ident for w in todo]
+        assert got[:2] + got[3:] == want[:2] + want[3:]
+        row = read_line(got[2].encode())
+        assert (row["status"], row["message"], row["source"], row["student"]) == \
+            ("error", batch.WORKER_LOST_MESSAGE, "s3.yaml", "s3")
+        assert {(p["check"], p["feedback"], p["verdict"]) for p in row["parts"]} == \
+            {("internal-error:worker-lost", batch.WORKER_LOST_MESSAGE, "undecided")}
+        assert row["inputs"] == item_inputs(todo[2], init_args[4], "worker-lost")
+
+    def test_closing_the_pool_ends_every_worker_even_a_busy_one(self, pool_batch, monkeypatch, tmp_path):
+        """_Pool.close does not wait for a running chunk: no worker process of the pool is left alive."""
+        todo, init_args = pool_batch
+        started, finished = tmp_path / "started", tmp_path / "finished"
+
+        def grade_one(item):
+            started.write_text("")
+            time.sleep(10)
+            finished.write_text("")
+        monkeypatch.setattr(batch, "_grade_one", grade_one)
+        pool = batch._Pool(3, init_args)
+        pool.submit(todo[:1])
+        processes = list(pool.executor._processes.values())
+        for _ in range(600):                     # until a worker is inside the chunk (a bound, not a check)
+            if started.exists():
+                break
+            time.sleep(0.05)
+        pool.close()
+        assert len(processes) == 3
+        assert [ended(p) for p in processes] == [True] * 3
+        assert not set(multiprocessing.active_children()) & set(processes)
+        assert not finished.exists()
+
+    def test_workers_are_forked_whatever_the_default_start_method(self, pool_batch):
+        """The pool asks for fork (workers inherit the loaded set), not the platform's default (spawn on
+        macOS, forkserver from Python 3.14)."""
+        _, init_args = pool_batch
+        default = multiprocessing.get_start_method(allow_none=True)
+        multiprocessing.set_start_method("spawn", force=True)
+        try:
+            pool = batch._Pool(2, init_args)
+            pool.close()
+        finally:
+            multiprocessing.set_start_method(default, force=True)
+        assert isinstance(pool.executor._mp_context, multiprocessing.context.ForkContext)
+
+    def test_a_pool_that_refuses_a_chunk_is_recovered_like_a_dead_worker(self, pool_batch, monkeypatch):
+        """Regression: a worker that died while the window was being filled made submit raise
+        BrokenProcessPool out of the batch; now that chunk is re-run like the ones in flight."""
+        todo, init_args = pool_batch
+        real, calls = batch._Pool.submit, []
+
+        def submit(pool, chunk):
+            calls.append(chunk)
+            if len(calls) == 3:
+                raise batch.BrokenProcessPool("a worker died since the last submit")
+            return real(pool, chunk)
+        monkeypatch.setattr(batch._Pool, "submit", submit)
+        run = new_run()
+        got = list(batch._graded(todo, 2, init_args, run))
+        monkeypatch.undo()
+        monkeypatch.setattr(batch, "_worker", {})
+        assert got == one_worker(todo, init_args)[0]
+        assert run["workers_lost"] == 1
