@@ -192,6 +192,11 @@ class TestReadArray:
     def test_an_infinite_constant_is_too_large(self):
         assert refused(read_array, "exp(1000)", 1).startswith("the number is too large")
 
+    def test_an_imaginary_part_left_by_rounding_is_dropped(self):
+        """exp(pi i) is -1 up to a 1e-16 imaginary rounding error: read as the real -1."""
+        arr = read_array("exp(pi*sqrt(-1))", 1)
+        assert arr.dtype == np.float64 and arr.tolist() == [-1.0]
+
     def test_a_complex_value_with_a_zero_imaginary_part_is_real(self):
         assert read_array("sqrt(-1)^2", 1).tolist() == [-1.0]
 

@@ -185,6 +185,11 @@ class TestSamplePoints:
         assert np.array_equal(m, np.swapaxes(m, 1, 2)) and m.min() >= 1.0 and m.max() <= 2.0
         assert m.min() < 1.1 and m.max() > 1.9                  # and fill it
 
+    def test_the_keys_own_formula_agrees_at_every_point_and_says_so(self):
+        """The answer is the key's formula: equal by sampling, and the detail counts the points."""
+        out = scalar("x^2 + 1", "x^2 + 1", {"x": VarSpec()})
+        assert (out.equal, out.check, out.detail) == (True, "sampling", f"agrees at {eq.POINTS} sample points")
+
     def test_without_a_seed_a_comparison_samples_as_seed_zero(self):
         """compare_scalar's default seed is 0, like compare_matrix's: the same points, the same witness."""
         unseeded = scalar("x^2", "x^3", {"x": VarSpec()})
