@@ -190,6 +190,12 @@ class TestSamplePoints:
         out = scalar("x^2 + 1", "x^2 + 1", {"x": VarSpec()})
         assert (out.equal, out.check, out.detail) == (True, "sampling", f"agrees at {eq.POINTS} sample points")
 
+    def test_a_difference_hidden_in_cancellation_noise_is_found_at_high_precision(self):
+        """x + 1e-9 written as (x + 1e8 x^2) - 1e8 x^2 + 1e-9: floats cannot tell, high precision can."""
+        out = scalar("x", "(x + 10^8*x^2) - 10^8*x^2 + 10^(-9)", {"x": VarSpec((1.0, 2.0))})
+        assert (out.equal, out.check, out.detail) == (False, "sampling",
+                                                      "differs at a sample point evaluated at high precision")
+
     def test_without_a_seed_a_comparison_samples_as_seed_zero(self):
         """compare_scalar's default seed is 0, like compare_matrix's: the same points, the same witness."""
         unseeded = scalar("x^2", "x^3", {"x": VarSpec()})
