@@ -128,7 +128,8 @@ def test_format_number(x, text):
 
 @pytest.mark.parametrize("x", [True, np.bool_(False)])
 def test_a_boolean_is_not_a_number(x):
-    with pytest.raises(TypeError):
+    """A bool reaching the formatter is a grader bug: TypeError, with the words stderr will show."""
+    with pytest.raises(TypeError, match="^a boolean is not a number$"):
         format_number(x)
 
 
