@@ -23,8 +23,9 @@ can kill it (it changes nothing observable).
 The whole scope is about 9 200 mutants; a surviving mutant runs every test that reaches
 its function (up to half a minute for the comparison engine), so all of them take
 several hours on 2 cores. ``--sample F`` runs a fixed random share F of each module's
-mutants (the listed equivalent ones left out; the same sample for the same ``--seed``,
-so a rerun after new tests re-checks the same mutants) and prints the estimated score
+mutants (the listed equivalent ones left out; the sample is kept in
+``mutants/sample.txt`` and reused for the same ``--sample`` and ``--seed``, so a rerun
+after new tests or new equivalents re-checks the same mutants) and prints the estimated score
 of the whole scope: per module the share killed in its sample, weighted by the module's
 size, with a 95 % interval (normal approximation, finite-population corrected).
 """
@@ -66,6 +67,18 @@ def equivalent() -> dict[str, str]:
 def statuses() -> dict[str, str]:
     out = mutmut("results", "--all", "true", capture=True).stdout
     return {m.group(1): m.group(2) for m in re.finditer(r"^\s+(\S+): (.+)$", out, re.M)}
+
+
+SAMPLE = ROOT / "mutants" / "sample.txt"
+
+
+def saved_sample(fraction: float, seed: int) -> list[str] | None:
+    """The sample an earlier run with the same share and seed drew (``mutants/sample.txt``):
+    kept, so that listing a mutant as equivalent later does not redraw the sample."""
+    if not SAMPLE.exists():
+        return None
+    head, *names = SAMPLE.read_text(encoding="utf-8").splitlines()
+    return [n for n in names if n] if head == f"# --sample {fraction} --seed {seed}" else None
 
 
 def sample(names, fraction: float, seed: int, equiv) -> list[str]:
@@ -146,6 +159,9 @@ def main(argv=None) -> int:
                         help="run a fixed random share F (0 < F <= 1) of each module's mutants "
                              "and estimate the score of the whole scope")
     parser.add_argument("--seed", type=int, default=17, help="which sample --sample draws (default 17)")
+    parser.add_argument("--rerun-alive", action="store_true",
+                        help="check the surviving mutants (of the sample, or of PATTERN) again, "
+                             "after new tests")
     args = parser.parse_args(argv)
     if args.sample is not None and not 0 < args.sample <= 1:
         parser.error("--sample takes a share between 0 and 1, e.g. 0.2")
@@ -156,9 +172,14 @@ def main(argv=None) -> int:
             # a fresh checkout: generate the mutants and map the tests, running none yet
             mutmut("run", "--max-children", str(args.max_children), "no.such.mutant")
         everything = statuses()
-        chosen = sample(everything, args.sample, args.seed, equiv)
-        todo = [name for name in chosen if everything[name] in NOT_RUN]
+        chosen = saved_sample(args.sample, args.seed) or sample(everything, args.sample, args.seed, equiv)
+        SAMPLE.parent.mkdir(parents=True, exist_ok=True)
+        SAMPLE.write_text(f"# --sample {args.sample} --seed {args.seed}\n" + "\n".join(chosen) + "\n",
+                          encoding="utf-8")
+        todo = [name for name in chosen if everything.get(name) in NOT_RUN and name not in equiv]
         print(f"sample: {len(chosen)} of {len(everything)} mutants ({len(todo)} not run yet)")
+        if args.rerun_alive:
+            todo += [n for n in chosen if everything.get(n) not in KILLED | NOT_RUN and n not in equiv]
         if todo and not args.no_run:
             run = mutmut("run", "--max-children", str(args.max_children), *todo)
             if run.returncode not in (0, 1):
