@@ -122,6 +122,22 @@ class TestEntries:
         assert (row["status"], row["message"]) == ("missing", says)
         assert {p["verdict"] for p in row["parts"]} == {"missing"}
 
+    def test_a_row_grades_the_bytes_its_digest_was_taken_of(self, pset, subs, monkeypatch):
+        """The file is read once: the row grades the snapshot whose digest it records, even
+        when the file on disk changes in between (a student re-saving during the batch)."""
+        from grader.grading import submission
+        real = submission.snapshot
+        wrong = {"q": {p.id: "999999" for p in pset.entries[0].problem.parts}}
+
+        def snapshot_then_edit(path):
+            snap = real(path)
+            write(path.parent, path.name, "s2", {KEY: wrong["q"]})   # edited after it was read
+            return snap
+        monkeypatch.setattr(batch, "snapshot", snapshot_then_edit)
+        batch._init_worker(pset, SECRET, "en", str(subs), None, 100, in_child=False)
+        row = json.loads(batch._grade_one(WorkItem("s2", "s2.yaml")))
+        assert row["score"] == row["max"] > 0
+
     def test_a_chunk_reports_its_own_cache_counts(self, pset, subs):
         """_grade_chunk's counts are this chunk's: over chunks they add up to the worker's totals."""
         batch._init_worker(pset, SECRET, "en", str(subs), None, 100, in_child=False)
