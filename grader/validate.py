@@ -38,7 +38,7 @@ REWRITE_EVERY = 25
 # Misconceptions are graded on every other seed: a slip that hides on many draws still
 # shows on half of them, and the run stays within its time budget (SPEC: < 30 s, 2 cores).
 MISCONCEPTION_EVERY = 2
-RENDER_EVERY = 4   # both languages rendered on every fourth seed (template errors show on any draw)
+RENDER_EVERY = 8   # both languages rendered on every eighth seed (template errors show on any draw)
 #                    and on the LEAK_SEEDS, before their sheets are rendered
 
 

@@ -1,6 +1,6 @@
 """Does a file a student receives before grading contain one of their reference answers?
 
-``grader validate`` runs this on every family over the first ``LEAK_SEEDS`` (10) of its
+``grader validate`` runs this on every family over the first ``LEAK_SEEDS`` (6) of its
 seeds, fewer than the full run because rendering is the dear part; the HTML sheet, whose
 MathML costs most and whose text repeats the Markdown's, on the first ``HTML_SEEDS`` (2).
 What counts as a reference answer's text (its "needles"):
@@ -34,7 +34,7 @@ from fractions import Fraction
 
 import numpy as np
 
-LEAK_SEEDS = 10
+LEAK_SEEDS = 6
 HTML_SEEDS = 2
 MIN_SIGNIFICANT = 3
 MIN_FORMULA_CHARS = 4
