@@ -144,14 +144,8 @@ def fake(parts) -> SimpleNamespace:
     return SimpleNamespace(parts=[SimpleNamespace(type=t, misconceptions=[None] * m) for t, m in parts])
 
 
+@pytest.mark.usefixtures("broken_bank")
 class TestRunOrder:
-    @pytest.fixture(autouse=True)
-    def broken_bank(self, monkeypatch):
-        """The broken mini bank in force, so its families find their solvers."""
-        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
-        yield
-        sys.modules.pop("reference.broken_families", None)
-
     def test_the_cost_weighs_symbolic_parts_and_misconceptions(self):
         """Expression parts cost 6, others 1, plus one per misconception: slow families start first."""
         assert _cost(fake([("number", 0)])) == 1
@@ -217,20 +211,25 @@ class TestDefaultBanks:
         assert V._default_banks(False) == [shipped] and V._default_banks(True) == [shipped]
 
 
+@pytest.fixture
+def broken_bank(monkeypatch):
+    """The mini bank of deliberately broken families (and its reference module) in force."""
+    monkeypatch.setenv("GRADER_BANK", str(BROKEN))
+    yield
+    sys.modules.pop("reference.broken_families", None)
+
+
+@pytest.fixture
+def fine(broken_bank):
+    """The control family of the broken bank: one part x, one slip plus-one."""
+    from grader.bank.loader import load_problem
+    return load_problem(BROKEN / "problems" / "fine.yaml")
+
+
+@pytest.mark.usefixtures("broken_bank")
 class TestValidateProblem:
     """validate_problem's bookkeeping on the control family `fine`, with one step replaced:
     which seeds each check runs on, how repeated failures are merged, what is counted."""
-
-    @pytest.fixture(autouse=True)
-    def broken_bank(self, monkeypatch):
-        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
-        yield
-        sys.modules.pop("reference.broken_families", None)
-
-    @pytest.fixture
-    def fine(self):
-        from grader.bank.loader import load_problem
-        return load_problem(BROKEN / "problems" / "fine.yaml")
 
     def draws(self, monkeypatch, change):
         """Replace draw_variant by ``change(call index, real variant)``."""
@@ -359,20 +358,10 @@ def test_an_unwritable_part_does_not_stop_the_others(monkeypatch, root):
     assert report.stats["distinct_answers"] == {first: 0, **{p.id: 1 for p in problem.parts[1:]}}
 
 
+@pytest.mark.usefixtures("broken_bank")
 class TestStressRules:
     """The thresholds of validate's stress rules, at their edges, on `fine` with drawn values chosen
     per seed (n, and the reference x; the slip plus-one answers 2n + 1)."""
-
-    @pytest.fixture(autouse=True)
-    def broken_bank(self, monkeypatch):
-        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
-        yield
-        sys.modules.pop("reference.broken_families", None)
-
-    @pytest.fixture
-    def fine(self):
-        from grader.bank.loader import load_problem
-        return load_problem(BROKEN / "problems" / "fine.yaml")
 
     def run(self, monkeypatch, problem, draws: list[tuple[int, int]], **params):
         """validate_problem over len(draws) seeds, seed i drawing n and reference x = draws[i]
@@ -497,15 +486,10 @@ def test_suppressed_failures_carry_no_counts(monkeypatch):
                              for i in range(MAX_ERRORS_PER_PROBLEM)] + ["… further errors suppressed"]
 
 
+@pytest.mark.usefixtures("broken_bank")
 class TestValidateBank:
     """What a run lints: given paths or the default banks (with their set files), how many seeds,
     in this process or in forked workers."""
-
-    @pytest.fixture(autouse=True)
-    def broken_bank(self, monkeypatch):
-        monkeypatch.setenv("GRADER_BANK", str(BROKEN))
-        yield
-        sys.modules.pop("reference.broken_families", None)
 
     @pytest.fixture
     def stub(self, monkeypatch):
