@@ -411,10 +411,15 @@ class _Pool:
         self.close()
         self.executor = self._new()
 
-    def close(self) -> None:
+    def close(self, finished: bool = False) -> None:
         # Running chunks are not waited for: on Ctrl-C or a lost worker the pool is dropped now.
+        # After a finished batch the idle workers are given a moment to exit on their own, so
+        # that their exit handlers (coverage's, say) run as on any normal exit.
         processes = list((getattr(self.executor, "_processes", None) or {}).values())
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if finished:
+            for p in processes:
+                p.join(timeout=10)
         for p in processes:
             if p.is_alive():
                 p.terminate()
@@ -447,6 +452,7 @@ def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
     queue = deque(_chunks(todo, size))
     pending: deque = deque()          # (chunk, future), in plan order
     pool = _Pool(workers, init_args)
+    finished = False
     try:
         while queue or pending:
             while queue and len(pending) < window:
@@ -475,8 +481,9 @@ def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
                 continue
             _add(run, delta)
             yield from lines
+        finished = True
     finally:
-        pool.close()
+        pool.close(finished)
 
 
 def _one_by_one(items: list[WorkItem], pool: _Pool, init_args: tuple, run: dict):

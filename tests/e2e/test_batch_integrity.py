@@ -367,7 +367,7 @@ class TestKeyAndSecret:
         for args in (render_args(roster40, tmp_path / "r"), grade_args(tmp_path, tmp_path / "g")):
             result = run(*args, env={"GRADER_SECRET": secret})
             assert result.returncode == 1 and "at least 12" in result.stderr and "grader secret" in result.stderr
-            assert "Traceback" not in result.stderr
+            assert "Traceback" not in result.stderr, result.stderr
         assert not (tmp_path / "r").exists() and not (tmp_path / "g").exists()
 
     def test_weak_secret_and_shared_secret_file_warn(self, tmp_path):
@@ -512,7 +512,7 @@ class TestWorkersAndEntries:
         for name in ("out", "again"):
             result = run(*grade_args(subs, open_dir / name, "--workers", "2"), **as_unprivileged())
             assert result.returncode == 0, result.stderr
-            assert "Traceback" not in result.stderr
+            assert "Traceback" not in result.stderr, result.stderr
             results.append(tree(open_dir / name))
         assert results[0] == results[1]
         rows = {r["source"]: r for r in lines(open_dir / "out")}
