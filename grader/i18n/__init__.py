@@ -55,6 +55,17 @@ class _Formatter(string.Formatter):
 
 def t(key: str, lang: str, **fields) -> str:
     """The message ``key`` in ``lang`` (English when the language has no such message)."""
+    if not fields:
+        return _plain(key, lang)   # headings and verdicts: a report asks for them on every row
+    return _format(key, lang, fields)
+
+
+@lru_cache(maxsize=2048)
+def _plain(key: str, lang: str) -> str:
+    return _format(key, lang, {})
+
+
+def _format(key: str, lang: str, fields: dict) -> str:
     catalogue = CATALOGUES.get(lang, en.MESSAGES)
     template = catalogue.get(key) or en.MESSAGES[key]
     return _Formatter(lang if key in catalogue else "en").format(template, **fields)

@@ -570,3 +570,30 @@ class TestSummary:
         text = summary_json({"b": "группа", "a": 1})
         assert text == '{\n  "b": "группа",\n  "a": 1\n}\n'
         assert s["set"] == "toy" and list(s)[:3] == ["set", "submissions", "class_size"]
+
+
+# ---------------------------------------------------------------------------------
+# The fast escapes are the standard library's, character for character
+
+from hypothesis import given, strategies as st  # noqa: E402
+from xml.sax.saxutils import escape as sax_escape, quoteattr as sax_quoteattr  # noqa: E402
+
+_NASTY = st.text(alphabet=st.sampled_from(list("&<>\"'\n\r\t a\x00\x0b\ud7ff\ufffe\U0001f600é")), max_size=30)
+
+
+@given(_NASTY)
+def test_attribute_quoting_is_quoteattrs(text):
+    assert reports._attr(text) == sax_quoteattr(reports._xml_text(text))
+
+
+@given(_NASTY)
+def test_element_text_escaping_is_escapes(text):
+    assert reports._escape(text) == sax_escape(reports._xml_text(text))
+
+
+@pytest.mark.parametrize("x, text", [(0.0, "0"), (-0.0, "-0"), (1, "1"), (1.0, "1"), (2.345, "2.35"),
+                                     (2.344999, "2.34"), (1e7, "1e+07"), (10.5, "10.5")])
+def test_points_text_is_the_same_however_often_asked(x, text):
+    for _ in range(3):      # the first answer is computed, later ones come from the memo
+        assert reports.fmt_points(x) == text
+    assert reports.fmt_points(-0.0) == "-0" and reports.fmt_points(0.0) == "0"
