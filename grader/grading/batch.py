@@ -412,14 +412,12 @@ class _Pool:
         self.executor = self._new()
 
     def close(self, finished: bool = False) -> None:
+        if finished:   # every result is in: the idle workers exit on their own (exit handlers run)
+            self.executor.shutdown(wait=True)
+            return
         # Running chunks are not waited for: on Ctrl-C or a lost worker the pool is dropped now.
-        # After a finished batch the idle workers are given a moment to exit on their own, so
-        # that their exit handlers (coverage's, say) run as on any normal exit.
         processes = list((getattr(self.executor, "_processes", None) or {}).values())
         self.executor.shutdown(wait=False, cancel_futures=True)
-        if finished:
-            for p in processes:
-                p.join(timeout=10)
         for p in processes:
             if p.is_alive():
                 p.terminate()

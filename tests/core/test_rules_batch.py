@@ -647,6 +647,20 @@ class TestPool:
         assert run["bypassed"] == run1["bypassed"]
         assert run["workers_lost"] == 0 and run["worker_kb"] > 0
 
+    def test_a_finished_batch_lets_its_workers_exit_on_their_own(self, pool_batch, monkeypatch):
+        """After the last line the idle workers end normally (exit code 0), not by SIGTERM: their
+        exit handlers (coverage's data, say) run as on any exit. Killing is for Ctrl-C and lost workers."""
+        todo, init_args = pool_batch
+        seen: list = []
+        real = batch._Pool.close
+
+        def close(self, finished=False):
+            seen.extend((getattr(self.executor, "_processes", None) or {}).values())
+            real(self, finished)
+        monkeypatch.setattr(batch._Pool, "close", close)
+        assert len(list(batch._graded(todo, 2, init_args, new_run()))) == len(todo)
+        assert len(seen) == 2 and [p.exitcode for p in seen] == [0, 0]
+
     def test_one_worker_or_one_item_is_graded_in_this_process(self, pool_batch, monkeypatch, tmp_path):
         """No pool for workers=1 or a single item (and Ctrl-C still reaches this process); two items and
         two workers: every item is graded in a forked worker."""
