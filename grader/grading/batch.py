@@ -48,7 +48,6 @@ import hashlib
 import hmac
 import inspect
 import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -56,7 +55,6 @@ import signal
 import sys
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -65,21 +63,18 @@ from ..bank.model import ProblemSet
 from ..errors import InputError, UsageError
 from ..fsio import TMP_SUFFIX, BusyError, OutputLock, atomic_write, name_path
 from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader
-from .report_html import report_html
-from .reports import (GradebookWriter, JUnitWriter, SummaryBuilder, feedback_md, gradescope_json,
-                      summary_json)
+from .pool import WorkerPool, submit_or_fail
+from .report_pass import REPORTS, RESULTS, _remove_temporaries, iter_lines, iter_results, iter_rows, write_reports  # noqa: F401 -- re-exported
 from .results import PartResult, SubmissionResult
 from .submission import message, report_internal_error, snapshot, student_from_path
 
 MANIFEST = "batch.json"
 STATS = "stats.json"
-RESULTS = "results.jsonl"
 MANIFEST_VERSION = 2
 FORMATS = ("gradescope",)        # optional outputs; junit.xml and the rest are always written
 FSYNC_EVERY_S = 1.0              # results are flushed per line, forced to disk at most this often
 INTERNAL_ERROR_MESSAGE = "the grader failed on this file (an internal error); listed for review"
 WORKER_LOST_MESSAGE = "the grader's worker process died twice on this file; listed for review"
-REPORTS = ("gradebook.csv", "junit.xml", "summary.json", "report.html", "results.json")
 BUSY = {
     "en": "{out} is being written by another `grader` run; wait for it to finish or use another --out",
     "ru": "в {out} уже пишет другой запуск `grader`; дождитесь его окончания или укажите другой --out",
@@ -393,47 +388,14 @@ def _chunks(items, size):
         yield items[i:i + size]
 
 
-class _Pool:
-    """A ProcessPoolExecutor of forked workers that can be replaced when one of them dies."""
+class _Pool(WorkerPool):
+    """The grading pool: workers hold a ``CachingSubmissionGrader`` and grade chunks of items."""
 
     def __init__(self, workers: int, init_args: tuple):
-        self.workers, self.init_args = workers, init_args
-        self.executor = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker, initargs=self.init_args)
-
-    def submit(self, chunk):
-        return self.executor.submit(_grade_chunk, chunk)
-
-    def renew(self) -> None:
-        self.close()
-        self.executor = self._new()
-
-    def close(self, finished: bool = False) -> None:
-        if finished:   # every result is in: the idle workers exit on their own (exit handlers run)
-            self.executor.shutdown(wait=True)
-            return
-        # Running chunks are not waited for: on Ctrl-C or a lost worker the pool is dropped now.
-        processes = list((getattr(self.executor, "_processes", None) or {}).values())
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        for p in processes:
-            if p.is_alive():
-                p.terminate()
-        for p in processes:
-            p.join(timeout=5)
+        super().__init__(workers, init_args, _init_worker, _grade_chunk)
 
 
-def _submit(pool: _Pool, chunk) -> Future:
-    """The chunk's future; a pool that broke since the last submit refuses at once, and that
-    refusal becomes the chunk's result, so it is recovered like the chunks in flight."""
-    try:
-        return pool.submit(chunk)
-    except BrokenProcessPool as exc:
-        future: Future = Future()
-        future.set_exception(exc)
-        return future
+_submit = submit_or_fail
 
 
 def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
@@ -547,18 +509,6 @@ def _scan(results_path: Path, items: list[WorkItem], expected: dict[str, str]):
     return prefix, prefix_bytes, elsewhere
 
 
-def _remove_temporaries(out: Path) -> None:
-    """Temporary files an interrupted atomic write may have left behind."""
-    for folder in (out, out / "feedback", out / "results"):
-        if folder.is_dir():
-            for tmp in folder.glob("*" + TMP_SUFFIX):
-                tmp.unlink(missing_ok=True)
-    results = out / "results"
-    if results.is_dir():
-        for tmp in results.glob("*/*" + TMP_SUFFIX):
-            tmp.unlink(missing_ok=True)
-
-
 def clear_outputs(out: Path) -> None:
     """Everything an earlier batch wrote into ``out``: the manifest first (so no manifest
     outlives its results), then the results, then the reports built from them."""
@@ -650,7 +600,7 @@ def _grade_locked(pset, secret, submissions, out, *, roster, workers, resume, la
         graded.close()           # stops the pool at once on an error or Ctrl-C
     graded_s = time.monotonic() - started
 
-    summary = write_reports(pset, out, lang, formats, roster=roster)
+    summary = write_reports(pset, out, lang, formats, roster=roster, workers=workers)
     lookups = run["hits"] + run["misses"] + run["bypassed"]
     elapsed = time.monotonic() - started
     stats = {
@@ -725,95 +675,3 @@ def read_stats(out: Path) -> dict:
         return json.loads((out / STATS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def iter_lines(results_path: Path):
-    """(result, duplicate_of or None) per line of results.jsonl, one at a time."""
-    with results_path.open("r", encoding="utf-8") as fh:
-        for line in fh:
-            data = json.loads(line)
-            for k in ("ident", "inputs", "row_digest"):
-                data.pop(k, None)
-            duplicate_of = data.pop("duplicate_of", None)
-            yield SubmissionResult.from_json(data), duplicate_of
-
-
-def iter_rows(results_path: Path):
-    """(result, skip) per line: ``skip`` for rows that are no student's graded row (a second
-    file for a student, or a file whose name names no student)."""
-    for result, duplicate_of in iter_lines(results_path):
-        yield result, duplicate_of is not None or not result.student
-
-
-def iter_results(results_path: Path):
-    for result, _ in iter_rows(results_path):
-        yield result
-
-
-def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ...] = (),
-                  roster: list[str] | None = None) -> dict:
-    """Every report from results.jsonl in one streaming pass; every file written atomically.
-
-    Gradescope (``formats`` has "gradescope"): ``results.json`` when the batch has a
-    single student (Gradescope grades one submission per container), otherwise
-    ``results/<student_id>/results.json`` per student. Per-student files of students
-    not in these results (an earlier batch's) are removed afterwards.
-    """
-    results_path = out / RESULTS
-    _remove_temporaries(out)
-    feedback_dir = out / "feedback"
-    feedback_dir.mkdir(exist_ok=True)
-    gradescope = "gradescope" in formats
-    single = gradescope and sum(1 for _, skip in iter_rows(results_path) if not skip) == 1
-    summary = SummaryBuilder(pset, roster=roster)   # the class: enrolled students only
-    written: set[str] = set()
-    book_tmp = out / ("gradebook.csv" + TMP_SUFFIX)
-    body_tmp = out / ("junit.body" + TMP_SUFFIX)
-    with book_tmp.open("w", encoding="utf-8", newline="") as book_fh, \
-            body_tmp.open("w", encoding="utf-8") as body_fh:
-        book = GradebookWriter(pset, book_fh)
-        junit = JUnitWriter(pset, body_fh)
-        for r, duplicate_of in iter_lines(results_path):
-            summary.add(r, duplicate_of or (not r.student))
-            junit.add(r)
-            if duplicate_of is not None or not r.student:
-                continue            # only a student's graded file is reported to them
-            book.add(r)
-            written.add(r.student)
-            atomic_write(feedback_dir / f"{r.student}.md", feedback_md(pset, r, lang))
-            if gradescope:
-                if single:
-                    atomic_write(out / "results.json", gradescope_json(pset, r, lang))
-                else:
-                    (out / "results" / r.student).mkdir(parents=True, exist_ok=True)
-                    atomic_write(out / "results" / r.student / "results.json", gradescope_json(pset, r, lang))
-    os.replace(book_tmp, out / "gradebook.csv")
-    junit_tmp = out / ("junit.xml" + TMP_SUFFIX)
-    with junit_tmp.open("w", encoding="utf-8") as fh, body_tmp.open("r", encoding="utf-8") as body:
-        fh.write(junit.head())
-        while chunk := body.read(1 << 16):
-            fh.write(chunk)
-        fh.write(junit.tail())
-    os.replace(junit_tmp, out / "junit.xml")
-    body_tmp.unlink()
-    _remove_stale(out, written, gradescope and not single, gradescope and single)
-    built = summary.build()
-    atomic_write(out / "summary.json", summary_json(built))
-    atomic_write(out / "report.html", report_html(pset, built, lang))
-    return built
-
-
-def _remove_stale(out: Path, students: set[str], per_student: bool, single: bool) -> None:
-    """Per-student outputs not written by this pass belong to an earlier batch: gone."""
-    for f in (out / "feedback").glob("*.md"):
-        if f.stem not in students:
-            f.unlink()
-    results = out / "results"
-    if results.is_dir():
-        for folder in results.iterdir():
-            if not per_student or folder.name not in students:
-                shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
-        if not per_student:
-            results.rmdir()
-    if not single:
-        (out / "results.json").unlink(missing_ok=True)

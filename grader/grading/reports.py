@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -72,10 +73,12 @@ class GradebookWriter:
 
     The total is the exact sum of the rounded per-key cells (``key_cells``)."""
 
-    def __init__(self, pset: ProblemSet, fh):
+    def __init__(self, pset: ProblemSet, fh, *, header: bool = True):
+        """``header=False``: rows only (a slice of the gradebook rendered elsewhere)."""
         self.pset = pset
         self.writer = csv.writer(fh, lineterminator="\n")
-        self.writer.writerow(["student_id", "status"] + [e.key for e in pset.entries] + ["total"])
+        if header:
+            self.writer.writerow(["student_id", "status"] + [e.key for e in pset.entries] + ["total"])
 
     def add(self, r: SubmissionResult) -> None:
         cells, total = key_cells(self.pset, r)
@@ -313,15 +316,21 @@ class SummaryBuilder:
     * the class: with a roster, its enrolled students (a file from anyone else is listed
       as unreadable but counts in no score figure); without one, every graded row.
     ``mean_score``, the median, quartiles, histogram and ``mean_points`` are over the class.
+
+    Slices of the results can be summarised apart and merged in order (``merge``): every
+    figure is then what one pass over all rows gives. Sums of points are kept as counts of
+    each value and added with ``math.fsum`` (exactly rounded), so no figure depends on the
+    order in which rows were added up.
     """
 
-    def __init__(self, pset: ProblemSet, roster=None):
+    def __init__(self, pset: ProblemSet, roster=None, *, one_slice: bool = False):
+        """``one_slice``: summarises a slice that is merged later: its wrong answers are all
+        counted (a slice holds at most one per row), and the cap applies when merging."""
         self.pset = pset
+        self.one_slice = one_slice
         self.roster = set(roster) if roster is not None else None
         self.outsiders = 0
-        self.stats = defaultdict(lambda: {"attempts": 0, "points": 0.0, "verdicts": Counter(),
-                                          "wrong": Counter(), "other_wrong": 0,
-                                          "misconceptions": Counter()})
+        self.stats = defaultdict(_part_stats)
         self.scores: Counter = Counter()
         self.status = Counter()
         self.rows = 0
@@ -357,12 +366,12 @@ class SummaryBuilder:
             name = f"{p.key}.{p.part}"
             s = self.stats[name]
             s["verdicts"][p.verdict] += 1
-            s["points"] += p.score
+            s["points"][p.score] += 1
             if p.verdict != "missing" and r.status == "ok":
                 s["attempts"] += 1
             if p.verdict in ("incorrect", "partial") and p.interpreted:
                 answer = p.interpreted["plain"][:MAX_ANSWER_CHARS]
-                if answer in s["wrong"] or len(s["wrong"]) < MAX_TRACKED_ANSWERS:
+                if answer in s["wrong"] or self.one_slice or len(s["wrong"]) < MAX_TRACKED_ANSWERS:
                     s["wrong"][answer] += 1
                 else:
                     s["other_wrong"] += 1
@@ -373,6 +382,39 @@ class SummaryBuilder:
                 if len(self.review) < MAX_LISTED:
                     self.review.append({"student": r.student, "part": name, "check": p.check,
                                         "answer": p.interpreted["plain"] if p.interpreted else ""})
+
+    def __getstate__(self) -> dict:          # a worker's summary of its slice travels pickled
+        return {**self.__dict__, "stats": dict(self.stats)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.stats = defaultdict(_part_stats, state["stats"])
+
+    def merge(self, later: SummaryBuilder) -> None:
+        """Adds the rows ``later`` summarised, which come after the rows of this one.
+
+        Lists keep their first ``MAX_LISTED`` entries and a part's wrong answers the first
+        ``MAX_TRACKED_ANSWERS`` distinct ones, as one pass would: a Counter lists its answers
+        in the order they were first seen, and ``later`` (built with ``one_slice``) counted
+        every answer of its slice."""
+        for name in ("outsiders", "rows", "duplicates", "unnamed", "review_total"):
+            setattr(self, name, getattr(self, name) + getattr(later, name))
+        self.scores.update(later.scores)
+        self.status.update(later.status)
+        for name in ("review", "unreadable", "duplicate_files"):
+            mine = getattr(self, name)
+            mine.extend(getattr(later, name)[:max(0, MAX_LISTED - len(mine))])
+        for part, theirs in later.stats.items():
+            s = self.stats[part]
+            s["attempts"] += theirs["attempts"]
+            s["other_wrong"] += theirs["other_wrong"]
+            for name in ("points", "verdicts", "misconceptions"):
+                s[name].update(theirs[name])
+            for answer, count in theirs["wrong"].items():
+                if answer in s["wrong"] or len(s["wrong"]) < MAX_TRACKED_ANSWERS:
+                    s["wrong"][answer] += count
+                else:
+                    s["other_wrong"] += count
 
     def build(self, extra: dict | None = None) -> dict:
         parts = {}
@@ -390,7 +432,7 @@ class SummaryBuilder:
                     "correct": correct,
                     "correct_pct_of_attempts": round(100 * correct / attempts, 1) if attempts else 0.0,
                     "correct_pct_of_class": round(100 * correct / n, 1) if n else 0.0,
-                    "mean_points": round(s["points"] / n, 4) if n else 0.0,
+                    "mean_points": round(_total(s["points"]) / n, 4) if n else 0.0,
                     "max_points": round(part.points * entry.points / entry.problem.points, 6)
                     if entry.problem.points else 0.0,
                     "verdicts": dict(sorted(s["verdicts"].items())),
@@ -402,7 +444,7 @@ class SummaryBuilder:
                                   "percent_of_attempts": round(100 * s["misconceptions"][m.bug] / attempts, 1)
                                   if attempts else 0.0})
         fired.sort(key=lambda f: (-f["count"], f["part"], f["misconception"]))
-        total = sum(v * c for v, c in self.scores.items())
+        total = _total(self.scores)
         out = {"set": self.pset.id, "submissions": n, "class_size": n, "rows": self.rows,
                "not_enrolled": self.outsiders, "duplicates": self.duplicates,
                "duplicate_files": self.duplicate_files, "unnamed_files": self.unnamed,
@@ -419,6 +461,16 @@ class SummaryBuilder:
         if extra:
             out.update(extra)
         return out
+
+
+def _part_stats() -> dict:
+    return {"attempts": 0, "points": Counter(), "verdicts": Counter(), "wrong": Counter(),
+            "other_wrong": 0, "misconceptions": Counter()}
+
+
+def _total(counts: Counter) -> float:
+    """The sum of value x count, exactly rounded: the same whatever order the counts came in."""
+    return math.fsum(v * c for v, c in counts.items())
 
 
 def summary_json(summary: dict) -> str:

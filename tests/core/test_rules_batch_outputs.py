@@ -22,7 +22,7 @@ import pytest
 
 from grader.bank.loader import load_set
 from grader.errors import UsageError
-from grader.grading import batch
+from grader.grading import batch, report_pass
 from grader.grading.batch import (MANIFEST, RESULTS, WorkItem, describe_changes, discover, grade_batch, plan,
                                   read_line, read_stats, result_line, write_reports)
 from grader.grading.submission import message
@@ -318,6 +318,91 @@ class TestFiles:
         (out / "results" / "stray.txt").write_text("old")
         write_reports(pset, out, "en", ("gradescope",), roster=ROSTER)
         assert sorted(p.name for p in (out / "results").iterdir()) == ["s1", "s2", "s3", "s4"]
+
+
+# ------------------------------------------------------------------ the report pass in slices
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """Every file of a batch but the run's own figures and the lock, by relative path."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name not in ("stats.json", ".lock")}
+
+
+@pytest.fixture
+def class_subs(pset, subs):
+    """The subs fixture (a second file, an unexaminable entry) plus right, wrong and unreadable
+    files, a file naming nobody and one from outside the roster: 15 lines, several slices."""
+    for i in range(5, 12):
+        write(subs, f"s{i}.yaml", f"s{i}", key_answers(pset, f"s{i}") if i % 2 else {KEY: {"total": i}})
+    write(subs, "s12.yaml", "s12", "answers: [oops")
+    write(subs, "two words.yaml", "x", "x: 1\n")
+    write(subs, "zed.yaml", "zed", key_answers(pset, "zed"))
+    return subs
+
+
+CLASS = ROSTER + [f"s{i}" for i in range(5, 13)]
+
+
+class TestReportPass:
+    @pytest.mark.parametrize("formats", [(), ("gradescope",)])
+    def test_two_workers_write_the_bytes_one_writes(self, pset, class_subs, tmp_path, monkeypatch, formats):
+        """Slices of 3 lines rendered by 2 forked workers and merged in order: every file (gradebook, JUnit,
+        summary, report.html, feedback, Gradescope) is byte-identical to a one-worker run's."""
+        monkeypatch.setattr(report_pass, "REPORT_CHUNK", 3)
+        one, two = tmp_path / "one", tmp_path / "two"
+        s1 = run(pset, class_subs, one, roster=CLASS, formats=formats)
+        s2 = run(pset, class_subs, two, roster=CLASS, formats=formats, workers=2)
+        assert s1 == s2
+        files = outputs(one)
+        assert files == outputs(two)
+        assert len(lines(one)) == 15 and len([f for f in files if f.startswith("feedback/")]) == 13
+        assert s1["duplicates"] == 1 and s1["unnamed_files"] == 1 and s1["not_enrolled"] == 1
+
+    def test_the_slices_cover_every_line_once_in_order(self, tmp_path):
+        """_spans: runs of `size` whole lines, the last shorter, nothing lost (a last line without newline too)."""
+        path = tmp_path / "r.jsonl"
+        path.write_bytes(b"a\nbb\nccc\ndddd\ne")
+        spans = report_pass._spans(path, 2)
+        raw = path.read_bytes()
+        assert [raw[o:o + n] for o, n in spans] == [b"a\nbb\n", b"ccc\ndddd\n", b"e"]
+        assert report_pass._spans(path, 10) == [(0, len(raw))]
+        path.write_bytes(b"")
+        assert report_pass._spans(path, 2) == []
+
+    def test_a_report_worker_that_dies_leaves_the_same_files(self, pset, class_subs, tmp_path, monkeypatch, capsys):
+        """The worker rendering s9's slice dies (os._exit) the first time: that slice and the rest are
+        rendered in the main process; the files equal a one-worker run's and stderr says what happened."""
+        monkeypatch.setattr(report_pass, "REPORT_CHUNK", 3)
+        one = tmp_path / "one"
+        run(pset, class_subs, one, roster=CLASS)
+        parent, real = os.getpid(), report_pass.feedback_md
+
+        def dies_once(pset, r, lang):
+            if os.getpid() != parent and r.student == "s9" and not (tmp_path / "died").exists():
+                (tmp_path / "died").touch()
+                os._exit(1)
+            return real(pset, r, lang)
+        monkeypatch.setattr(report_pass, "feedback_md", dies_once)
+        two = tmp_path / "two"
+        run(pset, class_subs, two, roster=CLASS, workers=2)
+        assert (tmp_path / "died").exists()
+        assert outputs(two) == outputs(one)
+        assert "report worker process died" in capsys.readouterr().err
+
+    def test_a_write_that_fails_in_a_report_worker_is_an_os_error_naming_the_file(self, pset, class_subs,
+                                                                                 tmp_path, monkeypatch):
+        """A feedback file that cannot be written (a folder stands at its path) fails the pass with the
+        OSError and its path, as in one process (the CLI turns it into one line); the results stay."""
+        monkeypatch.setattr(report_pass, "REPORT_CHUNK", 3)
+        out = tmp_path / "out"
+        run(pset, class_subs, out, roster=CLASS)
+        results = (out / RESULTS).read_bytes()
+        (out / "feedback" / "s9.md").unlink()
+        (out / "feedback" / "s9.md").mkdir()
+        with pytest.raises(OSError) as caught:
+            write_reports(pset, out, "en", roster=CLASS, workers=2)
+        assert "feedback/s9.md" in caught.value.filename
+        assert (out / RESULTS).read_bytes() == results
 
 
 # ------------------------------------------------------------------ copying kept lines

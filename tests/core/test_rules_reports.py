@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import xml.etree.ElementTree as ET
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from grader.grading import reports
 from grader.grading.reports import (MAX_ANSWER_CHARS, MAX_LISTED, TOP_WRONG, GradebookWriter, JUnitWriter,
@@ -597,3 +600,64 @@ def test_points_text_is_the_same_however_often_asked(x, text):
     for _ in range(3):      # the first answer is computed, later ones come from the memo
         assert reports.fmt_points(x) == text
     assert reports.fmt_points(-0.0) == "-0" and reports.fmt_points(0.0) == "0"
+
+
+# ------------------------------------------------------------------ summaries of slices, merged
+
+_VERDICTS = ("correct", "partial", "incorrect", "undecided", "invalid", "missing")
+
+
+@st.composite
+def summary_rows(draw):
+    """Rows and how each is added: wrong answers from a small pool (so they repeat and
+    overflow a small cap), odd point values (so float sums depend on their order), some
+    rows outside the roster, duplicates and unnamed files."""
+    out = []
+    for i in range(draw(st.integers(0, 40))):
+        parts = []
+        for name in MAX:
+            v = draw(st.sampled_from(_VERDICTS))
+            score = draw(st.sampled_from([0.0, 0.1, 0.2, 1 / 3, 0.7, 1e-9, MAX[name]]))
+            answer = draw(st.sampled_from(["1", "2", "x", "y+1", "σ(t)", "0.5"]))
+            parts.append(part(name, v, score, interpreted=read(answer) if v != "missing" else None,
+                              misconception=draw(st.sampled_from([None, "bug"])) if v == "partial" else None,
+                              check=draw(st.sampled_from(["tolerance", "file"]))))
+        r = row(draw(st.sampled_from(["s1", "s2", "s3", "x9", ""])) or "", *parts,
+                status=draw(st.sampled_from(["ok", "ok", "invalid", "missing"])), message=f"m{i}")
+        out.append((r, draw(st.sampled_from([False, False, True, "s1.yaml"]))))
+    return out
+
+
+class TestSummaryMerge:
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(summary_rows(), st.lists(st.integers(0, 40), max_size=4), st.sampled_from([None, ["s1", "s2", "s3"]]))
+    def test_slices_summarised_apart_and_merged_in_order_equal_one_pass(self, monkeypatch_caps, rows, cuts, roster):
+        """SummaryBuilder.merge: any cut of the rows into consecutive slices, each summarised on its own
+        (and sent through pickle, as from a worker), merged in order, builds exactly the one-pass summary:
+        lists cut at MAX_LISTED, wrong answers capped at MAX_TRACKED_ANSWERS distinct (both made small here)."""
+        def summarise(chunk, one_slice=True):
+            b = SummaryBuilder(PSET, roster=roster, one_slice=one_slice)
+            for r, dup in chunk:
+                b.add(r, dup)
+            return b
+        whole = summarise(rows, one_slice=False).build()
+        bounds = [0, *sorted(c for c in cuts if c <= len(rows)), len(rows)]
+        merged = SummaryBuilder(PSET, roster=roster)
+        for lo, hi in zip(bounds, bounds[1:]):
+            merged.merge(pickle.loads(pickle.dumps(summarise(rows[lo:hi]))))
+        assert summary_json(merged.build()) == summary_json(whole)
+
+    def test_sums_of_points_do_not_depend_on_the_order_of_the_rows(self):
+        """0.1 + 0.2 + 0.3 is not 0.3 + 0.2 + 0.1 in floats; mean_points is the same either way (fsum of counts)."""
+        rows = [row(f"s{i}", part("q1.a", "partial", x), part("q1.b"), part("q2.c"))
+                for i, x in enumerate([0.1, 0.2, 0.3, 1e16, -1e16, 0.7])]
+        forward, backward = build(rows), build(rows[::-1])
+        assert forward["parts"]["q1.a"]["mean_points"] == backward["parts"]["q1.a"]["mean_points"] \
+            == round((0.1 + 0.2 + 0.3 + 0.7) / 6, 4)
+        assert forward["mean_score"] == backward["mean_score"]
+
+
+@pytest.fixture
+def monkeypatch_caps(monkeypatch):
+    monkeypatch.setattr(reports, "MAX_LISTED", 3)
+    monkeypatch.setattr(reports, "MAX_TRACKED_ANSWERS", 2)
