@@ -578,7 +578,6 @@ class TestSummary:
 # ---------------------------------------------------------------------------------
 # The fast escapes are the standard library's, character for character
 
-from hypothesis import given, strategies as st  # noqa: E402
 from xml.sax.saxutils import escape as sax_escape, quoteattr as sax_quoteattr  # noqa: E402
 
 _NASTY = st.text(alphabet=st.sampled_from(list("&<>\"'\n\r\t a\x00\x0b\ud7ff\ufffe\U0001f600é")), max_size=30)
