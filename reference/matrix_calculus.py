@@ -52,6 +52,16 @@ def _fractions(rows) -> list:
     return [[Fraction(str(v)) for v in row] for row in rows]
 
 
+def _exact(v):
+    """An int as itself (exact, and many times cheaper than a Fraction), a decimal as its Fraction."""
+    return v if type(v) is int else Fraction(str(v))
+
+
+def _int_times_vector(A, v) -> list:
+    """A v for entries that are ints or Fractions (a sum of ints stays an int)."""
+    return [sum(a * x for a, x in zip(row, v)) for row in A]
+
+
 def _times_vector(A, v) -> list:
     return [sum((a * x for a, x in zip(row, v)), Fraction(0)) for row in A]
 
@@ -74,15 +84,15 @@ def vector_gradients(p, *, bug=None, given=None):
     """F1: gradients of a^T B x (or x^T B a), x^T M x, ln(x^T M x), a scalar
     function of X, the Jacobian of x (x^T x), and two of them at a drawn point.
 
-    The numbers are 3x3 and 3x1 exact Fractions in plain Python: this solver runs for
+    The numbers are 3x3 and 3x1 exact ints (Fractions for decimals) in plain Python: this solver runs for
     every student of a class, where sympy matrices cost a millisecond per product."""
     sym = bool(p["sym"])
     m = p["M"]
-    M = _fractions(p["Mv"])
-    x0 = [Fraction(str(v)) for v in p["x0"]]
+    M = [[_exact(v) for v in row] for row in p["Mv"]]
+    x0 = [_exact(v) for v in p["x0"]]
     Mt = [list(col) for col in zip(*M)]
 
-    q = sum((x * y for x, y in zip(x0, _times_vector(M, x0))), Fraction(0))
+    q = sum(x * y for x, y in zip(x0, _int_times_vector(M, x0)))
     if not any(x0):
         raise Reject("x0 is the zero vector")
     if q <= 0:
@@ -91,7 +101,7 @@ def vector_gradients(p, *, bug=None, given=None):
         raise Reject("x0^T M x0 = 1 hides a forgotten 1/(x^T M x)")
     if sym != (M == Mt):
         raise Reject("the drawn matrix does not match the declared kind")
-    if not sym and _times_vector(M, x0) == _times_vector(Mt, x0):
+    if not sym and _int_times_vector(M, x0) == _int_times_vector(Mt, x0):
         raise Reject("M x0 = M^T x0 hides the missing symmetric part")
 
     # grad_lin: d(a^T B x) = a^T B dx, so the gradient is B^T a; x^T B a gives B a.
@@ -129,11 +139,11 @@ def vector_gradients(p, *, bug=None, given=None):
         g = [[2 * a for a in row] for row in M]
     elif bug == "one-term":
         g = M
-    grad_log_at = _times_vector(g, x0)
+    grad_log_at = _int_times_vector(g, x0)
     if bug != "no-outer":
-        grad_log_at = [e / q for e in grad_log_at]
+        grad_log_at = [Fraction(e) / q for e in grad_log_at]
 
-    s = sum((x * x for x in x0), Fraction(0))
+    s = sum(x * x for x in x0)
     outer = {"one-term": 0, "no-factor-2": 1}.get(bug, 2)
     jac_at = [[(s if i == j else 0) + outer * x0[i] * x0[j] for j in range(3)] for i in range(3)]
 

@@ -120,6 +120,22 @@ def f1_env(seed=0):
 class TestVectorGradients:
     """F1: gradients by a vector, by a matrix, and a Jacobian."""
 
+    @pytest.mark.parametrize("scale", [1, "0.5"])
+    def test_numbers_at_the_point_are_exact_by_hand(self, scale):
+        """M = diag(2, 1, 1), x0 = (1, 1, 0): M x0 = (2, 1, 0), q = 3; grad of ln(x^T M x) at x0 is
+        2 M x0 / q = (4/3, 2/3, 0) and the Jacobian of x (x^T x) is 2 I + 2 x0 x0^T. Integer data stay
+        exact ints and Fractions (never floats); decimal data (M halved, as the text "0.5" x) give
+        the same exact numbers worked in Fractions (2 M x0 / q does not change when M is scaled)."""
+        k = Fraction(scale)
+        Mv = [[2 * k, 0, 0], [0, k, 0], [0, 0, k]]
+        if k != 1:
+            Mv = [[float(v) for v in row] for row in Mv]
+        got = vector_gradients(dict(F1_SYMMETRIC, Mv=Mv, x0=[1, 1, 0]))
+        assert got["grad_log_at"] == [Fraction(4, 3), Fraction(2, 3), 0]
+        assert [type(v) for v in got["grad_log_at"]] == [Fraction, Fraction, int]
+        assert got["jac_at"] == [[4, 2, 0], [2, 4, 0], [0, 0, 2]]
+        assert all(type(v) is int for row in got["jac_at"] for v in row)
+
     @pytest.mark.parametrize("form", ["aBx", "xBa"])
     def test_linear_gradient_matches_differences(self, form):
         """The gradient of a^T B x (or x^T B a) is B^T a (or B a)."""
