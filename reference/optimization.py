@@ -10,9 +10,10 @@ C2: one gradient step of a logistic regression on one observation.
 
 from __future__ import annotations
 
-import decimal
+import functools
 import math
 from fractions import Fraction
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -58,53 +59,22 @@ ADAPTIVE_VISIBLE = {
 _MIN_ADAPTIVE_GRAD = 1
 
 
-# GD, SGD, Momentum and Nesterov from decimal data only add and multiply decimals, so
-# their steps are exact in decimal arithmetic, which is C code and many times faster than
-# Fraction; any operation that would round (a given value like 1/3, a division) raises
-# Inexact and the sheet is worked again in Fractions. Either way the answers are the
-# same exact numbers (returned as Fractions).
-_EXACT_DECIMALS = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation,
-                                                 decimal.Overflow, decimal.DivisionByZero])
-
-
-def _to_decimal(v) -> decimal.Decimal:
-    """The exact decimal of an int, a decimal float's text, or a terminating Fraction
-    (Inexact otherwise; run inside ``_EXACT_DECIMALS``)."""
-    if isinstance(v, decimal.Decimal):
-        return v
-    if isinstance(v, Fraction):
-        return decimal.Decimal(v.numerator) / decimal.Decimal(v.denominator)
-    if isinstance(v, (int, np.integer)):
-        return decimal.Decimal(int(v))
-    return decimal.Decimal(repr(float(v)))
-
-
 class _LeastSquares:
-    """Two points, the model y = w*x, and the derivatives a student would compute.
-    ``num`` is the exact number type the steps run in (Fraction, or ``_to_decimal``)."""
+    """Two points, the model y = w*x, and the derivatives a student would compute, in
+    Fractions (the adaptive sheet; the first sheet works in ``_gd_steps``)."""
 
-    def __init__(self, p, bug=None, num=Fraction):
-        self.xs = (num(p["x1"]), num(p["x2"]))
-        self.ys = (num(p["y1"]), num(p["y2"]))
+    def __init__(self, p, bug=None):
+        self.xs = (Fraction(p["x1"]), Fraction(p["x2"]))
+        self.ys = (Fraction(p["y1"]), Fraction(p["y2"]))
         self.sxx = sum(x * x for x in self.xs)
         self.sxy = sum(x * y for x, y in zip(self.xs, self.ys))
-        self.full_factor = num(_FULL_FACTOR.get(bug, 1))
-        self.point_factor = num(_POINT_FACTOR.get(bug, 1))
+        self.full_factor = Fraction(_FULL_FACTOR.get(bug, 1))
 
     def grad(self, w):
         """L'(w) of the mean loss 1/2 * sum (w x_i - y_i)^2."""
         return self.full_factor * (self.sxx * w - self.sxy)
 
-    def point_grad(self, w, i):
-        """Derivative of the one-point loss (w x_i - y_i)^2; i is 1-based."""
-        x, y = self.xs[i - 1], self.ys[i - 1]
-        return self.point_factor * 2 * x * (w * x - y)
-
-    def minimizer(self, bug=None):
-        if bug == "ratio-of-means":
-            return sum(self.ys) / sum(self.xs)
-        if bug == "mean-of-ratios":
-            return sum(y / x for x, y in zip(self.xs, self.ys)) / 2
+    def minimizer(self):
         return self.sxy / self.sxx
 
 
@@ -116,20 +86,24 @@ def _trajectory(w0, step, n, w1=None):
     return ws
 
 
-def _heavy_ball(w0, grad, eta, alpha, n, *, lookahead=0, ema=False, sign=1, w1=None):
-    """Momentum (lookahead=0) or Nesterov (lookahead=-alpha):
+def _heavy_ball(w0, grad, eta, alpha, n, times, *, lookahead=None, ema=False, sign=1,
+                w1=None):
+    """Momentum (no lookahead) or Nesterov (lookahead -alpha):
     v <- alpha v + eta g(w + lookahead v), w <- w - v, from v = 0.
-    ``ema`` is the misconception v <- alpha v + (1 - alpha) g, w <- w - eta v."""
+    ``ema`` is the misconception v <- alpha v + (1 - alpha) g, w <- w - eta v.
+    The constants are (numerator, denominator) pairs, multiplied in by ``times``."""
+    one_minus_alpha = (alpha[1] - alpha[0], alpha[1])
     ws, v = [w0], 0
     for t in range(n):
         w = ws[-1]
-        g = grad(w + lookahead * v)
-        v = alpha * v + ((1 - alpha) * g if ema else eta * g)
-        step = eta * v if ema else v
         if t == 0 and w1 is not None:
             # Follow-through: the velocity is whatever step the student's w1 implies.
             step = sign * (w0 - w1)
-            v = step / eta if ema else step
+            v = times(step, (eta[1], eta[0])) if ema else step     # step / eta
+        else:
+            g = grad(w if lookahead is None else w + times(v, lookahead))
+            v = times(v, alpha) + times(g, one_minus_alpha if ema else eta)
+            step = times(v, eta) if ema else v
         ws.append(w - sign * step)
     return ws
 
@@ -140,53 +114,129 @@ def lsq_gd_two_steps(p, *, bug=None, given=None):
     return _gd_sheet(p, bug=bug, given=given)
 
 
+# The steps of GD, SGD, Momentum and Nesterov only add values and multiply them by an
+# integer datum or by a constant (eta, alpha, a slip's factor), which on drawn sheets is
+# a short decimal. So they run exactly in Python ints, each value v held as the int
+# v * _ONE: many times faster than Fractions, whose every operation takes a gcd. A value
+# that is not a whole multiple of 1/_ONE (a given value like 1/3) raises _Inexact and
+# the steps are worked again in Fractions. Either way the answers are the same exact
+# numbers, returned as Fractions.
+_ONE = 10 ** 40
+
+
+class _Inexact(ArithmeticError):
+    """A value of the sheet is not a whole multiple of 1/_ONE."""
+
+
+def _scaled(q) -> int:
+    """An int or a Fraction as the int q * _ONE."""
+    n, r = divmod(q.numerator * _ONE, q.denominator)
+    if r:
+        raise _Inexact
+    return n
+
+
+def _scaled_times(x: int, c: tuple[int, int]) -> int:
+    """The scaled value x times the constant c = (numerator, denominator)."""
+    n, r = divmod(x * c[0], c[1])
+    if r:
+        raise _Inexact
+    return n
+
+
+class _Arithmetic(NamedTuple):
+    value: Callable      # an int or a Fraction -> a value
+    times: Callable      # (value, (numerator, denominator)) -> value * constant
+    result: Callable     # a value -> its Fraction
+
+
+_SCALED = _Arithmetic(_scaled, _scaled_times, lambda x: Fraction(x, _ONE))
+_FRACTIONS = _Arithmetic(Fraction, lambda x, c: x * Fraction(*c), Fraction)
+
+
+@functools.lru_cache(maxsize=64)
+def _float_ratio(v: float) -> tuple[int, int]:
+    return exact(v).as_integer_ratio()
+
+
+def _ratio(v) -> tuple[int, int]:
+    """The exact decimal of a drawn constant as (numerator, denominator); a float's is
+    memoised, for Fraction reads its text slowly and every run of a sheet needs it."""
+    if type(v) is float:
+        return _float_ratio(v)
+    return exact(v).as_integer_ratio()
+
+
 def _gd_sheet(p, *, bug=None, given=None):
     given = given or {}
-    fit = _LeastSquares(p)            # the OLS estimate, in Fractions (it divides)
-    if fit.minimizer() == Fraction(p["w0"]):
+    data = [p["x1"], p["x2"], p["y1"], p["y2"], p["w0"]]
+    if not all(type(v) is int for v in data):
+        data = [Fraction(v) for v in data]     # not drawn ints: everything in Fractions
+    x1, x2, y1, y2, w0 = data
+    ols = Fraction(x1 * y1 + x2 * y2, x1 * x1 + x2 * x2)
+    if ols == w0:
         raise Reject("the start is already the minimum")
     try:
-        with decimal.localcontext(_EXACT_DECIMALS):
-            steps = _gd_steps(p, bug, given, _to_decimal)
-        steps = {part: Fraction(w) for part, w in steps.items()}
-    except decimal.DecimalException:
-        steps = _gd_steps(p, bug, given, Fraction)
-    return {"ols": fit.minimizer(bug), **steps}
+        steps = _gd_steps(data, p, bug, given, _SCALED if type(x1) is int else _FRACTIONS)
+    except _Inexact:
+        steps = _gd_steps(data, p, bug, given, _FRACTIONS)
+    if bug == "ratio-of-means":
+        ols = Fraction(y1 + y2, x1 + x2)
+    elif bug == "mean-of-ratios":
+        ols = Fraction(y1 * x2 + y2 * x1, 2 * x1 * x2)     # (y1/x1 + y2/x2) / 2
+    return {"ols": ols, **steps}
 
 
-def _gd_steps(p, bug, given, num):
-    """The optimizers' steps of the C1 sheet, in exact numbers of type ``num``."""
-    data = _LeastSquares(p, bug, num)
-    eta, alpha, w0 = num(exact(p["eta"])), num(exact(p["alpha"])), num(p["w0"])
+def _gd_steps(data, p, bug, given, arith: _Arithmetic):
+    """The optimizers' steps of the C1 sheet, exact, in ``arith``. The loss is the mean
+    1/2 * sum (w x_i - y_i)^2, so L'(w) = Sxx w - Sxy."""
+    value, times = arith.value, arith.times
+    x1, x2, y1, y2, w0 = data
+    xs, ys = (x1, x2), (value(y1), value(y2))
+    sxx, sxy = x1 * x1 + x2 * x2, value(x1 * y1 + x2 * y2)
+    full = _FULL_FACTOR.get(bug, 1).as_integer_ratio()
+    point = _POINT_FACTOR.get(bug, 1).as_integer_ratio()
+    eta, alpha, w0 = _ratio(p["eta"]), _ratio(p["alpha"]), value(w0)
 
     sign = -1 if bug == "ascent" else 1
     n = 3 if bug == "extra-step" else 2  # the "second step" answer is then w3
 
     def start(part):
-        return num(exact(given[part])) if part in given else None
+        return value(exact(given[part])) if part in given else None
 
-    gd = _trajectory(w0, lambda w, t: w - sign * eta * data.grad(w), n, start("gd_w1"))
+    def grad(w):
+        """L'(w), with the slip's factor."""
+        return times(sxx * w - sxy, full)
+
+    def point_grad(w, i):
+        """Derivative of the one-point loss (w x_i - y_i)^2; i is 1-based."""
+        x = xs[i - 1]
+        return times(2 * x * (w * x - ys[i - 1]), point)
+
+    gd = _trajectory(w0, lambda w, t: w - sign * times(grad(w), eta), n, start("gd_w1"))
 
     order = list(p["order"])[::-1] if bug == "wrong-order" else list(p["order"])
     if bug == "full-batch":
         def sgd_step(w, t):
-            return w - sign * eta * data.grad(w)
+            return w - sign * times(grad(w), eta)
     else:
         def sgd_step(w, t):
-            return w - sign * eta * data.point_grad(w, order[t % 2])
+            return w - sign * times(point_grad(w, order[t % 2]), eta)
     sgd = _trajectory(w0, sgd_step, n, start("sgd_w1"))
 
     ema = bug == "ema-momentum"
-    momentum = _heavy_ball(w0, data.grad, eta, alpha, n, ema=ema, sign=sign,
+    momentum = _heavy_ball(w0, grad, eta, alpha, n, times, ema=ema, sign=sign,
                            w1=start("momentum_w1"))
-    look = {"momentum-for-nesterov": 0, "lookahead-sign": alpha}.get(bug, -alpha)
-    nesterov = _heavy_ball(w0, data.grad, eta, alpha, n, lookahead=look, ema=ema, sign=sign,
-                           w1=start("nesterov_w1"))
+    look = {"momentum-for-nesterov": None, "lookahead-sign": alpha}.get(
+        bug, (-alpha[0], alpha[1]))
+    nesterov = _heavy_ball(w0, grad, eta, alpha, n, times, lookahead=look, ema=ema,
+                           sign=sign, w1=start("nesterov_w1"))
+    result = arith.result
     return {
-        "gd_w1": gd[1], "gd_w2": gd[n],
-        "sgd_w1": sgd[1], "sgd_w2": sgd[n],
-        "momentum_w1": momentum[1], "momentum_w2": momentum[n],
-        "nesterov_w1": nesterov[1], "nesterov_w2": nesterov[n],
+        "gd_w1": result(gd[1]), "gd_w2": result(gd[n]),
+        "sgd_w1": result(sgd[1]), "sgd_w2": result(sgd[n]),
+        "momentum_w1": result(momentum[1]), "momentum_w2": result(momentum[n]),
+        "nesterov_w1": result(nesterov[1]), "nesterov_w2": result(nesterov[n]),
     }
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bank_yaml import assert_visible_lists_match
 from reference import Reject
+from reference import optimization as opt
 from reference.optimization import (ADAPTIVE_VISIBLE, EPS, GD_VISIBLE, LOGREG_VISIBLE,
                                     logreg_gradient_step, lsq_adaptive_two_steps,
                                     lsq_gd_two_steps)
@@ -155,6 +156,91 @@ class TestGdSheetFollowThrough:
         again = lsq_gd_two_steps(SEED_GD, given={k: float(ref[k]) for k in
                                                  ("gd_w1", "sgd_w1", "momentum_w1", "nesterov_w1")})
         assert again == ref
+
+
+def slow_gd_sheet(p, given):
+    """The C1 sheet's recurrences written out in Fractions, one method at a time
+    (a given w1 replaces the computed one and, for Momentum and Nesterov, sets v1)."""
+    x, y = {1: F(p["x1"]), 2: F(p["x2"])}, {1: F(p["y1"]), 2: F(p["y2"])}
+    eta, alpha, w0 = F(str(p["eta"])), F(str(p["alpha"])), F(p["w0"])
+    w1 = {k: F(str(v)) if isinstance(v, float) else F(v) for k, v in given.items()}
+
+    def dL(w):
+        return sum(x[i] * (w * x[i] - y[i]) for i in (1, 2))
+
+    def dl(w, i):
+        return 2 * x[i] * (w * x[i] - y[i])
+
+    out = {"ols": (x[1] * y[1] + x[2] * y[2]) / (x[1] ** 2 + x[2] ** 2)}
+    g1 = w1.get("gd_w1", w0 - eta * dL(w0))
+    out.update(gd_w1=g1, gd_w2=g1 - eta * dL(g1))
+    i, j = p["order"]
+    s1 = w1.get("sgd_w1", w0 - eta * dl(w0, i))
+    out.update(sgd_w1=s1, sgd_w2=s1 - eta * dl(s1, j))
+    for name, look in (("momentum", 0), ("nesterov", alpha)):
+        m1 = w1.get(f"{name}_w1", w0 - eta * dL(w0))
+        v1 = w0 - m1
+        v2 = alpha * v1 + eta * dL(m1 - look * v1)
+        out.update({f"{name}_w1": m1, f"{name}_w2": m1 - v2})
+    return out
+
+
+given_weight = st.one_of(st.integers(-3, 5),
+                         st.sampled_from([0.35, -1.25, 0.1, 2.5, 1 / 3, 1e-7, 1e-45]),
+                         st.fractions(min_value=-5, max_value=5, max_denominator=30))
+gd_givens = st.dictionaries(st.sampled_from(["gd_w1", "sgd_w1", "momentum_w1", "nesterov_w1"]),
+                            given_weight)
+
+
+class TestGdSheetExactArithmetic:
+    """The steps run in scaled integers, and in Fractions when a value is not a whole
+    multiple of their unit (a given 1/3, or 1e-45): both must give the exact answers."""
+
+    @SETTINGS
+    @given(gd_params, gd_givens)
+    def test_every_answer_matches_the_recurrences_in_fractions(self, p, given_w1):
+        try:
+            r = lsq_gd_two_steps(p, given=given_w1)
+        except Reject:
+            assume(False)
+        assert r == slow_gd_sheet(p, given_w1)
+        assert all(type(v) is F for v in r.values())
+
+    @SETTINGS
+    @given(gd_params, gd_givens, st.sampled_from(
+        [None] + sorted({b for bugs, _, _ in GD_VISIBLE.values() for b in bugs})))
+    def test_scaled_integers_and_fractions_agree_on_every_slip(self, p, given_w1, bug):
+        data = [p[k] for k in ("x1", "x2", "y1", "y2", "w0")]
+        try:
+            scaled = opt._gd_steps(data, p, bug, given_w1, opt._SCALED)
+        except opt._Inexact:
+            assume(False)
+        assert scaled == opt._gd_steps(data, p, bug, given_w1, opt._FRACTIONS)
+        assert all(type(v) is F for v in scaled.values())
+
+    def test_drawn_sheets_stay_in_scaled_integers(self):
+        """Speed, not correctness: the slowest slips on the longest-denominator draw."""
+        p = dict(SEED_GD, eta=0.02, alpha=0.9, w0=-1)
+        data = [p[k] for k in ("x1", "x2", "y1", "y2", "w0")]
+        for bug in (None, "extra-step", "ema-momentum", "no-factor-2", "lookahead-sign"):
+            opt._gd_steps(data, p, bug, {}, opt._SCALED)   # raises _Inexact otherwise
+
+    def test_thirds_fall_back_to_fractions(self):
+        """A student's GD w1 = 1/3: w2 = 1/3 - 0.1*(5/3 - 8) = 29/30."""
+        with pytest.raises(opt._Inexact):
+            opt._scaled(F(1, 3))
+        assert lsq_gd_two_steps(SEED_GD, given={"gd_w1": F(1, 3)})["gd_w2"] == F(29, 30)
+
+    def test_ema_slip_from_a_given_weight(self):
+        """EMA form from a student's w1 = 1: v1 = (0 - 1)/0.1 = -10; L'(1) = -3,
+        v2 = 0.9*(-10) + 0.1*(-3) = -9.3, w2 = 1 - 0.1*(-9.3) = 1.93."""
+        r = lsq_gd_two_steps(SEED_GD, bug="ema-momentum", given={"momentum_w1": 1})
+        assert r["momentum_w2"] == F(193, 100)
+
+    def test_float_parameters_are_taken_exactly(self):
+        """Not a drawn sheet (x1 = 1.0, w0 = 0.5): worked in Fractions, the same numbers."""
+        p = dict(SEED_GD, x1=1.0, w0=0.5)
+        assert lsq_gd_two_steps(p) == slow_gd_sheet(p, {})
 
 
 class TestGdSheetMisconceptions:
