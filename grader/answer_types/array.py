@@ -8,7 +8,7 @@ from ..fields import Field
 from ..i18n import t
 from ..lang import AnswerError
 from .base import AnswerType, Comparison, ForeignEntry, Reading
-from .numeric import (TOLERANCE_FIELD, array_latex, array_plain, example_array, read_array,
+from .numeric import (TOLERANCE_FIELD, array_plain, array_texts, example_array, read_array,
                       rounded_within, shape_text, tolerance_from)
 
 
@@ -38,11 +38,11 @@ class _ArrayAnswer(AnswerType):
         if self.shape is not None and arr.shape != self.shape:
             if self.ndim == 2 and arr.shape == self.shape[::-1]:
                 # keep it: compare() explains a transposed answer better than a bare shape error
-                return Reading(arr, array_plain(arr), array_latex(arr))
+                return Reading(arr, *array_texts(arr))
             raise AnswerError(f"expected {shape_text(self.shape)}, got {shape_text(arr.shape)}")
         if np.count_nonzero(np.isfinite(arr)) != arr.size:
             raise AnswerError("the answer has entries that are not finite numbers")
-        return Reading(arr, array_plain(arr), array_latex(arr))
+        return Reading(arr, *array_texts(arr))
 
     def read_reference(self, value, ctx):
         # trusted, and never shown: the value is enough

@@ -131,6 +131,9 @@ def _kind(raw) -> str:
     return type(raw).__name__
 
 
+_EXACT_INT = 2 ** 53     # ints up to this size convert to float exactly (no overflow)
+
+
 def read_array(raw, ndim: int) -> np.ndarray:
     """A vector (ndim=1) or matrix (ndim=2) from YAML lists or an answer-language string."""
     if isinstance(raw, str):
@@ -166,6 +169,13 @@ def read_array(raw, ndim: int) -> np.ndarray:
                               f"row {i + 1} contains a list; expected numbers")
         vals = []
         for j, x in enumerate(row):
+            # what read_scalar gives for a finite float or a modest int, without the call
+            if type(x) is float and math.isfinite(x):
+                vals.append(x)
+                continue
+            if type(x) is int and -_EXACT_INT <= x <= _EXACT_INT:
+                vals.append(float(x))
+                continue
             try:
                 vals.append(read_scalar(x, printed=False)[0])   # the array's texts come later
             except AnswerError as exc:
@@ -192,6 +202,12 @@ def array_plain(arr: np.ndarray) -> str:
     return _plain_rows(_entries(arr))
 
 
+def array_texts(arr: np.ndarray) -> tuple[str, str]:
+    """``(array_plain(arr), array_latex(arr))``, the entries formatted once for both."""
+    rows = _entries(arr)
+    return _plain_rows(rows), _latex_rows(rows, arr.ndim)
+
+
 def _plain_rows(rows) -> str:
     if rows and not isinstance(rows[0], list):
         return "[" + ", ".join(rows) + "]"
@@ -199,8 +215,11 @@ def _plain_rows(rows) -> str:
 
 
 def array_latex(arr: np.ndarray) -> str:
-    rows = _entries(arr)
-    rows = [rows] if arr.ndim == 1 else rows
+    return _latex_rows(_entries(arr), arr.ndim)
+
+
+def _latex_rows(rows, ndim: int) -> str:
+    rows = [rows] if ndim == 1 else rows
     body = r" \\ ".join(" & ".join(r) for r in rows)
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 

@@ -24,7 +24,7 @@ from ..i18n import t as tr
 from ..lang import AnswerError, parse
 from ..lang import tree as t
 from .base import AnswerType, Comparison, Reading
-from .numeric import array_latex, array_plain, example_array, read_array, read_scalar, shape_text
+from .numeric import array_texts, example_array, read_array, read_scalar, shape_text
 
 MAX_EXACT_EXPONENT = 4096      # |n| in x^n kept exact; beyond it the float reading is used
 MAX_EXACT_BITS = 20_000        # numerator/denominator size kept exact
@@ -139,10 +139,11 @@ class PropertyAnswer(AnswerType):
             self.layout = None
         self.shape = tuple(options.get("shape") or ())
 
-    def _read_one(self, raw, shape, label):
+    def _read_one(self, raw, shape, label, printed=True):
+        """One field's value and texts (``printed=False``: texts left empty, as for the key)."""
         try:
             if not shape:
-                value, plain, latex = read_scalar(raw)
+                value, plain, latex = read_scalar(raw, printed=printed)
                 exact = exact_scalar(raw)
                 return (np.float64(value) if exact is None else exact), plain, latex
             arr = read_array(raw, len(shape))
@@ -151,11 +152,19 @@ class PropertyAnswer(AnswerType):
         if arr.shape != shape:
             raise AnswerError(f"{label}expected {shape_text(shape)}, got {shape_text(arr.shape)}")
         exact = exact_array(raw, shape)
-        return (arr if exact is None else exact), array_plain(arr), array_latex(arr)
+        plain, latex = array_texts(arr) if printed else ("", "")
+        return (arr if exact is None else exact), plain, latex
 
     def read(self, raw, ctx):
+        return self._read(raw, True)
+
+    def read_reference(self, value, ctx):
+        # trusted, and never shown: the same value, without the printing
+        return Reading(self._read(value, False).value, "")
+
+    def _read(self, raw, printed):
         if self.layout is None:
-            value, plain, latex = self._read_one(raw, self.shape, "")
+            value, plain, latex = self._read_one(raw, self.shape, "", printed)
             return Reading(value, plain, latex)
         if not isinstance(raw, dict):
             raise AnswerError("expected a mapping with fields " + ", ".join(self.layout))
@@ -167,7 +176,7 @@ class PropertyAnswer(AnswerType):
             raise AnswerError("unknown field(s): " + ", ".join(extra) + "; expected " + ", ".join(self.layout))
         values, plains, latexes = {}, [], []
         for name, shape in self.layout.items():
-            values[name], plain, latex = self._read_one(raw[name], shape, f"{name}: ")
+            values[name], plain, latex = self._read_one(raw[name], shape, f"{name}: ", printed)
             plains.append(f"{name}: {plain}")
             latexes.append(f"{name} = {latex}")
         return Reading(values, "; ".join(plains), r",\ ".join(latexes))

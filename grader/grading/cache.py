@@ -45,8 +45,79 @@ def canonical(value) -> str:
     kept, floats are written by ``repr`` (round-trip exact); arrays by dtype, shape and
     every entry (their repr rounds and abbreviates). Any other type cannot be keyed
     soundly and, like a value past ``MAX_CANON_NODES`` nodes, raises ``_TooBig``: the
-    comparison is then computed, not cached. The walk is iterative (no depth limit).
+    comparison is then computed, not cached.
+
+    Answers are shallow, so a recursive walk (``_walk``) writes the text; one nested
+    deeper than ``_FAST_DEPTH`` is written by the iterative ``_walk_deep`` instead
+    (no depth limit). Both write the same text and count nodes the same way.
     """
+    out: list[str] = []
+    try:
+        _walk(value, out, MAX_CANON_NODES, 0)
+    except _TooDeep:
+        return _walk_deep(value)
+    return "".join(out)
+
+
+_FAST_DEPTH = 40                  # deeper values go to _walk_deep (the stack stays small)
+
+# the common scalar types, by exact type: their text is this prefix and their repr
+_SCALAR_PREFIX = {int: "int:", float: "float:", str: "str:", bool: "bool:", type(None): "NoneType:"}
+
+
+class _TooDeep(Exception):
+    """The value nests deeper than the recursive walk goes."""
+
+
+def _walk(v, out: list, budget: int, depth: int) -> int:
+    """Write ``v``'s text to ``out``; return the node budget left (``_TooBig`` below 0)."""
+    budget -= 1
+    if budget < 0:
+        raise _TooBig
+    prefix = _SCALAR_PREFIX.get(type(v))
+    if prefix is not None:
+        out.append(prefix + repr(v))
+    elif isinstance(v, (list, tuple)):
+        if depth >= _FAST_DEPTH:
+            raise _TooDeep
+        out.append(f"{type(v).__name__}[")
+        for item in v:
+            prefix = _SCALAR_PREFIX.get(type(item))
+            if prefix is not None:          # inlined: most entries are plain numbers
+                budget -= 1
+                if budget < 0:
+                    raise _TooBig
+                out.append(prefix + repr(item) + ",")
+            else:
+                budget = _walk(item, out, budget, depth + 1)
+                out.append(",")
+        out.append("]")
+    elif isinstance(v, dict):
+        if depth >= _FAST_DEPTH:
+            raise _TooDeep
+        out.append("{")
+        for k, item in v.items():
+            budget = _walk(k, out, budget, depth + 1)
+            out.append(":")
+            budget = _walk(item, out, budget, depth + 1)
+            out.append(",")
+        out.append("}")
+    elif isinstance(v, (bool, int, float, str)):       # subclasses, such as numpy's float64
+        out.append(f"{type(v).__name__}:{v!r}")
+    elif isinstance(v, _EXACT_REPR):
+        out.append(f"{type(v).__qualname__}:{v!r}")
+    elif hasattr(v, "dtype") and hasattr(v, "tolist"):      # numpy arrays and scalars
+        if depth >= _FAST_DEPTH:
+            raise _TooDeep
+        out.append(f"{type(v).__module__}.{type(v).__qualname__}:{v.dtype}:{getattr(v, 'shape', ())}")
+        budget = _walk(v.tolist(), out, budget, depth + 1)     # the entries: one more node
+    else:
+        raise _TooBig
+    return budget
+
+
+def _walk_deep(value) -> str:
+    """``canonical`` for values of any depth: the same text, by an explicit stack."""
     out: list[str] = []
     budget = MAX_CANON_NODES
     todo: list = [(False, value)]          # (True, text to emit) or (False, value to walk)
