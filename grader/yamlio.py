@@ -244,6 +244,91 @@ def _inspect(root, file, lang, max_nodes, check_scalars) -> dict:
     return lines
 
 
+# ---------------------------------------------------------------------------------
+# Answer files without anchors: data in one pass, no lines (nobody reads an answer
+# file's key lines), the general path above for anything unusual
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _SEQ, _MAP = (_TAG + t for t in ("str", "null", "seq", "map"))
+_TYPED_SCALARS = frozenset(_TAG + t for t in ("int", "float", "bool", "timestamp", "binary"))
+_UNUSUAL = object()          # "take the general path"
+
+
+class _Unusual(Exception):
+    pass
+
+
+def _tree_data(root, loader, max_nodes):
+    """The data of a document written without anchors, or ``_UNUSUAL``.
+
+    Without an anchor no node is reached twice, so there is no loop and nothing to
+    memoise: the expanded size is the node count and the depth the deepest node. What
+    the general path would refuse (a key twice, too deep, too big) or construct in a
+    way of its own (merge keys, other tags, collections as keys, keys equal as values
+    such as ``1`` and ``+1``) gives ``_UNUSUAL``; the general path, run afresh on the
+    unchanged nodes, then builds the same data or words the same refusal. Scalars go
+    through the loader's own constructors, so their values cannot differ.
+    """
+    constructors = loader.yaml_constructors
+
+    def scalar(node):
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag in _TYPED_SCALARS:
+            return constructors[tag](loader, node)
+        raise _Unusual
+
+    def collection(node):
+        if type(node) is yaml.MappingNode and node.tag == _MAP:
+            return {}
+        if type(node) is yaml.SequenceNode and node.tag == _SEQ:
+            return []
+        raise _Unusual
+
+    try:
+        if type(root) is yaml.ScalarNode:
+            return scalar(root)
+        data = collection(root)
+        count = 1
+        stack = [(root, data, 1)]          # (node, its empty container, depth: the root is 1)
+        while stack:
+            node, into, depth = stack.pop()
+            children = node.value
+            if not children:
+                continue
+            if depth > MAX_YAML_DEPTH:     # its children would be deeper than a scalar leaf may be
+                raise _Unusual
+            if type(into) is dict:
+                count += 2 * len(children)
+                for k, v in children:
+                    if type(k) is not yaml.ScalarNode:
+                        raise _Unusual
+                    if type(v) is yaml.ScalarNode:
+                        into[scalar(k)] = scalar(v)
+                    else:
+                        sub = into[scalar(k)] = collection(v)
+                        stack.append((v, sub, depth + 1))
+                if len(into) != len(children):
+                    raise _Unusual
+            else:
+                count += len(children)
+                for v in children:
+                    if type(v) is yaml.ScalarNode:
+                        into.append(scalar(v))
+                    else:
+                        sub = collection(v)
+                        into.append(sub)
+                        stack.append((v, sub, depth + 1))
+            if max_nodes is not None and count > max_nodes:
+                raise _Unusual
+    except _Unusual:
+        return _UNUSUAL
+    return data
+
+
 def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
     """Read a UTF-8 text file, refusing huge or binary files with a clear reason."""
     size = path.stat().st_size
@@ -265,23 +350,30 @@ def decode_text(raw: bytes, max_bytes: int = MAX_YAML_BYTES) -> str:
 
 
 def parse_yaml(text: str, file: str, *, max_nodes: int | None = None, as_typed: bool = False,
-               lang: str = "en") -> Document:
+               lang: str = "en", key_lines: bool = True) -> Document:
     """Parse YAML text with the safe loader; every failure is an AuthorError with a line.
 
     ``max_nodes`` caps the size of the document with its aliases expanded: anchors are
     legitimate YAML (PyYAML writes them for shared lists), but a few nested aliases
     can stand for billions of values (an alias bomb). ``as_typed`` is for students'
     files: scalars YAML 1.1 would convert stay text (see the module docstring); without
-    it they are refused. ``lang`` is the language of the messages.
+    it they are refused. ``lang`` is the language of the messages. ``key_lines=False``
+    (with ``as_typed``) leaves ``Document.lines`` empty, for callers that never read it:
+    such a document without anchors is read in one quick pass (``_tree_data``).
     """
     author_loader, answer_loader = _loaders()
     loader = (answer_loader if as_typed else author_loader)(text)
     lines: dict = {}
     try:
         node = loader.get_single_node()
+        data = None
         if node is not None:
-            lines = _inspect(node, file, lang, max_nodes, check_scalars=not as_typed)
-        data = loader.construct_document(node) if node is not None else None
+            quick = as_typed and not key_lines and "&" not in text    # "&": no anchor, no alias
+            data = _tree_data(node, loader, max_nodes) if quick else _UNUSUAL
+            if data is _UNUSUAL:
+                found = _inspect(node, file, lang, max_nodes, check_scalars=not as_typed)
+                lines = found if key_lines else {}
+                data = loader.construct_document(node)
     except _TooDeep as exc:
         raise AuthorError(file, _say(lang, "too-deep", limit=MAX_YAML_DEPTH), line=exc.line) from None
     except yaml.YAMLError as exc:

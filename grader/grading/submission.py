@@ -123,7 +123,8 @@ def read_answer_file(path: Path, pset: ProblemSet, expected_student: str | None,
     except ValueError as exc:
         raise SubmissionError(path, str(exc)) from None
     try:
-        doc = parse_yaml(text, str(path), max_nodes=MAX_ANSWER_NODES, as_typed=True, lang=pset.lang)
+        doc = parse_yaml(text, str(path), max_nodes=MAX_ANSWER_NODES, as_typed=True, lang=pset.lang,
+                         key_lines=False)
     except AuthorError as exc:
         where = f"{'строка' if pset.lang == 'ru' else 'line'} {exc.line}: " if exc.line is not None else ""
         raise SubmissionError(path, where + exc.detail) from None
