@@ -62,6 +62,7 @@ from pathlib import Path
 from ..bank.model import ProblemSet
 from ..errors import InputError, UsageError
 from ..fsio import TMP_SUFFIX, BusyError, OutputLock, atomic_write, name_path
+from ..i18n import t
 from .cache import DEFAULT_CACHE_ENTRIES, CachingSubmissionGrader
 from .pool import WorkerPool, submit_or_fail
 from .report_pass import REPORTS, RESULTS, _remove_temporaries, iter_lines, iter_results, iter_rows, write_reports  # noqa: F401 -- re-exported
@@ -395,8 +396,6 @@ class _Pool(WorkerPool):
         super().__init__(workers, init_args, _init_worker, _grade_chunk)
 
 
-_submit = submit_or_fail
-
 
 def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
     """Result lines in plan order; at most a window of chunks is in flight at once."""
@@ -417,7 +416,7 @@ def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
         while queue or pending:
             while queue and len(pending) < window:
                 chunk = queue.popleft()
-                pending.append((chunk, _submit(pool, chunk)))
+                pending.append((chunk, submit_or_fail(pool, chunk)))
             chunk, future = pending.popleft()
             try:
                 lines, delta = future.result()
@@ -425,8 +424,8 @@ def _graded(todo: list[WorkItem], workers: int, init_args: tuple, run: dict):
                 # A worker died. Chunks that finished before it keep their results; the rest
                 # are re-run one item at a time, so an item that kills its worker is found.
                 run["workers_lost"] += 1
-                print(f"grader: a worker process died; re-running the {len(chunk) + sum(len(c) for c, _ in pending)}"
-                      " submissions it may have taken with it", file=sys.stderr)
+                print(t("batch.worker_lost", init_args[2], n=len(chunk) + sum(len(c) for c, _ in pending)),
+                      file=sys.stderr)
                 lost = [(chunk, None)] + [(c, f if f.done() and f.exception() is None else None)
                                           for c, f in pending]
                 pending.clear()
@@ -459,8 +458,7 @@ def _one_by_one(items: list[WorkItem], pool: _Pool, init_args: tuple, run: dict)
                 run["workers_lost"] += 1
                 pool.renew()
         else:
-            print(f"grader: {item.path or item.student}: the worker died twice on this file; "
-                  "it is an internal-error row", file=sys.stderr)
+            print(t("batch.worker_lost_twice", init_args[2], path=item.path or item.student), file=sys.stderr)
             roster = init_args[4]
             lines = [_line(item, _internal_error(pset, item, "internal-error:worker-lost", WORKER_LOST_MESSAGE),
                            item_inputs(item, roster, "worker-lost"))]

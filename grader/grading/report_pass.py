@@ -21,11 +21,13 @@ import shutil
 import signal
 import sys
 from collections import deque
+from itertools import islice
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..bank.model import ProblemSet
 from ..fsio import TMP_SUFFIX, atomic_write
+from ..i18n import t
 from .pool import WorkerPool, submit_or_fail
 from .report_html import report_html
 from .reports import (GradebookWriter, JUnitWriter, SummaryBuilder, feedback_md, gradescope_json,
@@ -64,11 +66,15 @@ def iter_lines(results_path: Path):
             yield _parse_line(line)
 
 
+def _skipped(result: SubmissionResult, duplicate_of: str | None) -> bool:
+    """No student's graded row: a second file for a student, or a file naming no student."""
+    return duplicate_of is not None or not result.student
+
+
 def iter_rows(results_path: Path):
-    """(result, skip) per line: ``skip`` for rows that are no student's graded row (a second
-    file for a student, or a file whose name names no student)."""
+    """(result, skip) per line: ``skip`` for rows that are no student's graded row."""
     for result, duplicate_of in iter_lines(results_path):
-        yield result, duplicate_of is not None or not result.student
+        yield result, _skipped(result, duplicate_of)
 
 
 def iter_results(results_path: Path):
@@ -108,7 +114,7 @@ def _report_chunk(span: tuple[int, int]):
         r, duplicate_of = _parse_line(line)
         summary.add(r, duplicate_of or (not r.student))
         junit.add(r)
-        if duplicate_of is not None or not r.student:
+        if _skipped(r, duplicate_of):
             continue            # only a student's graded file is reported to them
         book.add(r)
         written.append(r.student)
@@ -158,8 +164,7 @@ def _rendered(spans: list, workers: int, init_args: tuple):
             try:
                 yield future.result()
             except BrokenProcessPool:
-                print("grader: a report worker process died; writing the rest of the reports "
-                      "in the main process", file=sys.stderr)
+                print(t("batch.report_worker_lost", init_args[2]), file=sys.stderr)
                 rest = [span] + [s for s, _ in pending] + list(queue)
                 pending.clear()
                 queue.clear()
@@ -189,7 +194,8 @@ def write_reports(pset: ProblemSet, out: Path, lang: str, formats: tuple[str, ..
     _remove_temporaries(out)
     (out / "feedback").mkdir(exist_ok=True)
     gradescope = "gradescope" in formats
-    single = gradescope and sum(1 for _, skip in iter_rows(results_path) if not skip) == 1
+    # one graded row or several: reading on past the second one would tell nothing more
+    single = gradescope and len(list(islice((r for r, skip in iter_rows(results_path) if not skip), 2))) == 1
     summary = SummaryBuilder(pset, roster=roster)   # the class: enrolled students only
     junit = JUnitWriter(pset, None)
     written: set[str] = set()

@@ -257,4 +257,8 @@ MESSAGES = {
     "msg.not_enrolled": "student '{name}' is not enrolled in the roster",
     "hint.matrix_formula": "a formula in {names} (transpose ^T, inverse inv(...), products with a space or *)",
     "msg.formula_as_text": "expected a formula written as text, in the declared names",
+    "batch.worker_lost": "grader: a worker process died; re-running the {n} submissions it may have taken with it",
+    "batch.worker_lost_twice": "grader: {path}: the worker died twice on this file; it is an internal-error row",
+    "batch.report_worker_lost": "grader: a report worker process died; writing the rest of the reports "
+                                "in the main process",
 }

@@ -369,12 +369,15 @@ class TestReportPass:
         path.write_bytes(b"")
         assert report_pass._spans(path, 2) == []
 
-    def test_a_report_worker_that_dies_leaves_the_same_files(self, pset, class_subs, tmp_path, monkeypatch, capsys):
+    @pytest.mark.parametrize("lang,says", [("en", "report worker process died"),
+                                           ("ru", "процесс, писавший отчёты, аварийно завершился")])
+    def test_a_report_worker_that_dies_leaves_the_same_files(self, pset, class_subs, tmp_path, monkeypatch, capsys,
+                                                             lang, says):
         """The worker rendering s9's slice dies (os._exit) the first time: that slice and the rest are
         rendered in the main process; the files equal a one-worker run's and stderr says what happened."""
         monkeypatch.setattr(report_pass, "REPORT_CHUNK", 3)
         one = tmp_path / "one"
-        run(pset, class_subs, one, roster=CLASS)
+        run(pset, class_subs, one, roster=CLASS, lang=lang)
         parent, real = os.getpid(), report_pass.feedback_md
 
         def dies_once(pset, r, lang):
@@ -384,10 +387,10 @@ class TestReportPass:
             return real(pset, r, lang)
         monkeypatch.setattr(report_pass, "feedback_md", dies_once)
         two = tmp_path / "two"
-        run(pset, class_subs, two, roster=CLASS, workers=2)
+        run(pset, class_subs, two, roster=CLASS, workers=2, lang=lang)
         assert (tmp_path / "died").exists()
         assert outputs(two) == outputs(one)
-        assert "report worker process died" in capsys.readouterr().err
+        assert says in capsys.readouterr().err
 
     def test_a_write_that_fails_in_a_report_worker_is_an_os_error_naming_the_file(self, pset, class_subs,
                                                                                  tmp_path, monkeypatch):
